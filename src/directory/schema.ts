@@ -1,0 +1,70 @@
+// The account file: the directory of one account (PROTOCOL §1), as `vm import` reads it
+// and `vm export` writes it (JSON or YAML). Routing extensions are optional, so a plain
+// directory file stays valid.
+import { Type, type Static } from 'typebox';
+
+const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const E164 = Type.String({ pattern: '^[0-9]{3,20}$' });
+
+export const RouteSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('group'), Type.Literal('trunk'), Type.Literal('ivr'), Type.Literal('hangup')]),
+    id: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+export type Route = Static<typeof RouteSchema>;
+
+export const AccountFileSchema = Type.Object(
+  {
+    account: Type.Object({ id: Id, name: Name }, { additionalProperties: true }),
+    groups: Type.Optional(Type.Array(Type.Object({ id: Id, name: Name }, { additionalProperties: true }))),
+    operators: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            name: Name,
+            groups: Type.Optional(Type.Array(Id)),
+            e164: Type.Optional(E164),
+            login: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            email: Type.Optional(Type.String({ maxLength: 320 })),
+          },
+          { additionalProperties: true },
+        ),
+      ),
+    ),
+    trunks: Type.Optional(
+      Type.Array(Type.Object({ id: Id, name: Name, destination: E164 }, { additionalProperties: true })),
+    ),
+    pauses: Type.Optional(Type.Array(Type.Object({ id: Id, label: Name }, { additionalProperties: true }))),
+    numbers: Type.Optional(
+      Type.Array(Type.Object({ id: Id, service: E164, route: RouteSchema }, { additionalProperties: true })),
+    ),
+    supervisors: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { id: Id, login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    api_users: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+export type AccountFile = Static<typeof AccountFileSchema>;
+
+/** The account file without secrets, as stored for the engine and written by `vm export`. */
+export type AccountDirectory = Omit<AccountFile, 'supervisors' | 'api_users'> & {
+  supervisors?: { id: number; login: string }[];
+  api_users?: { login: string }[];
+};

@@ -1,0 +1,204 @@
+// The event catalogue of PROTOCOL §5: every `type_notification` / `event` pair and the
+// fields of its `msg`. Defined once as JSON Schema (TypeBox) so the same definition gives
+// the TypeScript types, the publish-time validator, and the AsyncAPI/OpenAPI documents.
+import { Type, type Static, type TSchema } from 'typebox';
+
+const Id = Type.Integer({ description: 'Positive integer id' });
+/** Call ids may be negative: outgoing calls are numbered below zero (guide §4.2.1). */
+const CallId = Type.Integer({ description: 'Call id (negative for outgoing calls)' });
+const Seconds = Type.Number({ minimum: 0, description: 'Seconds' });
+const E164 = Type.String({ maxLength: 32, description: 'Number in E.164 without +' });
+
+export const OPERATOR_STATUSES = [
+  'available',
+  'ringing',
+  'calling',
+  'connected',
+  'unavailable',
+  'transfert_start',
+  'transfert_end',
+] as const;
+export type OperatorStatus = (typeof OPERATOR_STATUSES)[number];
+
+const msg = <P extends Record<string, TSchema>>(props: P) =>
+  // Extra fields are tolerated (the guide itself shows `stype`): a telephony system may
+  // push more than we know of; the fields we know are type-checked.
+  Type.Object(props, { additionalProperties: true });
+
+const OperatorStatusMsg = msg({
+  status: Type.Union(OPERATOR_STATUSES.map((s) => Type.Literal(s))),
+  id_operator: Id,
+  id_client: Id,
+  id_call: Type.Optional(CallId),
+  id_queue: Type.Optional(Type.Integer({ minimum: 0 })),
+  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  call_duration: Type.Optional(Seconds),
+  step: Type.Optional(Type.Integer()),
+  rec: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
+  catchup: Type.Optional(Seconds),
+  service: Type.Optional(E164),
+});
+
+const UiMsg = msg({
+  id_operator: Id,
+  id_client: Id,
+  supp: Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]),
+});
+
+const PushMsg = msg({
+  id_operator: Id,
+  id_client: Id,
+  type: Type.Union([Type.Literal('AUTO'), Type.Literal('MANUAL')]),
+  priority: Type.Integer({ minimum: 1, maximum: 100 }),
+  e164: E164,
+  ring_timeout: Type.Optional(Seconds),
+  retry_timeout: Type.Optional(Seconds),
+  auto_timeout: Type.Optional(Seconds),
+  unassign_timeout: Type.Optional(Seconds),
+  retries: Type.Optional(Type.Integer({ minimum: 0 })),
+  expire: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Number()])),
+  vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  id_push: Type.Optional(Id),
+});
+
+const PushCallMsg = msg({
+  id_push: Id,
+  id_operator: Type.Integer({ minimum: 0 }),
+  id_client: Id,
+  e164: E164,
+  priority: Type.Integer({ minimum: 1, maximum: 100 }),
+  type: Type.Union([Type.Literal('AUTO'), Type.Literal('MANUAL')]),
+  vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+const QueueInsertMsg = msg({
+  id_call: CallId,
+  id_queue: Id,
+  id_client: Id,
+  caller_id_num: Type.String({ maxLength: 64 }),
+  priority: Type.Optional(Type.Integer()),
+  vip_rate: Type.Optional(Type.Number()),
+  call_duration: Type.Optional(Seconds),
+  duration_in_queue: Type.Optional(Seconds),
+});
+
+const QueueConnectMsg = msg({
+  id_call: CallId,
+  id_queue: Id,
+  id_client: Id,
+  id_operator: Id,
+  status: Type.Literal('connected'),
+  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  call_duration: Type.Optional(Seconds),
+  step: Type.Optional(Type.Integer()),
+});
+
+const QueueDeleteMsg = msg({
+  id_call: CallId,
+  id_queue: Id,
+  id_client: Id,
+  duration_in_queue: Type.Optional(Seconds),
+});
+
+const AlertOpMsg = msg({
+  id_queue: Id,
+  id_client: Id,
+  duration_in_queue: Type.Optional(Seconds),
+  validity: Seconds,
+});
+
+const AlertFileMsg = msg({
+  id_queue: Id,
+  id_client: Id,
+  id_call: CallId,
+  duration_in_queue: Seconds,
+  validity: Seconds,
+});
+
+const TrunkMsg = msg({
+  id_call: CallId,
+  id_trunk: Id,
+  id_client: Type.Optional(Id),
+  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  call_duration: Type.Optional(Seconds),
+  duration_in_queue: Type.Optional(Seconds),
+  status: Type.Optional(Type.Literal('connected')),
+});
+
+const NumMsg = msg({
+  id_call: CallId,
+  id_num: Id,
+  id_client: Id,
+  service: E164,
+  caller_id_num: Type.String({ maxLength: 64 }),
+  type_dest: Type.Union([Type.Literal('GROUPE'), Type.Literal('TRUNK'), Type.Literal('NO')]),
+});
+
+const AsrMsg = msg({
+  id_call: CallId,
+  id_client: Id,
+  id: Id,
+  input: Type.String({ maxLength: 1024 }),
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+});
+
+/** type_notification → event → schema of `msg`. The single source of the catalogue. */
+export const CATALOGUE = {
+  operator: { status: OperatorStatusMsg },
+  UI: { login: UiMsg, logout: UiMsg, pause: UiMsg, unpause: UiMsg, push: PushMsg, push_cancel: PushMsg },
+  PUSHCALL: { request: PushCallMsg },
+  queue: {
+    insert_call: QueueInsertMsg,
+    connect_call: QueueConnectMsg,
+    delete_call: QueueDeleteMsg,
+    alert_op: AlertOpMsg,
+    alert_file: AlertFileMsg,
+  },
+  trunk: { insert_call: TrunkMsg, connect_call: TrunkMsg, delete_call: TrunkMsg },
+  num: { start: NumMsg, answer: NumMsg, end: NumMsg },
+  input: { asr: AsrMsg },
+} as const;
+
+type Catalogue = typeof CATALOGUE;
+export type NotificationType = keyof Catalogue;
+export const NOTIFICATION_TYPES = Object.keys(CATALOGUE) as NotificationType[];
+
+/** Types a subscription gets only when it asks for them (PROTOCOL §4). */
+export const OPT_IN_TYPES: readonly NotificationType[] = ['num', 'input'];
+/** Types a subscription without `types` gets. */
+export const DEFAULT_TYPES: readonly NotificationType[] = NOTIFICATION_TYPES.filter(
+  (t) => !OPT_IN_TYPES.includes(t),
+);
+
+/**
+ * One notification: the `event` object of the `update` envelope, a discriminated union
+ * over `type_notification` + `event`.
+ */
+export type Notification = {
+  [T in NotificationType]: {
+    [E in keyof Catalogue[T]]: {
+      type_notification: T;
+      event: E;
+      msg: Catalogue[T][E] extends TSchema ? Static<Catalogue[T][E]> : never;
+      /** Server/node number; present on `num` events only, as in the guide. */
+      srv?: number;
+    };
+  }[keyof Catalogue[T]];
+}[NotificationType];
+
+/** The msg type of one catalogue entry, e.g. `MsgOf<'queue', 'insert_call'>`. */
+export type MsgOf<T extends NotificationType, E extends keyof Catalogue[T]> =
+  Catalogue[T][E] extends TSchema ? Static<Catalogue[T][E]> : never;
+
+export function isNotificationType(t: unknown): t is NotificationType {
+  return typeof t === 'string' && Object.prototype.hasOwnProperty.call(CATALOGUE, t);
+}
+
+export function eventsOf(type: NotificationType): string[] {
+  return Object.keys(CATALOGUE[type]);
+}
+
+export function msgSchema(type: NotificationType, event: string): TSchema | undefined {
+  const entry = CATALOGUE[type] as Record<string, TSchema>;
+  return Object.prototype.hasOwnProperty.call(entry, event) ? entry[event] : undefined;
+}

@@ -1,0 +1,34 @@
+// The wire contract, shared by the server, the SDK, the web pages and the tests.
+export {
+  CATALOGUE,
+  DEFAULT_TYPES,
+  NOTIFICATION_TYPES,
+  OPERATOR_STATUSES,
+  OPT_IN_TYPES,
+  eventsOf,
+  isNotificationType,
+  msgSchema,
+} from './catalogue.ts';
+export type { MsgOf, Notification, NotificationType, OperatorStatus } from './catalogue.ts';
+export { operatorRoom, typeRoom } from './envelope.ts';
+export type {
+  ClientToServerEvents,
+  ErrorBody,
+  InitAck,
+  InitOptions,
+  InitUserType,
+  ServerToClientEvents,
+  SocketData,
+  Update,
+} from './envelope.ts';
+export {
+  VmTokenRequest,
+  VmTokenResponse,
+  WsInitRequest,
+  WsInitResponse,
+  WsRefreshRequest,
+  WsRefreshResponse,
+  formatExpire,
+} from './auth.ts';
+export { operatorOf, parseTypes, validateNotification } from './validate.ts';
+export type { Validation } from './validate.ts';

@@ -1,0 +1,91 @@
+// Storage behind domain interfaces. The engine, auth and the stream speak to these; SQLite
+// is the embedded default, and Redis/PostgreSQL are meant to be other factories of the
+// same interfaces. No connection or transaction leaks through them.
+import type { Notification } from '../protocol/index.ts';
+import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
+
+/** One event of an account's log. */
+export interface LoggedEvent {
+  accountId: number;
+  cpt: number;
+  /** When the event happened (ms since epoch). */
+  at: number;
+  notification: Notification;
+}
+
+/** The durable, per-account, gapless event log. */
+export interface EventLog {
+  /** Appends a batch atomically (one transaction); cpts are assigned by the caller. */
+  append(events: readonly LoggedEvent[]): Promise<void>;
+  /** Events of an account with cpt > after, in cpt order, at most `limit`. */
+  readAfter(accountId: number, after: number, limit: number): Promise<LoggedEvent[]>;
+  /** The last cpt ever assigned for each account (survives pruning). */
+  lastCpts(): Promise<Map<number, number>>;
+  /** Removes events older than `before` (ms); returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+export interface SupervisorRecord {
+  id: number;
+  accountId: number;
+  login: string;
+  passwordHash: string;
+}
+
+export interface ApiUserRecord {
+  accountId: number;
+  login: string;
+  passwordHash: string;
+}
+
+export interface ImportResult {
+  accountId: number;
+  /** False when the file described exactly what was already stored. */
+  changed: boolean;
+}
+
+/** Accounts and their directories. */
+export interface DirectoryStore {
+  /**
+   * Replaces an account's directory with the file's, all or nothing. `hash` turns a
+   * password into a stored hash; `verify` lets an unchanged password keep its hash, so
+   * importing the same file twice changes nothing.
+   */
+  importAccount(
+    file: AccountFile,
+    secrets: { hash(pw: string): string; verify(pw: string, hash: string): boolean },
+  ): Promise<ImportResult>;
+  /** The account's directory without secrets (what `vm export` writes). */
+  getDirectory(accountId: number): Promise<AccountDirectory | undefined>;
+  listAccounts(): Promise<{ id: number; name: string }[]>;
+  findSupervisor(login: string): Promise<SupervisorRecord | undefined>;
+  findApiUser(login: string): Promise<ApiUserRecord | undefined>;
+}
+
+export type TokenKind = 'supervisor' | 'api' | 'agent';
+
+export interface TokenRecord {
+  /** sha256 of the token: the token itself is never stored. */
+  hash: string;
+  kind: TokenKind;
+  accountId: number;
+  /** Supervisor id for supervisor tokens, operator id for agent tokens, 0 for api. */
+  subject: number;
+  ip: string;
+  expiresAt: number;
+}
+
+export interface TokenStore {
+  save(token: TokenRecord): Promise<void>;
+  find(hash: string): Promise<TokenRecord | undefined>;
+  /** Drops expired tokens; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+/** Everything one backend provides. */
+export interface Store {
+  events: EventLog;
+  directory: DirectoryStore;
+  tokens: TokenStore;
+  close(): Promise<void>;
+}
