@@ -1,0 +1,101 @@
+// Authentication: supervisor and API logins, 2-hour IP-bound session tokens, refresh with
+// overlap. Tokens are random 256-bit strings; only their sha256 is stored.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { DirectoryStore, TokenKind, TokenRecord, TokenStore } from '../store/types.ts';
+import { vmError } from '../errors/registry.ts';
+import { verifyPassword } from './passwords.ts';
+import { LoginThrottle, type ThrottleOptions } from './throttle.ts';
+
+/** Token lifetime: two hours (guide §3.1). */
+export const TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
+
+export interface IssuedToken {
+  token: string;
+  record: TokenRecord;
+}
+
+export interface AuthOptions {
+  clock: Clock;
+  directory: DirectoryStore;
+  tokens: TokenStore;
+  throttle?: ThrottleOptions;
+  /** @default 7200000 (2 h) */
+  tokenTtlMs?: number;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** `::ffff:127.0.0.1` and `127.0.0.1` are the same client. */
+export function normalizeIp(ip: string | undefined): string {
+  if (!ip) return '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export class AuthService {
+  readonly throttle: LoginThrottle;
+  private readonly ttl: number;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.throttle = new LoginThrottle(opts.clock, opts.throttle);
+    this.ttl = opts.tokenTtlMs ?? TOKEN_TTL_MS;
+  }
+
+  private async issue(kind: TokenKind, accountId: number, subject: number, ip: string): Promise<IssuedToken> {
+    const token = randomBytes(32).toString('base64url');
+    const record: TokenRecord = { hash: hashToken(token), kind, accountId, subject, ip: normalizeIp(ip), expiresAt: this.opts.clock.now() + this.ttl };
+    await this.opts.tokens.save(record);
+    return { token, record };
+  }
+
+  private async checkPassword(login: string, password: string, hash: string | undefined, ip: string): Promise<void> {
+    const wait = this.throttle.blockedFor(login, normalizeIp(ip));
+    if (wait > 0) throw vmError('TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${wait} s.`, { retryAfter: wait });
+    if (!(await verifyPassword(password, hash))) {
+      this.throttle.recordFailure(login, normalizeIp(ip));
+      throw vmError('BAD_CREDENTIALS');
+    }
+    this.throttle.recordSuccess(login);
+  }
+
+  /** `POST /ws/` init: a supervisor's login. */
+  async loginSupervisor(login: string, password: string, ip: string) {
+    const sup = await this.opts.directory.findSupervisor(login);
+    await this.checkPassword(login, password, sup?.passwordHash, ip);
+    const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip);
+    return { ...issued, supervisorId: sup!.id };
+  }
+
+  /** `POST /vm/token`: an API user's login, for an api or agent token. */
+  async loginApi(login: string, password: string, ip: string, userType: 'api' | 'agent', operatorId?: number) {
+    const user = await this.opts.directory.findApiUser(login);
+    await this.checkPassword(`api:${login}`, password, user?.passwordHash, ip);
+    const accountId = user!.accountId;
+    if (userType === 'agent') {
+      if (operatorId === undefined) throw vmError('INVALID_FIELD', 'id_operator is required when user_type is "agent".');
+      const dir = await this.opts.directory.getDirectory(accountId);
+      if (!dir?.operators?.some((o) => o.id === operatorId)) {
+        throw vmError('UNKNOWN_OPERATOR', `Operator ${operatorId} is not in this account.`);
+      }
+      return this.issue('agent', accountId, operatorId, ip);
+    }
+    return this.issue('api', accountId, 0, ip);
+  }
+
+  /** Resolves a token used from `ip`, or throws TOKEN_INVALID / TOKEN_IP_MISMATCH. */
+  async verify(token: unknown, ip: string): Promise<TokenRecord> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw vmError('TOKEN_INVALID');
+    const rec = await this.opts.tokens.find(hashToken(token));
+    if (!rec || rec.expiresAt <= this.opts.clock.now()) throw vmError('TOKEN_INVALID');
+    if (rec.ip !== normalizeIp(ip)) throw vmError('TOKEN_IP_MISMATCH');
+    return rec;
+  }
+
+  /** `refresh_token`: a new token of the same kind; the old one stays valid until its own expiry. */
+  async refresh(token: string, ip: string): Promise<IssuedToken> {
+    const rec = await this.verify(token, ip);
+    return this.issue(rec.kind, rec.accountId, rec.subject, ip);
+  }
+}

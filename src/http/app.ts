@@ -1,0 +1,141 @@
+// Builds the whole product in-process, apart from listen(): Fastify routes, the Socket.IO
+// stream, the publisher and their store. Tests build it on port 0 with any store and clock.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Server } from 'socket.io';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Store } from '../store/types.ts';
+import { AuthService } from '../auth/service.ts';
+import type { ThrottleOptions } from '../auth/throttle.ts';
+import { Publisher } from '../stream/publisher.ts';
+import { StreamGateway, type StreamServer } from '../stream/gateway.ts';
+import { clientErrorHandler, installErrorHandling } from './errors.ts';
+import { wsRoutes } from './routes/ws.ts';
+import { vmTokenRoutes } from './routes/vm-token.ts';
+import { adminEventRoutes } from './routes/admin-events.ts';
+import { webRoutes } from './routes/web.ts';
+import type { Services } from './services.ts';
+
+export interface AppOptions {
+  store: Store;
+  /** @default the system clock */
+  clock?: Clock;
+  /** pino logger; @default silent */
+  logger?: Logger;
+  /** Admin API bearer token; undefined turns the admin API off. */
+  adminToken?: string;
+  /** Event log retention in ms. @default 7 days */
+  retentionMs?: number;
+  /** Trust X-Forwarded-For (behind a reverse proxy). @default false */
+  trustProxy?: boolean;
+  throttle?: ThrottleOptions;
+  /** @default 30000 */
+  initTimeoutMs?: number;
+  /** Server number put in `srv` of num events. @default 1 */
+  srv?: number;
+}
+
+export interface App {
+  http: FastifyInstance;
+  io: StreamServer;
+  services: Services;
+  gateway: StreamGateway;
+  /** Listens and resolves with the port. */
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const { store } = opts;
+
+  const accounts = new Set((await store.directory.listAccounts()).map((a) => a.id));
+  const publisher = new Publisher({
+    log: store.events,
+    clock,
+    srv: opts.srv,
+    accountExists: async (id) => {
+      if (accounts.has(id)) return true;
+      // Imported by another process (vm import) since we started.
+      if (await store.directory.getDirectory(id)) accounts.add(id);
+      return accounts.has(id);
+    },
+  });
+  await publisher.init();
+  const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle });
+  const services: Services = { clock, store, auth, publisher, adminToken: opts.adminToken };
+
+  const http = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: opts.trustProxy ?? false,
+    bodyLimit: 1024 * 1024,
+    clientErrorHandler,
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+  installErrorHandling(http);
+  await http.register(wsRoutes, { services });
+  await http.register(vmTokenRoutes, { services });
+  await http.register(adminEventRoutes, { services });
+  await http.register(webRoutes);
+  http.get('/healthz', async () => ({ ok: true }));
+
+  const io: StreamServer = new Server(http.server, {
+    allowEIO3: true,
+    cors: { origin: true, credentials: true },
+    serveClient: true,
+    perMessageDeflate: false,
+  });
+  const gateway = new StreamGateway({
+    io,
+    auth,
+    publisher,
+    log: store.events,
+    clock,
+    logger,
+    initTimeoutMs: opts.initTimeoutMs,
+    clientIp: opts.trustProxy
+      ? (s) => String(s.handshake.headers['x-forwarded-for'] ?? s.handshake.address).split(',')[0]!.trim()
+      : undefined,
+  });
+
+  const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+  const housekeeping = async () => {
+    try {
+      const pruned = await store.events.prune(clock.now() - retention);
+      const tokens = await store.tokens.purgeExpired(clock.now());
+      if (pruned || tokens) logger.info({ pruned, tokens }, 'housekeeping');
+    } catch (err) {
+      logger.error({ err }, 'housekeeping failed');
+    }
+  };
+  const timer = setInterval(housekeeping, 10 * 60_000);
+  timer.unref();
+  void housekeeping();
+
+  let closed = false;
+  return {
+    http,
+    io,
+    services,
+    gateway,
+    async listen(port = 0, host = '127.0.0.1') {
+      await http.listen({ port, host });
+      const addr = http.server.address();
+      return typeof addr === 'object' && addr ? addr.port : port;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await publisher.close();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await http.close().catch(() => undefined);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// `POST /api/v1/accounts/:id/events`: the publishing seam over HTTP, so a telephony system
+// can push notifications. Guarded by the admin bearer token (VM_ADMIN_TOKEN).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
+import { safeEqual } from '../../auth/passwords.ts';
+import type { Services } from '../services.ts';
+import { errorSchema } from '../schemas.ts';
+
+/** Throws unless the request carries the admin bearer token. */
+export function requireAdmin(services: Services, request: FastifyRequest): void {
+  if (!services.adminToken) throw vmError('ADMIN_API_DISABLED');
+  const h = request.headers.authorization ?? '';
+  const m = /^Bearer (.+)$/i.exec(h);
+  if (!m || !safeEqual(m[1]!.trim(), services.adminToken)) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token>.');
+}
+
+export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/api/v1/accounts/:id/events',
+    {
+      bodyLimit: 64 * 1024,
+      schema: {
+        summary: 'Publish a notification for an account (answers once it is durable)',
+        tags: ['admin'],
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object({
+          type_notification: Type.String(),
+          event: Type.String(),
+          msg: Type.Object({}, { additionalProperties: true }),
+          srv: Type.Optional(Type.Integer({ minimum: 0 })),
+        }),
+        response: { 200: Type.Object({ cpt: Type.Integer() }), '4xx': errorSchema },
+      },
+      preHandler: async (request) => requireAdmin(services, request),
+    },
+    async (request) => ({ cpt: await services.publisher.publish(request.params.id, request.body) }),
+  );
+};

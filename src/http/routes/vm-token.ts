@@ -1,0 +1,29 @@
+// `POST /vm/token` (PROTOCOL §3): API and agent tokens for an API user.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { VmTokenRequest, VmTokenResponse, formatExpire, type VmTokenResponse as VmTokenAnswer } from '../../protocol/index.ts';
+import type { Services } from '../services.ts';
+import { basicCredentials } from '../basic-auth.ts';
+import { errorSchema } from '../schemas.ts';
+
+export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/vm/token',
+    {
+      schema: {
+        summary: 'Get a stream token for an API user (api: whole account; agent: one operator)',
+        tags: ['auth'],
+        body: VmTokenRequest,
+        response: { 200: VmTokenResponse, '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      const { login, password } = basicCredentials(request);
+      const { user_type, id_operator } = request.body;
+      const op = id_operator === undefined ? undefined : Number(id_operator);
+      const { token, record } = await services.auth.loginApi(login, password, request.ip, user_type, op);
+      const body: VmTokenAnswer = { id_session: token, expire: formatExpire(record.expiresAt), id_client: record.accountId, user_type };
+      if (user_type === 'agent') body.id_operator = record.subject;
+      return body;
+    },
+  );
+};

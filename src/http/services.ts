@@ -1,0 +1,14 @@
+// What the HTTP routes are given: the wired services of one running app.
+import type { Clock } from '../clock.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { Store } from '../store/types.ts';
+import type { Publisher } from '../stream/publisher.ts';
+
+export interface Services {
+  clock: Clock;
+  store: Store;
+  auth: AuthService;
+  publisher: Publisher;
+  /** Bearer token of the admin API; undefined turns the admin API off. */
+  adminToken?: string;
+}

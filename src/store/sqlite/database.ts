@@ -1,0 +1,67 @@
+// Opens the embedded SQLite database (WAL) and creates its schema.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  directory TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_ids (
+  kind TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  account_id INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS supervisors (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  login TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_users (
+  login TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  account_id INTEGER NOT NULL,
+  cpt INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (account_id, cpt)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters (
+  account_id INTEGER PRIMARY KEY,
+  last_cpt INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  account_id INTEGER NOT NULL,
+  subject INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Opens (creating if needed) `<dir>/vm.sqlite`, or an in-memory database for ':memory:'. */
+export function openDatabase(dir: string): Db {
+  let file = ':memory:';
+  if (dir !== ':memory:') {
+    mkdirSync(dir, { recursive: true });
+    file = join(dir, 'vm.sqlite');
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only
+  // an OS crash or power loss can lose the last transactions.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}

@@ -1,0 +1,116 @@
+// Accounts and directories on SQLite. An import replaces the account's directory in one
+// transaction; ids are unique per kind across all accounts (entity_ids).
+import type { Db } from './database.ts';
+import type { DirectoryStore, ImportResult } from '../types.ts';
+import type { AccountDirectory, AccountFile } from '../../directory/schema.ts';
+import { vmError } from '../../errors/registry.ts';
+
+const KINDS = ['groups', 'operators', 'trunks', 'pauses', 'numbers', 'supervisors'] as const;
+
+/** The directory as stored and exported: the file without passwords. */
+export function withoutSecrets(file: AccountFile): AccountDirectory {
+  const { supervisors, api_users, ...rest } = file;
+  const dir: AccountDirectory = { ...rest };
+  if (supervisors) dir.supervisors = supervisors.map(({ id, login }) => ({ id, login }));
+  if (api_users) dir.api_users = api_users.map(({ login }) => ({ login }));
+  return dir;
+}
+
+export function sqliteDirectoryStore(db: Db): DirectoryStore {
+  const q = {
+    owner: db.prepare('SELECT account_id FROM entity_ids WHERE kind = ? AND id = ?'),
+    account: db.prepare('SELECT id, name, directory FROM accounts WHERE id = ?'),
+    accounts: db.prepare('SELECT id, name FROM accounts ORDER BY id'),
+    upsertAccount: db.prepare(
+      'INSERT INTO accounts (id, name, directory) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, directory = excluded.directory',
+    ),
+    dropIds: db.prepare('DELETE FROM entity_ids WHERE account_id = ?'),
+    addId: db.prepare('INSERT INTO entity_ids (kind, id, account_id) VALUES (?, ?, ?)'),
+    supByLogin: db.prepare('SELECT id, account_id, login, password_hash FROM supervisors WHERE login = ?'),
+    supsOf: db.prepare('SELECT id, login, password_hash FROM supervisors WHERE account_id = ?'),
+    dropSups: db.prepare('DELETE FROM supervisors WHERE account_id = ?'),
+    addSup: db.prepare('INSERT INTO supervisors (id, account_id, login, password_hash) VALUES (?, ?, ?, ?)'),
+    apiByLogin: db.prepare('SELECT login, account_id, password_hash FROM api_users WHERE login = ?'),
+    apisOf: db.prepare('SELECT login, password_hash FROM api_users WHERE account_id = ?'),
+    dropApis: db.prepare('DELETE FROM api_users WHERE account_id = ?'),
+    addApi: db.prepare('INSERT INTO api_users (login, account_id, password_hash) VALUES (?, ?, ?)'),
+  };
+
+  const importTx = db.transaction(
+    (file: AccountFile, secrets: Parameters<DirectoryStore['importAccount']>[1]): ImportResult => {
+      const accountId = file.account.id;
+      for (const kind of KINDS) {
+        for (const [i, e] of (file[kind] ?? []).entries()) {
+          const row = q.owner.get(kind, e.id) as { account_id: number } | undefined;
+          if (row && row.account_id !== accountId) {
+            throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `${kind}[${i}].id: ${kind.slice(0, -1)} id ${e.id} already belongs to account ${row.account_id}.`);
+          }
+        }
+      }
+      for (const [i, s] of (file.supervisors ?? []).entries()) {
+        const row = q.supByLogin.get(s.login) as { account_id: number } | undefined;
+        if (row && row.account_id !== accountId) {
+          throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `supervisors[${i}].login: login "${s.login}" already belongs to account ${row.account_id}.`);
+        }
+      }
+      for (const [i, a] of (file.api_users ?? []).entries()) {
+        const row = q.apiByLogin.get(a.login) as { account_id: number } | undefined;
+        if (row && row.account_id !== accountId) {
+          throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `api_users[${i}].login: login "${a.login}" already belongs to account ${row.account_id}.`);
+        }
+      }
+
+      const directory = JSON.stringify(withoutSecrets(file));
+      const before = q.account.get(accountId) as { name: string; directory: string } | undefined;
+      let changed = !before || before.directory !== directory || before.name !== file.account.name;
+
+      // Passwords: keep a stored hash when the file's password still verifies against it.
+      const oldSups = new Map((q.supsOf.all(accountId) as { id: number; login: string; password_hash: string }[]).map((s) => [s.id, s]));
+      const sups = (file.supervisors ?? []).map((s) => {
+        const old = oldSups.get(s.id);
+        if (old && old.login === s.login && secrets.verify(s.password, old.password_hash)) return { ...s, hash: old.password_hash };
+        changed = true;
+        return { ...s, hash: secrets.hash(s.password) };
+      });
+      const oldApis = new Map((q.apisOf.all(accountId) as { login: string; password_hash: string }[]).map((a) => [a.login, a]));
+      const apis = (file.api_users ?? []).map((a) => {
+        const old = oldApis.get(a.login);
+        if (old && secrets.verify(a.password, old.password_hash)) return { ...a, hash: old.password_hash };
+        changed = true;
+        return { ...a, hash: secrets.hash(a.password) };
+      });
+      if (oldSups.size !== sups.length || oldApis.size !== apis.length) changed = true;
+      if (!changed) return { accountId, changed: false };
+
+      q.upsertAccount.run(accountId, file.account.name, directory);
+      q.dropIds.run(accountId);
+      for (const kind of KINDS) for (const e of file[kind] ?? []) q.addId.run(kind, e.id, accountId);
+      q.dropSups.run(accountId);
+      for (const s of sups) q.addSup.run(s.id, accountId, s.login, s.hash);
+      q.dropApis.run(accountId);
+      for (const a of apis) q.addApi.run(a.login, accountId, a.hash);
+      return { accountId, changed: true };
+    },
+  );
+
+  return {
+    async importAccount(file, secrets) {
+      return importTx(file, secrets);
+    },
+    async getDirectory(accountId) {
+      const row = q.account.get(accountId) as { directory: string } | undefined;
+      return row && (JSON.parse(row.directory) as AccountDirectory);
+    },
+    async listAccounts() {
+      return q.accounts.all() as { id: number; name: string }[];
+    },
+    async findSupervisor(login) {
+      const r = q.supByLogin.get(login) as { id: number; account_id: number; login: string; password_hash: string } | undefined;
+      return r && { id: r.id, accountId: r.account_id, login: r.login, passwordHash: r.password_hash };
+    },
+    async findApiUser(login) {
+      const r = q.apiByLogin.get(login) as { login: string; account_id: number; password_hash: string } | undefined;
+      return r && { accountId: r.account_id, login: r.login, passwordHash: r.password_hash };
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// The Socket.IO side of the stream (PROTOCOL §4): `init` authentication, subscriptions as
+// rooms (per account and type, or per operator and type for agent tokens), `since` replay
+// that hands over to the live stream without a gap or a duplicate, and the fan-out.
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { EventLog, LoggedEvent } from '../store/types.ts';
+import {
+  DEFAULT_TYPES,
+  operatorOf,
+  operatorRoom,
+  parseTypes,
+  typeRoom,
+  type ClientToServerEvents,
+  type ErrorBody,
+  type InitAck,
+  type InitOptions,
+  type NotificationType,
+  type ServerToClientEvents,
+  type SocketData,
+  type Update,
+} from '../protocol/index.ts';
+import { errorBody, vmError, VmError } from '../errors/registry.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { Publisher } from './publisher.ts';
+
+export type StreamServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface GatewayOptions {
+  io: StreamServer;
+  auth: AuthService;
+  publisher: Publisher;
+  log: EventLog;
+  clock: Clock;
+  logger: Logger;
+  /** Disconnect sockets that send no valid init within this time. @default 30000 */
+  initTimeoutMs?: number;
+  /** Events read from the log per replay page. @default 1000 */
+  replayPage?: number;
+  /** How a socket's client IP is found (behind a trusted proxy, X-Forwarded-For). */
+  clientIp?: (socket: StreamSocket) => string;
+}
+
+const USER_TYPES = new Set(['supervisor', 'api', 'agent']);
+
+export function toUpdate(e: LoggedEvent, now: number): Update {
+  return { ts: Math.floor(now / 1000), elapse: Math.max(0, Math.floor((now - e.at) / 1000)), cpt: e.cpt, event: e.notification };
+}
+
+export class StreamGateway {
+  private readonly initTimeoutMs: number;
+  private readonly replayPage: number;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
+    this.replayPage = opts.replayPage ?? 1000;
+    opts.io.on('connection', (socket) => this.onConnection(socket));
+    opts.publisher.onDurable((events) => this.fanOut(events));
+  }
+
+  /** Emits each durable event to the rooms subscribed to its account and type (and operator). */
+  fanOut(events: readonly LoggedEvent[]): void {
+    const { io, clock } = this.opts;
+    const now = clock.now();
+    for (const e of events) {
+      const type = e.notification.type_notification;
+      const op = operatorOf(e.notification);
+      const rooms = op === undefined ? typeRoom(e.accountId, type) : [typeRoom(e.accountId, type), operatorRoom(e.accountId, op, type)];
+      io.to(rooms).emit('update', toUpdate(e, now));
+    }
+  }
+
+  private clientIp(socket: StreamSocket): string {
+    return this.opts.clientIp ? this.opts.clientIp(socket) : socket.handshake.address;
+  }
+
+  private onConnection(socket: StreamSocket): void {
+    const timer = setTimeout(() => {
+      if (!socket.data.accountId) this.refuse(socket, vmError('INIT_TIMEOUT'));
+    }, this.initTimeoutMs);
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
+    let busy = false;
+    socket.on('init', (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (a: InitAck) => void) : undefined;
+      if (busy || socket.data.accountId) {
+        const err = vmError('ALREADY_INITIALISED');
+        ack?.({ ok: false, ...err.toBody() });
+        return;
+      }
+      busy = true;
+      this.init(socket, args)
+        .then((cpt) => {
+          clearTimeout(timer);
+          ack?.({ ok: true, id_client: socket.data.accountId, cpt });
+        })
+        .catch((e: unknown) => {
+          busy = false;
+          if (!(e instanceof VmError)) this.opts.logger.error({ err: e }, 'init failed');
+          const body = errorBody(e);
+          ack?.({ ok: false, ...body });
+          this.refuse(socket, body);
+        });
+    });
+  }
+
+  private refuse(socket: StreamSocket, e: VmError | ErrorBody): void {
+    const body = e instanceof VmError ? e.toBody() : e;
+    socket.emit('init_error', body);
+    // Let the init_error reach the client before closing.
+    setTimeout(() => socket.disconnect(true), 50).unref();
+  }
+
+  /** Authenticates and subscribes; resolves with the cpt the stream is live from. */
+  private async init(socket: StreamSocket, args: unknown[]): Promise<number> {
+    const [userType, target, token, rawOpts] = args;
+    if (typeof userType !== 'string' || !USER_TYPES.has(userType) || args.length < 3 || args.length > 4) {
+      throw vmError('INIT_MALFORMED');
+    }
+    const targetId = typeof target === 'number' ? target : typeof target === 'string' && /^\d{1,15}$/.test(target) ? Number(target) : NaN;
+    if (!Number.isSafeInteger(targetId) || targetId <= 0) throw vmError('INIT_MALFORMED', 'init: the target must be a positive integer id.');
+    const options = this.parseOptions(rawOpts);
+
+    const rec = await this.opts.auth.verify(token, this.clientIp(socket));
+    const expectedTarget = rec.kind === 'api' ? rec.accountId : rec.subject;
+    if (rec.kind !== userType || expectedTarget !== targetId) {
+      throw vmError('INIT_BAD_TARGET', `This token is for init('${rec.kind}', ${expectedTarget}, …).`);
+    }
+    if (socket.disconnected) throw vmError('INIT_MALFORMED', 'The socket closed during init.');
+
+    const accountId = rec.accountId;
+    const types = options.types ?? [...DEFAULT_TYPES];
+    const operatorId = rec.kind === 'agent' ? rec.subject : undefined;
+    const rooms = types.map((t) => (operatorId === undefined ? typeRoom(accountId, t) : operatorRoom(accountId, operatorId, t)));
+    socket.data = { accountId, userType: rec.kind, types, ...(operatorId !== undefined ? { operatorId } : {}) };
+
+    if (options.since === undefined) {
+      socket.join(rooms);
+      return this.opts.publisher.deliveredCpt(accountId);
+    }
+    return this.replayThenJoin(socket, options.since, new Set(types), operatorId, rooms);
+  }
+
+  private parseOptions(raw: unknown): InitOptions {
+    if (raw === undefined || raw === null) return {};
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw vmError('INIT_BAD_OPTIONS', 'init options must be an object.');
+    const o = raw as Record<string, unknown>;
+    const out: InitOptions = {};
+    if (o.since !== undefined && o.since !== null) {
+      if (typeof o.since !== 'number' || !Number.isSafeInteger(o.since) || o.since < 0) {
+        throw vmError('INIT_BAD_OPTIONS', 'since must be a non-negative integer cpt.');
+      }
+      out.since = o.since;
+    }
+    if (o.types !== undefined && o.types !== null) {
+      const t = parseTypes(o.types);
+      if (!t.ok) throw vmError('INIT_BAD_OPTIONS', t.message);
+      if (t.types.length === 0) throw vmError('INIT_BAD_OPTIONS', 'types must name at least one type.');
+      out.types = t.types;
+    }
+    if (o.stats !== undefined) out.stats = o.stats === true;
+    return out;
+  }
+
+  /**
+   * Replays events after `since` from the log page by page, then takes the last ones from
+   * memory and joins the live rooms in the same synchronous step: every event is either
+   * replayed (cpt <= delivered head) or fanned out to the rooms (cpt > head), never both.
+   */
+  private async replayThenJoin(
+    socket: StreamSocket,
+    since: number,
+    types: Set<NotificationType>,
+    operatorId: number | undefined,
+    rooms: string[],
+  ): Promise<number> {
+    const { publisher, log, clock } = this.opts;
+    const accountId = socket.data.accountId;
+    const send = (events: readonly LoggedEvent[]) => {
+      const now = clock.now();
+      for (const e of events) {
+        if (!types.has(e.notification.type_notification)) continue;
+        if (operatorId !== undefined && operatorOf(e.notification) !== operatorId) continue;
+        socket.emit('update', toUpdate(e, now));
+      }
+    };
+    let last = since;
+    for (;;) {
+      if (socket.disconnected) return last;
+      const fromMemory = publisher.recentAfter(accountId, last);
+      if (fromMemory) {
+        // Synchronous from here to join: no fan-out can run in between.
+        send(fromMemory);
+        socket.join(rooms);
+        return publisher.deliveredCpt(accountId);
+      }
+      const head = publisher.deliveredCpt(accountId);
+      const page = await log.readAfter(accountId, last, Math.min(this.replayPage, head - last));
+      if (page.length === 0) {
+        // The log holds nothing more up to the head (retention pruned it): skip ahead.
+        last = head;
+        continue;
+      }
+      send(page);
+      last = page[page.length - 1]!.cpt;
+    }
+  }
+}
