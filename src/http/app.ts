@@ -70,11 +70,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const services: Services = { clock, store, auth, publisher, adminToken: opts.adminToken };
 
   const http = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request logs are noise at this volume: Fastify's own logger only reports problems.
+    loggerInstance: logger.child({ component: 'http' }, { level: logger.isLevelEnabled('info') ? 'warn' : logger.level }) as FastifyBaseLogger,
     trustProxy: opts.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
-    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
   await http.register(wsRoutes, { services });

@@ -90,6 +90,11 @@ export class Publisher {
    */
   async publish(accountId: number, input: unknown): Promise<number> {
     if (this.closed) throw vmError('SHUTTING_DOWN');
+    // id_client is implied by the account the event is published for.
+    const msg = (input as { msg?: unknown } | null)?.msg;
+    if (typeof msg === 'object' && msg !== null && !Array.isArray(msg) && (msg as { id_client?: unknown }).id_client === undefined) {
+      (msg as { id_client?: unknown }).id_client = accountId;
+    }
     const v = validateNotification(input);
     if (!v.ok) throw vmError('INVALID_NOTIFICATION', v.message);
     const known = await this.opts.accountExists(accountId);
