@@ -50,7 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
     .option('--retention <duration>', 'how long the event log keeps events', parseDuration, DEFAULT_RETENTION_MS)
     .option('--trust-proxy', 'trust X-Forwarded-For from a reverse proxy')
-    .option('--log-level <level>', 'pino log level', 'info')
+    .option('--log-level <level>', 'pino log level (env LOG_LEVEL)')
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { port, url } = await startServer(o);
