@@ -53,11 +53,11 @@ export class AuthService {
   private async checkPassword(login: string, password: string, hash: string | undefined, ip: string): Promise<void> {
     const wait = this.throttle.blockedFor(login, normalizeIp(ip));
     if (wait > 0) throw vmError('TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${wait} s.`, { retryAfter: wait });
-    if (!(await verifyPassword(password, hash))) {
-      this.throttle.recordFailure(login, normalizeIp(ip));
-      throw vmError('BAD_CREDENTIALS');
-    }
-    this.throttle.recordSuccess(login);
+    // Counted as a failure before the (slow) hash, and refunded on success: otherwise a
+    // burst of concurrent guesses all pass the check above and each gets a verdict.
+    this.throttle.recordFailure(login, normalizeIp(ip));
+    if (!(await verifyPassword(password, hash))) throw vmError('BAD_CREDENTIALS');
+    this.throttle.recordSuccess(login, normalizeIp(ip));
   }
 
   /** `POST /ws/` init: a supervisor's login. */
@@ -82,6 +82,25 @@ export class AuthService {
       return this.issue('agent', accountId, operatorId, ip);
     }
     return this.issue('api', accountId, 0, ip);
+  }
+
+  private readonly basicCache = new Map<string, { accountId: number; until: number }>();
+
+  /**
+   * Checks an API user's credentials for the REST API (HTTP Basic on every request).
+   * A success is remembered for a minute under a digest of login and password, so
+   * polling clients do not pay a scrypt hash per request.
+   */
+  async authenticateApiUser(login: string, password: string, ip: string): Promise<{ accountId: number }> {
+    const key = hashToken(`${login}\u0000${password}`);
+    const hit = this.basicCache.get(key);
+    const now = this.opts.clock.now();
+    if (hit && hit.until > now) return { accountId: hit.accountId };
+    const user = await this.opts.directory.findApiUser(login);
+    await this.checkPassword(`api:${login}`, password, user?.passwordHash, ip);
+    if (this.basicCache.size > 10_000) this.basicCache.clear();
+    this.basicCache.set(key, { accountId: user!.accountId, until: now + 60_000 });
+    return { accountId: user!.accountId };
   }
 
   /** Resolves a token used from `ip`, or throws TOKEN_INVALID / TOKEN_IP_MISMATCH. */

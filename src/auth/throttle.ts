@@ -66,7 +66,13 @@ export class LoginThrottle {
     }
   }
 
-  recordSuccess(login: string): void {
+  /**
+   * A login that turned out right: forgets the login's failures and gives back the IP's
+   * attempt (AuthService counts every attempt as a failure before the slow hash).
+   */
+  recordSuccess(login: string, ip: string): void {
     this.entries.delete(`l:${login}`);
+    const i = this.live(`i:${ip}`);
+    if (i && i.count > 0) i.count--;
   }
 }

@@ -16,6 +16,10 @@ import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
 import { webRoutes } from './routes/web.ts';
 import type { Services } from './services.ts';
+import { StatsService } from '../stats/service.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { vmHistoryRoutes } from './routes/vm-history.ts';
+import { statsRoom } from '../protocol/index.ts';
 
 export interface AppOptions {
   store: Store;
@@ -66,8 +70,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   });
   await publisher.init();
+  const stats = new StatsService({ store, clock, logger });
+  await stats.init((id) => publisher.deliveredCpt(id));
+  publisher.onDurable((events) => stats.onDurable(events));
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle });
-  const services: Services = { clock, store, auth, publisher, adminToken: opts.adminToken };
+  const services: Services = { clock, store, auth, publisher, stats, adminToken: opts.adminToken };
 
   const http = Fastify({
     // Per-request logs are noise at this volume: Fastify's own logger only reports problems.
@@ -80,6 +87,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
   await http.register(adminEventRoutes, { services });
+  await http.register(statsRoutes, { services });
+  await http.register(vmHistoryRoutes, { services });
   await http.register(webRoutes);
   http.get('/healthz', async () => ({ ok: true }));
 
@@ -114,6 +123,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
   const timer = setInterval(housekeeping, 10 * 60_000);
   timer.unref();
+  // Extension: push live metrics each second to the sockets that asked for them.
+  const statsTimer = setInterval(() => {
+    const rooms = io.of('/').adapter.rooms;
+    for (const id of stats.accountIds()) {
+      if (!rooms.get(statsRoom(id))?.size) continue;
+      const snap = stats.snapshotNow(id);
+      if (snap) io.to(statsRoom(id)).emit('stats', snap);
+    }
+  }, 1000);
+  statsTimer.unref();
   void housekeeping();
 
   let closed = false;
@@ -131,7 +150,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      clearInterval(statsTimer);
       await publisher.close();
+      await stats.flush();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await http.close().catch(() => undefined);

@@ -3,12 +3,14 @@ import type { Clock } from '../clock.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { Store } from '../store/types.ts';
 import type { Publisher } from '../stream/publisher.ts';
+import type { StatsService } from '../stats/service.ts';
 
 export interface Services {
   clock: Clock;
   store: Store;
   auth: AuthService;
   publisher: Publisher;
+  stats: StatsService;
   /** Bearer token of the admin API; undefined turns the admin API off. */
   adminToken?: string;
 }

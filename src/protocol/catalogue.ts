@@ -26,7 +26,7 @@ const msg = <P extends Record<string, TSchema>>(props: P) =>
   Type.Object(props, { additionalProperties: true });
 
 const OperatorStatusMsg = msg({
-  status: Type.Union(OPERATOR_STATUSES.map((s) => Type.Literal(s))),
+  status: Type.Enum(OPERATOR_STATUSES),
   id_operator: Id,
   id_client: Id,
   id_call: Type.Optional(CallId),

@@ -1,6 +1,7 @@
 // The wire shapes of the Socket.IO stream (PROTOCOL §4): the `update` envelope, the
 // `init` arguments and options, acks, and the typed event maps shared by server and clients.
 import type { Notification, NotificationType } from './catalogue.ts';
+import type { RealtimeSnapshot } from './stats.ts';
 
 /** The one argument of every `update` event. */
 export interface Update {
@@ -43,6 +44,8 @@ export interface ServerToClientEvents {
   init_error: (error: ErrorBody) => void;
   /** Extension: sent once the `since` replay is done and the stream is live. */
   live: (info: { cpt: number }) => void;
+  /** Extension: live metrics each second, for sockets that asked with `{stats: true}`. */
+  stats: (snapshot: RealtimeSnapshot) => void;
 }
 
 export interface ClientToServerEvents {
@@ -67,6 +70,11 @@ export interface SocketData {
 /** Name of the Socket.IO room of one account's events of one type. */
 export function typeRoom(accountId: number, type: NotificationType): string {
   return `a${accountId}:${type}`;
+}
+
+/** Name of the room of an account's `stats` subscribers. */
+export function statsRoom(accountId: number): string {
+  return `a${accountId}:stats`;
 }
 
 /** Name of the room of one operator's events of one type (agent subscriptions). */

@@ -10,7 +10,7 @@ export {
   msgSchema,
 } from './catalogue.ts';
 export type { MsgOf, Notification, NotificationType, OperatorStatus } from './catalogue.ts';
-export { operatorRoom, typeRoom } from './envelope.ts';
+export { operatorRoom, statsRoom, typeRoom } from './envelope.ts';
 export type {
   ClientToServerEvents,
   ErrorBody,
@@ -32,3 +32,4 @@ export {
 } from './auth.ts';
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
 export type { Validation } from './validate.ts';
+export type { Alert, GroupSnapshot, OperatorLiveState, OperatorSnapshot, RealtimeSnapshot } from './stats.ts';

@@ -3,6 +3,7 @@
 // same interfaces. No connection or transaction leaks through them.
 import type { Notification } from '../protocol/index.ts';
 import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
+import type { CallRecord, StateInterval } from '../stats/records.ts';
 
 /** One event of an account's log. */
 export interface LoggedEvent {
@@ -23,6 +24,8 @@ export interface EventLog {
   lastCpts(): Promise<Map<number, number>>;
   /** Removes events older than `before` (ms); returns how many. */
   prune(before: number): Promise<number>;
+  /** The cpt of the account's first event at or after `at` (ms), or undefined. */
+  firstCptAt(accountId: number, at: number): Promise<number | undefined>;
 }
 
 export interface SupervisorRecord {
@@ -82,10 +85,34 @@ export interface TokenStore {
   purgeExpired(now: number): Promise<number>;
 }
 
+export interface HistoryQuery {
+  /** Inclusive start and exclusive end, ms. */
+  from: number;
+  to: number;
+  direction?: 'in' | 'out';
+  service?: string;
+  caller?: string;
+  operatorId?: number;
+}
+
+/** Call records and operator intervals, written as the stream completes them. */
+export interface HistoryStore {
+  /**
+   * Appends records completed by events up to `cpt`, and remembers `cpt`, atomically:
+   * replaying the log after a crash skips what is already there.
+   */
+  append(accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]): Promise<void>;
+  /** The cpt of the last append for an account (0 when none). */
+  lastCpt(accountId: number): Promise<number>;
+  calls(accountId: number, q: HistoryQuery): Promise<CallRecord[]>;
+  intervals(accountId: number, q: HistoryQuery): Promise<StateInterval[]>;
+}
+
 /** Everything one backend provides. */
 export interface Store {
   events: EventLog;
   directory: DirectoryStore;
   tokens: TokenStore;
+  history: HistoryStore;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   operatorOf,
   operatorRoom,
   parseTypes,
+  statsRoom,
   typeRoom,
   type ClientToServerEvents,
   type ErrorBody,
@@ -77,7 +78,7 @@ export class StreamGateway {
 
   private onConnection(socket: StreamSocket): void {
     const timer = setTimeout(() => {
-      if (!socket.data.accountId) this.refuse(socket, vmError('INIT_TIMEOUT'));
+      if (!socket.data.accountId) this.refuse(socket, vmError('INIT_TIMEOUT', `No valid init within ${this.initTimeoutMs / 1000} s.`));
     }, this.initTimeoutMs);
     timer.unref();
     socket.once('disconnect', () => clearTimeout(timer));
@@ -115,8 +116,11 @@ export class StreamGateway {
   /** Authenticates and subscribes; resolves with the cpt the stream is live from. */
   private async init(socket: StreamSocket, args: unknown[]): Promise<number> {
     const [userType, target, token, rawOpts] = args;
-    if (typeof userType !== 'string' || !USER_TYPES.has(userType) || args.length < 3 || args.length > 4) {
-      throw vmError('INIT_MALFORMED');
+    if (args.length < 3 || args.length > 4) {
+      throw vmError('INIT_MALFORMED', `init expects (user type, target, id_session[, options][, ack]); got ${args.length} arguments.`);
+    }
+    if (typeof userType !== 'string' || !USER_TYPES.has(userType)) {
+      throw vmError('INIT_MALFORMED', `init: unknown user type ${JSON.stringify(userType ?? null)?.slice(0, 40)}; expected "supervisor", "api" or "agent".`);
     }
     const targetId = typeof target === 'number' ? target : typeof target === 'string' && /^\d{1,15}$/.test(target) ? Number(target) : NaN;
     if (!Number.isSafeInteger(targetId) || targetId <= 0) throw vmError('INIT_MALFORMED', 'init: the target must be a positive integer id.');
@@ -133,6 +137,7 @@ export class StreamGateway {
     const types = options.types ?? [...DEFAULT_TYPES];
     const operatorId = rec.kind === 'agent' ? rec.subject : undefined;
     const rooms = types.map((t) => (operatorId === undefined ? typeRoom(accountId, t) : operatorRoom(accountId, operatorId, t)));
+    if (options.stats && operatorId === undefined) rooms.push(statsRoom(accountId));
     socket.data = { accountId, userType: rec.kind, types, ...(operatorId !== undefined ? { operatorId } : {}) };
 
     if (options.since === undefined) {

@@ -33,7 +33,8 @@ export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         }),
         response: { 200: Type.Object({ cpt: Type.Integer() }), '4xx': errorSchema },
       },
-      preHandler: async (request) => requireAdmin(services, request),
+      // onRequest, before the body is read or validated: no token, no word about the body.
+      onRequest: async (request) => requireAdmin(services, request),
     },
     async (request) => ({ cpt: await services.publisher.publish(request.params.id, request.body) }),
   );

@@ -39,6 +39,31 @@ CREATE TABLE IF NOT EXISTS counters (
   account_id INTEGER PRIMARY KEY,
   last_cpt INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS calls (
+  account_id INTEGER NOT NULL,
+  id_call INTEGER NOT NULL,
+  start INTEGER NOT NULL,
+  direction TEXT NOT NULL,
+  service TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  operator_id INTEGER,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_by_time ON calls (account_id, start);
+CREATE TABLE IF NOT EXISTS op_intervals (
+  account_id INTEGER NOT NULL,
+  operator_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  duration INTEGER NOT NULL,
+  id_call INTEGER NOT NULL,
+  infos TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS op_intervals_by_time ON op_intervals (account_id, start);
+CREATE TABLE IF NOT EXISTS history_cpt (
+  account_id INTEGER PRIMARY KEY,
+  cpt INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT PRIMARY KEY,
   kind TEXT NOT NULL,

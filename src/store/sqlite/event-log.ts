@@ -25,6 +25,27 @@ export function sqliteEventLog(db: Db): EventLog {
   const atOf = db.prepare('SELECT at FROM events WHERE account_id = ? AND cpt >= ? ORDER BY cpt LIMIT 1');
   const del = db.prepare('DELETE FROM events WHERE account_id = ? AND cpt < ?');
 
+  const lastOf = db.prepare('SELECT last_cpt FROM counters WHERE account_id = ?');
+
+  /**
+   * The first cpt whose event happened at or after `at` (last cpt + 1 when none). Event
+   * times grow with cpt within an account, so it is a binary search on cpt: no index on
+   * `at` to maintain on the write path.
+   */
+  function firstAtOrAfter(accountId: number, at: number): number | undefined {
+    const first = (firstCpt.get(accountId) as { c: number | null }).c;
+    if (first === null) return undefined;
+    let lo = first;
+    let hi = ((lastOf.get(accountId) as { last_cpt: number } | undefined)?.last_cpt ?? first) + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = atOf.get(accountId, mid) as { at: number } | undefined;
+      if (row && row.at < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   type Row = { account_id: number; cpt: number; at: number; body: string };
   return {
     async append(events) {
@@ -43,24 +64,16 @@ export function sqliteEventLog(db: Db): EventLog {
       return new Map(rows.map((r) => [r.account_id, r.last_cpt]));
     },
     async prune(before) {
-      // Event times grow with cpt within an account, so the cut is found by binary search
-      // on cpt: no index on `at` to maintain on the write path.
       let removed = 0;
-      const lasts = new Map((counters.all() as { account_id: number; last_cpt: number }[]).map((r) => [r.account_id, r.last_cpt]));
       for (const { account_id } of accountsWithEvents.all() as { account_id: number }[]) {
-        const first = (firstCpt.get(account_id) as { c: number | null }).c;
-        if (first === null) continue;
-        let lo = first;
-        let hi = (lasts.get(account_id) ?? first) + 1; // first cpt whose event is >= before
-        while (lo < hi) {
-          const mid = Math.floor((lo + hi) / 2);
-          const row = atOf.get(account_id, mid) as { at: number } | undefined;
-          if (row && row.at < before) lo = mid + 1;
-          else hi = mid;
-        }
-        removed += del.run(account_id, lo).changes;
+        const cut = firstAtOrAfter(account_id, before);
+        if (cut !== undefined) removed += del.run(account_id, cut).changes;
       }
       return removed;
+    },
+    async firstCptAt(accountId, at) {
+      const cut = firstAtOrAfter(accountId, at);
+      return cut !== undefined && atOf.get(accountId, cut) ? cut : undefined;
     },
   };
 }

@@ -3,6 +3,7 @@ import { openDatabase } from './database.ts';
 import { sqliteEventLog } from './event-log.ts';
 import { sqliteDirectoryStore } from './directory-store.ts';
 import { sqliteTokenStore } from './token-store.ts';
+import { sqliteHistoryStore } from './history-store.ts';
 import type { Store } from '../types.ts';
 
 /** Opens the SQLite store in `dataDir` (created if missing), or in memory for ':memory:'. */
@@ -12,6 +13,7 @@ export function createSqliteStore(dataDir: string): Store {
     events: sqliteEventLog(db),
     directory: sqliteDirectoryStore(db),
     tokens: sqliteTokenStore(db),
+    history: sqliteHistoryStore(db),
     async close() {
       db.close();
     },

@@ -1,0 +1,102 @@
+// Live and aggregated statistics: `GET /api/v1/realtime` (the state with the cpt it
+// reflects) and `GET /api/v1/stats/groups|operators` over from/to by 15m/1h/1d, JSON or CSV.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
+import type { Services } from '../services.ts';
+import { errorSchema } from '../schemas.ts';
+import { groupStats, operatorStats, toCsv, type Bucket } from '../../stats/aggregate.ts';
+import { DEFAULT_SL_THRESHOLD_S } from '../../stats/realtime.ts';
+
+/** The account of a supervisor or api token (Bearer header or ?id_session=). */
+export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
+  const h = request.headers.authorization;
+  const q = request.query as { id_session?: unknown } | undefined;
+  const token = h && /^Bearer /i.test(h) ? h.slice(7).trim() : q?.id_session;
+  if (token === undefined) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <id_session> (a supervisor or api token).');
+  const rec = await services.auth.verify(token, request.ip);
+  if (rec.kind === 'agent') throw vmError('FORBIDDEN', 'Agent tokens see one operator; use a supervisor or api token.');
+  return rec.accountId;
+}
+
+const MAX_RANGE_MS = 92 * 86_400_000;
+
+function parseRange(q: { from?: string; to?: string }, now: number): { from: number; to: number } {
+  const day = 86_400_000;
+  const from = q.from ? Date.parse(q.from) : now - (now % day);
+  const to = q.to ? Date.parse(q.to) : from + day;
+  if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'from must be an ISO date or date-time.');
+  if (Number.isNaN(to)) throw vmError('INVALID_FIELD', 'to must be an ISO date or date-time.');
+  if (to <= from) throw vmError('INVALID_FIELD', 'to must be after from.');
+  if (to - from > MAX_RANGE_MS) throw vmError('INVALID_FIELD', 'from/to may span 92 days at most.');
+  return { from, to };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, rows: object[]) {
+  if ((request.headers.accept ?? '').includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
+  return { rows };
+}
+
+const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: 'ISO date or date-time (inclusive); default: today 00:00 UTC' })),
+  to: Type.Optional(Type.String({ description: 'ISO date or date-time (exclusive); default: from + 1 day' })),
+  interval: Type.Optional(Type.Union([Type.Literal('15m'), Type.Literal('1h'), Type.Literal('1d')], { default: '1h' })),
+  id_session: Type.Optional(Type.String()),
+});
+
+export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/api/v1/realtime',
+    {
+      schema: {
+        summary: 'Live state and today’s metrics per group and operator, with the cpt they reflect',
+        description: 'Take the snapshot, then init the stream with {since: cpt}: nothing is missed or counted twice.',
+        tags: ['stats'],
+        querystring: Type.Object({ id_session: Type.Optional(Type.String()) }),
+        response: { 200: Type.Unknown(), '4xx': errorSchema },
+      },
+    },
+    async (request) => services.stats.snapshot(await tokenAccount(services, request)),
+  );
+
+  app.get(
+    '/api/v1/stats/groups',
+    { schema: { summary: 'Per-group statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
+    async (request, reply) => {
+      const account = await tokenAccount(services, request);
+      const { from, to } = parseRange(request.query, services.clock.now());
+      // Calls that entered a queue in the range may have started up to a day before.
+      const calls = await services.store.history.calls(account, { from: from - 86_400_000, to });
+      const dir = await services.store.directory.getDirectory(account);
+      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, (g as { sl_threshold?: number }).sl_threshold ?? DEFAULT_SL_THRESHOLD_S]));
+      const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
+      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S).map(({ period, id_queue, ...rest }) => ({
+        period,
+        id_queue,
+        group_name: names.get(id_queue) ?? '',
+        ...rest,
+      }));
+      return send(request, reply, rows);
+    },
+  );
+
+  app.get(
+    '/api/v1/stats/operators',
+    { schema: { summary: 'Per-operator statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
+    async (request, reply) => {
+      const account = await tokenAccount(services, request);
+      const { from, to } = parseRange(request.query, services.clock.now());
+      const intervals = await services.store.history.intervals(account, { from: from - 86_400_000, to });
+      const dir = await services.store.directory.getDirectory(account);
+      const names = new Map((dir?.operators ?? []).map((o) => [o.id, o.name]));
+      const rows = operatorStats(intervals, from, to, (request.query.interval ?? '1h') as Bucket).map(({ period, id_operator, ...rest }) => ({
+        period,
+        id_operator,
+        op_name: names.get(id_operator) ?? '',
+        ...rest,
+      }));
+      return send(request, reply, rows);
+    },
+  );
+};

@@ -1,0 +1,147 @@
+// The history and status REST API of PROTOCOL §7 (`/vm/...`), with its published field
+// names. HTTP Basic with an API user, or ?user=&password=.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
+import type { AccountDirectory } from '../../directory/schema.ts';
+import type { CallRecord } from '../../stats/records.ts';
+import type { Services } from '../services.ts';
+import { basicCredentials } from '../basic-auth.ts';
+import { errorSchema } from '../schemas.ts';
+
+/** operators_init: at most this many requests per API user per window (the published service asks for one per 30 s). */
+export const OPERATORS_INIT_LIMIT = { requests: 10, windowMs: 10_000 };
+
+const DateFilter = Type.Object({
+  date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC), required' }),
+  date_end: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, at most one month after date' })),
+  service_number: Type.Optional(Type.String({ maxLength: 32 })),
+  caller_number: Type.Optional(Type.String({ maxLength: 32 })),
+});
+type DateFilter = Static<typeof DateFilter>;
+
+function range(f: DateFilter): { from: number; to: number } {
+  const from = Date.parse(`${f.date}T00:00:00Z`);
+  const endDay = Date.parse(`${f.date_end ?? f.date}T00:00:00Z`);
+  if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'date is not a valid YYYY-MM-DD date.');
+  if (Number.isNaN(endDay)) throw vmError('INVALID_FIELD', 'date_end is not a valid YYYY-MM-DD date.');
+  if (endDay < from) throw vmError('INVALID_FIELD', 'date_end is before date.');
+  const oneMonth = new Date(from);
+  oneMonth.setUTCMonth(oneMonth.getUTCMonth() + 1);
+  if (endDay > oneMonth.getTime()) throw vmError('INVALID_FIELD', 'date_end is more than one month after date.');
+  return { from, to: endDay + 86_400_000 };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function callRow(c: CallRecord, dir: AccountDirectory | undefined) {
+  const group = (id: number | null) => (id === null ? '' : (dir?.groups?.find((g) => g.id === id)?.name ?? ''));
+  const op = c.operatorId === null ? undefined : dir?.operators?.find((o) => o.id === c.operatorId);
+  const trunk = c.trunkId === null ? undefined : dir?.trunks?.find((t) => t.id === c.trunkId);
+  const called = c.direction === 'out' ? c.called : (trunk?.destination ?? op?.e164 ?? '');
+  return {
+    id_appel: c.direction === 'out' ? -Math.abs(c.idCall) : c.idCall,
+    date: iso(c.start),
+    service_number: c.service,
+    caller_number: c.direction === 'out' ? (op?.e164 ?? '') : c.caller,
+    called_number: called,
+    status: c.status,
+    group_name: group(c.groupId),
+    first_group_name: group(c.firstGroupId),
+    id_op: c.operatorId ?? 0,
+    op_name: op?.name ?? '',
+    duration: c.durations.total,
+    duration_ring: c.durations.ring,
+    duration_svi: c.durations.ivr,
+    duration_wait: c.durations.wait,
+    duration_comm: c.durations.comm,
+    duration_hold: c.durations.hold,
+    post_appel: c.durations.wrapup,
+  };
+}
+
+export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const account = async (request: FastifyRequest) => {
+    const { login, password } = basicCredentials(request, true);
+    return (await services.auth.authenticateApiUser(login, password, request.ip)).accountId;
+  };
+  const hits = new Map<number, { count: number; resetAt: number }>();
+  const limitOperatorsInit = (accountId: number) => {
+    const now = services.clock.now();
+    const h = hits.get(accountId);
+    if (!h || h.resetAt <= now) return void hits.set(accountId, { count: 1, resetAt: now + OPERATORS_INIT_LIMIT.windowMs });
+    if (++h.count > OPERATORS_INIT_LIMIT.requests) {
+      const wait = Math.ceil((h.resetAt - now) / 1000);
+      throw vmError('RATE_LIMITED', `operators_init allows ${OPERATORS_INIT_LIMIT.requests} requests per ${OPERATORS_INIT_LIMIT.windowMs / 1000} s; retry in ${wait} s.`, { retryAfter: wait });
+    }
+  };
+  const opParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+  const any = { 200: Type.Unknown(), '4xx': errorSchema };
+
+  const operators = async (request: FastifyRequest, id?: number) => {
+    const dir = await services.store.directory.getDirectory(await account(request));
+    const rows = (dir?.operators ?? []).map((o) => ({ id: o.id, login: o.login ?? `op${o.id}`, realname: o.name, email: o.email ?? '' }));
+    if (id === undefined) return rows;
+    const row = rows.find((r) => r.id === id);
+    if (!row) throw vmError('NOT_FOUND', `No operator ${id} in this account.`);
+    return row;
+  };
+  app.get('/vm/operators', { schema: { summary: 'Operators of the account', tags: ['history'], response: any } }, async (req) => operators(req));
+  app.get('/vm/operators/:id', { schema: { summary: 'One operator', tags: ['history'], params: opParams, response: any } }, async (req) => operators(req, req.params.id));
+
+  const operatorsInit = async (request: FastifyRequest, id?: number) => {
+    const accountId = await account(request);
+    limitOperatorsInit(accountId);
+    const snap = await services.stats.snapshot(accountId);
+    const dir = await services.store.directory.getDirectory(accountId);
+    const rows = snap.operators.map((o) => ({
+      id: o.id,
+      login: dir?.operators?.find((d) => d.id === o.id)?.login ?? `op${o.id}`,
+      realname: o.name,
+      logged: o.state !== 'logged_out',
+      status: o.state,
+      pause: o.pause_id,
+      id_call: o.call?.id_call ?? null,
+      since: o.since,
+    }));
+    if (id === undefined) return rows;
+    const row = rows.find((r) => r.id === id);
+    if (!row) throw vmError('NOT_FOUND', `No operator ${id} in this account.`);
+    return row;
+  };
+  const initSummary = `Current state of each operator (at most ${OPERATORS_INIT_LIMIT.requests} requests per ${OPERATORS_INIT_LIMIT.windowMs / 1000} s)`;
+  app.get('/vm/operators_init', { schema: { summary: initSummary, tags: ['history'], response: any } }, async (req) => operatorsInit(req));
+  app.get('/vm/operators_init/:id', { schema: { summary: initSummary, tags: ['history'], params: opParams, response: any } }, async (req) => operatorsInit(req, req.params.id));
+
+  for (const direction of ['in', 'out'] as const) {
+    app.post(
+      `/vm/calls/${direction}`,
+      { schema: { summary: `One row per ${direction === 'in' ? 'incoming' : 'outgoing'} call`, tags: ['history'], body: DateFilter, response: any } },
+      async (request) => {
+        const accountId = await account(request);
+        const { from, to } = range(request.body);
+        const calls = await services.store.history.calls(accountId, {
+          from,
+          to,
+          direction,
+          ...(request.body.service_number ? { service: request.body.service_number } : {}),
+          ...(request.body.caller_number ? { caller: request.body.caller_number } : {}),
+        });
+        const dir = await services.store.directory.getDirectory(accountId);
+        return calls.map((c) => callRow(c, dir));
+      },
+    );
+  }
+
+  app.post(
+    '/vm/calls/status',
+    { schema: { summary: 'One row per operator state interval (login, break, call_in, call_out, catchup)', tags: ['history'], body: DateFilter, response: any } },
+    async (request) => {
+      const accountId = await account(request);
+      const { from, to } = range(request.body);
+      const intervals = await services.store.history.intervals(accountId, { from, to });
+      return intervals.map((i) => ({ id_op: i.operatorId, date: iso(i.start), duration: i.duration, id_call: i.idCall, infos: i.infos, type: i.type }));
+    },
+  );
+};

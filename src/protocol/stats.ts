@@ -1,0 +1,81 @@
+// Wire shapes of live statistics: `GET /api/v1/realtime` and the opt-in `stats` socket
+// event (extension), shared by the server, the SDK and the wallboard.
+
+export type OperatorLiveState = 'logged_out' | 'available' | 'paused' | 'ringing' | 'on_call' | 'calling' | 'wrapup' | 'unavailable';
+
+export interface OperatorSnapshot {
+  id: number;
+  name: string;
+  groups: number[];
+  state: OperatorLiveState;
+  /** ISO time the operator entered this state. */
+  since: string;
+  time_in_state: number;
+  pause_id: number | null;
+  call: { id_call: number; id_queue: number; caller_id_num?: string } | null;
+  today: {
+    handled: number;
+    talk_time: number;
+    wrapup_time: number;
+    /** pause id → seconds */
+    pause_time: Record<string, number>;
+    logged_time: number;
+    /** (talk + wrap-up) ÷ (logged in − paused), 0–1. */
+    occupancy: number;
+  };
+}
+
+export interface Alert {
+  type: 'alert_op' | 'alert_file';
+  id_queue: number;
+  id_call?: number;
+  duration_in_queue?: number;
+  /** ISO time the alert was raised and until when it holds. */
+  at: string;
+  until: string;
+}
+
+export interface GroupSnapshot {
+  id: number;
+  name: string;
+  waiting: number;
+  /** Seconds the longest-waiting call has waited (0 when none). */
+  longest_wait: number;
+  operators: {
+    logged_in: number;
+    available: number;
+    on_call: number;
+    ringing: number;
+    wrapup: number;
+    paused: number;
+    /** pause id → operators in that pause */
+    paused_by: Record<string, number>;
+  };
+  today: {
+    offered: number;
+    answered: number;
+    /** Left the queue unanswered (caller hung up, or the call went nowhere else). */
+    abandoned: number;
+    /** Left the queue unanswered for another queue or a trunk (overflow). */
+    overflowed: number;
+    /** Share of offered calls answered within the threshold (0–1; 1 when none offered). */
+    service_level: number;
+    sl_threshold: number;
+    /** Average seconds answered calls waited. */
+    avg_wait: number;
+    /** Average handle time (talk + wrap-up) in seconds. */
+    aht: number;
+  };
+}
+
+export interface RealtimeSnapshot {
+  id_client: number;
+  /** The last cpt this snapshot reflects: stream from here with `since`. */
+  cpt: number;
+  at: string;
+  day: string;
+  groups: GroupSnapshot[];
+  operators: OperatorSnapshot[];
+  trunks: { id: number; name: string; calls: number }[];
+  alerts: Alert[];
+}
