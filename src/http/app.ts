@@ -38,6 +38,8 @@ export interface AppOptions {
   initTimeoutMs?: number;
   /** Server number put in `srv` of num events. @default 1 */
   srv?: number;
+  /** Events kept in memory per account for resumes without a log read. @default 4096 */
+  recentPerAccount?: number;
 }
 
 export interface App {
@@ -62,6 +64,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: store.events,
     clock,
     srv: opts.srv,
+    recentPerAccount: opts.recentPerAccount,
     accountExists: async (id) => {
       if (accounts.has(id)) return true;
       // Imported by another process (vm import) since we started.
