@@ -2,24 +2,25 @@
 // and `vm export` writes it (JSON or YAML). Routing extensions are optional, so a plain
 // directory file stays valid.
 import { Type, type Static } from 'typebox';
+import {
+  AccountRoutingFields,
+  GroupRoutingFields,
+  NumberRoutingFields,
+  RouteSchema,
+  TrunkRoutingFields,
+} from './routing-schema.ts';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const E164 = Type.String({ pattern: '^[0-9]{3,20}$' });
 
-export const RouteSchema = Type.Object(
-  {
-    type: Type.Union([Type.Literal('group'), Type.Literal('trunk'), Type.Literal('ivr'), Type.Literal('hangup')]),
-    id: Type.Optional(Id),
-  },
-  { additionalProperties: false },
-);
-export type Route = Static<typeof RouteSchema>;
+export { RouteSchema } from './routing-schema.ts';
+export type { Route } from './routing-schema.ts';
 
 export const AccountFileSchema = Type.Object(
   {
     account: Type.Object({ id: Id, name: Name }, { additionalProperties: true }),
-    groups: Type.Optional(Type.Array(Type.Object({ id: Id, name: Name }, { additionalProperties: true }))),
+    groups: Type.Optional(Type.Array(Type.Object({ id: Id, name: Name, ...GroupRoutingFields }, { additionalProperties: true }))),
     operators: Type.Optional(
       Type.Array(
         Type.Object(
@@ -36,11 +37,11 @@ export const AccountFileSchema = Type.Object(
       ),
     ),
     trunks: Type.Optional(
-      Type.Array(Type.Object({ id: Id, name: Name, destination: E164 }, { additionalProperties: true })),
+      Type.Array(Type.Object({ id: Id, name: Name, destination: E164, ...TrunkRoutingFields }, { additionalProperties: true })),
     ),
     pauses: Type.Optional(Type.Array(Type.Object({ id: Id, label: Name }, { additionalProperties: true }))),
     numbers: Type.Optional(
-      Type.Array(Type.Object({ id: Id, service: E164, route: RouteSchema }, { additionalProperties: true })),
+      Type.Array(Type.Object({ id: Id, service: E164, route: RouteSchema, ...NumberRoutingFields }, { additionalProperties: true })),
     ),
     supervisors: Type.Optional(
       Type.Array(
@@ -58,6 +59,7 @@ export const AccountFileSchema = Type.Object(
         ),
       ),
     ),
+    ...AccountRoutingFields,
   },
   { additionalProperties: true },
 );

@@ -1,0 +1,177 @@
+// The life of a call: arrival on a number, routing (group, trunk, IVR, hang-up), answer by
+// an operator or by a trunk's destination, overflow, and the one teardown every end goes
+// through, which emits delete_call → operator available (catchup) → num/end in that order.
+import type { Route } from '../directory/routing-schema.ts';
+import type { NumberConfig, TrunkConfig } from './config.ts';
+import { enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
+import { emitConnect, emitDelete, emitInsert, emitNum, emitOperatorStatus } from './emit.ts';
+import { isOpen } from './hours.ts';
+import { enterIvr } from './ivr.ts';
+import { pushCallEnded } from './callback.ts';
+import { Call, type EngineContext, type OperatorRt } from './model.ts';
+
+export function destType(route: Route): 'GROUPE' | 'TRUNK' | 'NO' {
+  return route.type === 'group' ? 'GROUPE' : route.type === 'trunk' ? 'TRUNK' : 'NO';
+}
+
+/** A new inbound call on a number: num/start, then its route (or fallback when closed). */
+export function startInbound(ctx: EngineContext, number: NumberConfig, caller: string): Call {
+  const now = ctx.sched.now();
+  const call = new Call(ctx.nextCallId++, true, caller, number, now, number.rec ? 1 : 0);
+  ctx.calls.set(call.id, call);
+  const route = number.hours && !isOpen(number.hours, now) ? number.fallback : number.route;
+  call.typeDest = destType(route);
+  emitNum(ctx, call, 'start');
+  if (number.announcement && route.type !== 'ivr') {
+    call.answered = true;
+    emitNum(ctx, call, 'answer');
+  }
+  routeCall(ctx, call, route);
+  return call;
+}
+
+export function routeCall(ctx: EngineContext, call: Call, route: Route): void {
+  const id = route.id ?? 0;
+  if (route.type === 'group') enqueue(ctx, call, ctx.groups.get(id)!);
+  else if (route.type === 'trunk') startTrunkLeg(ctx, call, ctx.model.trunks.get(id)!);
+  else if (route.type === 'ivr') enterIvr(ctx, call, ctx.model.ivrs.get(id)!);
+  else endCall(ctx, call);
+}
+
+export function startTrunkLeg(ctx: EngineContext, call: Call, trunk: TrunkConfig): void {
+  call.step++;
+  call.typeDest = 'TRUNK';
+  call.trunk = trunk;
+  call.group = null;
+  call.phase = 'far_ringing';
+  call.leg = { kind: 'trunk', id: trunk.id, insertedAt: ctx.sched.now(), connectedAt: -1 };
+  emitInsert(ctx, call);
+  call.ringTimer = ctx.sched.after(trunk.ringTimeoutMs, () => {
+    call.ringTimer = null;
+    endCall(ctx, call);
+  });
+}
+
+/** The external party answered: a trunk's destination, or the called number of an outgoing call. */
+export function farAnswer(ctx: EngineContext, call: Call): void {
+  if (call.ringTimer) call.ringTimer.cancel();
+  call.ringTimer = null;
+  const now = ctx.sched.now();
+  if (call.leg?.kind === 'trunk') {
+    call.leg.connectedAt = now;
+    call.phase = 'far_connected';
+    emitConnect(ctx, call, null);
+    return;
+  }
+  const op = call.operator!;
+  call.phase = 'connected';
+  call.talked = true;
+  setState(ctx, op, 'connected');
+  emitOperatorStatus(ctx, op, 'connected', call);
+}
+
+/** The ringing operator picks up: connect_call + operator connected; other ring-all operators are freed. */
+export function answerByOperator(ctx: EngineContext, op: OperatorRt): void {
+  const call = op.call!;
+  const others = stopRinging(ctx, call, op);
+  call.phase = 'connected';
+  call.operator = op;
+  call.talked = true;
+  call.overflowDue = false;
+  if (call.waitTimer) call.waitTimer.cancel();
+  if (call.alertTimer) call.alertTimer.cancel();
+  call.waitTimer = call.alertTimer = null;
+  if (call.leg) call.leg.connectedAt = ctx.sched.now();
+  setState(ctx, op, 'connected');
+  emitConnect(ctx, call, op);
+  emitOperatorStatus(ctx, op, 'connected', call);
+  for (const o of others) makeAvailable(ctx, o);
+}
+
+/** max_wait reached: the call leaves its group (delete_call) for the overflow route. */
+export function overflow(ctx: EngineContext, call: Call): void {
+  takeWaiting(call);
+  if (call.waitTimer) call.waitTimer.cancel();
+  if (call.alertTimer) call.alertTimer.cancel();
+  call.waitTimer = call.alertTimer = null;
+  const g = call.group!;
+  closeLeg(ctx, call);
+  routeCall(ctx, call, g.cfg.overflow);
+}
+
+/** Emits delete_call for the current queue/trunk leg (the leg stays until `forgetLeg`). */
+export function emitLegDelete(ctx: EngineContext, call: Call): void {
+  const leg = call.leg;
+  if (leg) emitDelete(ctx, call, (leg.connectedAt >= 0 ? leg.connectedAt : ctx.sched.now()) - leg.insertedAt);
+}
+
+export function forgetLeg(call: Call): void {
+  call.leg = null;
+  call.group = null;
+  call.trunk = null;
+}
+
+/** Emits delete_call for the current queue/trunk leg and forgets it. */
+export function closeLeg(ctx: EngineContext, call: Call): void {
+  emitLegDelete(ctx, call);
+  forgetLeg(call);
+}
+
+/** A transfer to an operator was not answered: back to the last group, else the call ends. */
+export function redirectAfterDirect(ctx: EngineContext, call: Call): void {
+  call.leg = null;
+  if (call.lastGroup) enqueue(ctx, call, call.lastGroup);
+  else endCall(ctx, call);
+}
+
+/** Wrap-up seconds after a call: those of the call's last group, else of the operator's first group. */
+export function catchupFor(call: Call, op: OperatorRt): number {
+  return (call.lastGroup ?? op.groups[0])?.cfg.catchupMs ?? 0;
+}
+
+/**
+ * The operator leaves the call: `available` with its catchup, then wrap-up. The operator is
+ * parked in `wrapup` and must be handed to `makeAvailable` once the caller is done emitting
+ * (immediately when catchup is 0, by timer otherwise).
+ */
+export function releaseOperator(ctx: EngineContext, op: OperatorRt, call: Call, catchupMs: number): void {
+  op.call = null;
+  emitOperatorStatus(ctx, op, 'available', call, catchupMs);
+  setState(ctx, op, 'wrapup');
+  if (catchupMs > 0) {
+    op.timer = ctx.sched.after(catchupMs, () => {
+      op.timer = null;
+      emitOperatorStatus(ctx, op, 'available', null);
+      makeAvailable(ctx, op);
+    });
+  }
+}
+
+/** Frees operators parked by `stopRinging`/`releaseOperator` with no wrap-up timer. */
+export function unpark(ctx: EngineContext, ops: readonly OperatorRt[]): void {
+  for (const op of ops) if (op.state === 'wrapup' && op.timer === null) makeAvailable(ctx, op);
+}
+
+/** Ends a call in any phase: delete_call, operators freed (catchup), num/end. */
+export function endCall(ctx: EngineContext, call: Call): void {
+  if (call.phase === 'ended') return;
+  for (const t of [call.ringTimer, call.waitTimer, call.alertTimer, call.ivrTimer]) t?.cancel();
+  call.waitTimer = call.alertTimer = call.ivrTimer = null;
+  takeWaiting(call);
+  const leg = call.leg;
+  const op = call.phase === 'connected' || (call.phase === 'far_ringing' && !call.inbound) ? call.operator : null;
+  emitLegDelete(ctx, call);
+  const parked = stopRinging(ctx, call);
+  if (op) {
+    releaseOperator(ctx, op, call, call.phase === 'connected' ? catchupFor(call, op) : 0);
+    parked.push(op);
+  }
+  call.phase = 'ended';
+  emitNum(ctx, call, 'end');
+  ctx.calls.delete(call.id);
+  call.leg = null;
+  call.group = null;
+  call.operator = null;
+  if (call.push) pushCallEnded(ctx, call);
+  unpark(ctx, parked);
+}

@@ -1,0 +1,209 @@
+// Group queues and distribution: operators' availability bookkeeping, waiting calls,
+// choosing an operator (longest-idle, round-robin, ring-all), ringing, ring timeouts.
+import { checkAlertOp, startFileAlert } from './alerts.ts';
+import { assignPendingPush } from './callback.ts';
+import { emitInsert, emitOperatorStatus } from './emit.ts';
+import { overflow, redirectAfterDirect } from './calls.ts';
+import type { Call, EngineContext, GroupRt, OperatorRt, OperatorState, QueueEntry } from './model.ts';
+
+/** Moves an operator to a state, keeping time accounting and group availability exact. */
+export function setState(ctx: EngineContext, op: OperatorRt, state: OperatorState): void {
+  const now = ctx.sched.now();
+  op.stateMs[op.state] += now - op.since;
+  op.since = now;
+  const was = op.state;
+  op.state = state;
+  if (was === 'available' && state !== 'available') {
+    for (const g of op.groups) g.availableCount--;
+  } else if (was !== 'available' && state === 'available') {
+    op.epoch++;
+    for (const g of op.groups) {
+      g.availableCount++;
+      if (g.cfg.strategy !== 'longest-idle') continue;
+      g.idle.push({ op, epoch: op.epoch });
+      // Entries go stale when another group takes the operator; bound their number.
+      if (g.idle.length > 4 * g.members.length + 64) g.idle.retain((e) => e.op.state === 'available' && e.op.epoch === e.epoch);
+    }
+  }
+}
+
+/** Makes an operator available and gives them the best waiting call or a pending push. */
+export function makeAvailable(ctx: EngineContext, op: OperatorRt): void {
+  setState(ctx, op, 'available');
+  findWork(ctx, op);
+}
+
+export function validHead(g: GroupRt): QueueEntry | undefined {
+  for (;;) {
+    const e = g.waiting.peek();
+    if (e === undefined) return undefined;
+    if (e.token === e.call.token && e.call.phase === 'queued') return e;
+    g.waiting.shift();
+  }
+}
+
+/** Offers an available operator the best waiting call across their groups, else a push. */
+function findWork(ctx: EngineContext, op: OperatorRt): void {
+  let best: Call | undefined;
+  let bestGroup: GroupRt | undefined;
+  for (const g of op.groups) {
+    if (g.waitingCount === 0) continue;
+    const head = validHead(g);
+    if (!head) continue;
+    const c = head.call;
+    if (!best || c.rank > best.rank || (c.rank === best.rank && c.leg!.insertedAt < best.leg!.insertedAt)) {
+      best = c;
+      bestGroup = g;
+    }
+  }
+  if (best && bestGroup) {
+    if (bestGroup.cfg.strategy === 'ring-all') ringAll(ctx, best, bestGroup);
+    else offer(ctx, best, op, bestGroup.cfg.ringTimeoutMs);
+    return;
+  }
+  assignPendingPush(ctx, op);
+}
+
+/** Puts a call in a group queue: insert_call, timers, alerts, then distribution. */
+export function enqueue(ctx: EngineContext, call: Call, g: GroupRt): void {
+  const now = ctx.sched.now();
+  call.step++;
+  call.typeDest = 'GROUPE';
+  call.group = g;
+  call.lastGroup = g;
+  call.trunk = null;
+  call.leg = { kind: 'queue', id: g.cfg.id, insertedAt: now, connectedAt: -1 };
+  call.rank = g.cfg.priority * g.cfg.vipRate;
+  call.overflowDue = false;
+  if (g.cfg.rec) call.rec = 1;
+  emitInsert(ctx, call);
+  putWaiting(call, g, false);
+  if (g.cfg.maxWaitMs !== null) {
+    call.waitTimer = ctx.sched.after(g.cfg.maxWaitMs, () => {
+      call.waitTimer = null;
+      if (call.phase === 'queued') overflow(ctx, call);
+      else if (call.phase === 'ringing') call.overflowDue = true;
+    });
+  }
+  if (g.cfg.alertFile) startFileAlert(ctx, call, g.cfg.alertFile.waitMs, g.cfg.alertFile.validityMs);
+  if (g.cfg.alertOp) checkAlertOp(ctx, g);
+  dispatchGroup(ctx, g);
+}
+
+function putWaiting(call: Call, g: GroupRt, front: boolean): void {
+  call.phase = 'queued';
+  const entry = { call, token: ++call.token };
+  if (front) g.waiting.unshift(entry);
+  else g.waiting.push(entry);
+  g.waitingCount++;
+}
+
+/** Takes a call out of its group's waiting list (lazily: its entry goes stale). */
+export function takeWaiting(call: Call): void {
+  if (call.phase !== 'queued' || !call.group) return;
+  call.token++;
+  call.group.waitingCount--;
+}
+
+/** Rings available operators for waiting calls while both exist. */
+export function dispatchGroup(ctx: EngineContext, g: GroupRt): void {
+  while (g.waitingCount > 0 && g.availableCount > 0) {
+    const head = validHead(g);
+    if (!head) return;
+    if (g.cfg.strategy === 'ring-all') {
+      ringAll(ctx, head.call, g);
+      continue;
+    }
+    const op = pickOperator(g);
+    if (!op) return;
+    offer(ctx, head.call, op, g.cfg.ringTimeoutMs);
+  }
+}
+
+function pickOperator(g: GroupRt): OperatorRt | undefined {
+  if (g.cfg.strategy === 'round-robin') {
+    const n = g.members.length;
+    for (let k = 1; k <= n; k++) {
+      const i = (g.rrIndex + k) % n;
+      const op = g.members[i]!;
+      if (op.state === 'available') {
+        g.rrIndex = i;
+        return op;
+      }
+    }
+    return undefined;
+  }
+  for (;;) {
+    const e = g.idle.shift();
+    if (e === undefined) return undefined;
+    if (e.op.state === 'available' && e.op.epoch === e.epoch) return e.op;
+  }
+}
+
+/** Rings one operator for a call. */
+export function offer(ctx: EngineContext, call: Call, op: OperatorRt, ringTimeoutMs: number): void {
+  takeWaiting(call);
+  call.phase = 'ringing';
+  call.operator = op;
+  op.call = call;
+  setState(ctx, op, 'ringing');
+  emitOperatorStatus(ctx, op, 'ringing', call);
+  call.ringTimer = ctx.sched.after(ringTimeoutMs, () => ringTimeout(ctx, call));
+}
+
+function ringAll(ctx: EngineContext, call: Call, g: GroupRt): void {
+  const ops = g.members.filter((m) => m.state === 'available');
+  if (ops.length === 0) return;
+  takeWaiting(call);
+  call.phase = 'ringing';
+  call.ringing = ops;
+  for (const op of ops) {
+    op.call = call;
+    setState(ctx, op, 'ringing');
+    emitOperatorStatus(ctx, op, 'ringing', call);
+  }
+  call.ringTimer = ctx.sched.after(g.cfg.ringTimeoutMs, () => ringTimeout(ctx, call));
+}
+
+/** The operators ringing for a call (one, or several under ring-all). */
+export function ringingOperators(call: Call): OperatorRt[] {
+  if (call.phase !== 'ringing') return [];
+  return call.ringing ?? (call.operator ? [call.operator] : []);
+}
+
+/**
+ * Stops the ringing: each operator gets `available` for the call and is parked (not yet
+ * dispatchable) until the caller has re-routed the call. Returns them for `makeAvailable`.
+ */
+export function stopRinging(ctx: EngineContext, call: Call, except?: OperatorRt): OperatorRt[] {
+  const ops = ringingOperators(call).filter((o) => o !== except);
+  call.ringing = null;
+  call.operator = null;
+  if (call.ringTimer) call.ringTimer.cancel();
+  call.ringTimer = null;
+  for (const op of ops) {
+    op.call = null;
+    setState(ctx, op, 'wrapup');
+    emitOperatorStatus(ctx, op, 'available', call);
+  }
+  return ops;
+}
+
+function ringTimeout(ctx: EngineContext, call: Call): void {
+  call.ringTimer = null;
+  const ops = stopRinging(ctx, call);
+  const leg = call.leg;
+  if (leg?.kind === 'queue' && call.group) {
+    if (call.overflowDue) {
+      overflow(ctx, call);
+    } else {
+      // Back at the head of its queue: it keeps its place, others are tried first.
+      putWaiting(call, call.group, true);
+      dispatchGroup(ctx, call.group);
+    }
+  } else if (leg?.kind === 'direct') {
+    // A transfer to an operator who did not answer: back to the last group, else ends.
+    redirectAfterDirect(ctx, call);
+  }
+  for (const op of ops) if (op.state === 'wrapup' && op.timer === null) makeAvailable(ctx, op);
+}

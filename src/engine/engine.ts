@@ -1,0 +1,396 @@
+// The engine facade: one per account. Commands from telephony (a PBX or CPaaS), from the
+// operator toolbar and from the web-callback link; each checks its rule and returns `ok` or
+// a refusal naming it. Notifications go to the injected sink in PROTOCOL §5 order.
+import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
+import type { Notification } from '../protocol/index.ts';
+import { requestCallback, acceptPush, cancelPush, refusePush, releaseReservation, placeOutgoing, type CallbackRequest } from './callback.ts';
+import { checkAlertOp } from './alerts.ts';
+import { answerByOperator, endCall, farAnswer, startInbound } from './calls.ts';
+import { compileRouting, type RoutingModel } from './config.ts';
+import { makeAvailable, setState } from './dispatch.ts';
+import { emitUi } from './emit.ts';
+import { fail, OK, type EngineResult } from './errors.ts';
+import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
+import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type NotificationSink, type OperatorState } from './model.ts';
+import type { Scheduler } from './scheduler.ts';
+import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
+
+export interface EngineOptions {
+  /** Time source and timers: `VirtualScheduler` in tests and simulations, `RealTimeScheduler` live. */
+  scheduler: Scheduler;
+  /**
+   * Receives every notification with the time it happened (ms). It must not throw, and must
+   * not call the engine synchronously (schedule instead): the engine is mid-operation.
+   */
+  sink: NotificationSink;
+  /** Server/node number carried by `num` events. @default 1 */
+  srv?: number;
+}
+
+/** An operator's current state, for `/vm/operators_init`. */
+export interface OperatorSnapshot {
+  id_operator: number;
+  name: string;
+  logged_in: boolean;
+  state: OperatorState;
+  /** Pause id while paused, else null. */
+  pause_id: number | null;
+  /** Current call (ringing, connected or calling), else null. */
+  id_call: number | null;
+  /** Push assigned and not yet dialled, else null. */
+  id_push: number | null;
+  /** Since when the operator is in `state` (ms since epoch). */
+  since: number;
+}
+
+/** A call in progress. */
+export interface CallSnapshot {
+  id_call: number;
+  inbound: boolean;
+  caller_id_num: string;
+  /** Service number (inbound), else null. */
+  service: string | null;
+  phase: CallPhase;
+  /** Current group queue, else null. */
+  id_queue: number | null;
+  id_trunk: number | null;
+  /** IVR menu the call is in, else null. */
+  id_ivr: number | null;
+  /** Operator ringing or connected (first one under ring-all), else null. */
+  id_operator: number | null;
+  step: number;
+  started_at: number;
+}
+
+export interface InboundCallRequest {
+  /** The called service number (E.164 without +); or `numberId`. */
+  service?: string;
+  numberId?: number;
+  /** The caller's number, digits only. */
+  caller: string;
+}
+
+export type { CallbackRequest, IvrInput, TransferTarget };
+
+const CALLER_RE = /^[0-9]{1,32}$/;
+
+export class Engine {
+  readonly accountId: number;
+  readonly scheduler: Scheduler;
+  readonly model: RoutingModel;
+  private readonly ctx: EngineContext;
+
+  /** @throws RoutingConfigError when the directory's routing references do not resolve. */
+  constructor(directory: AccountDirectory | AccountFile, opts: EngineOptions) {
+    const model = compileRouting(directory);
+    const sched = opts.scheduler;
+    const sink = opts.sink;
+    this.accountId = model.accountId;
+    this.scheduler = sched;
+    this.model = model;
+    const groups = new Map<number, GroupRt>();
+    for (const g of model.groups.values()) groups.set(g.id, new GroupRt(g));
+    const operators = new Map<number, OperatorRt>();
+    for (const o of model.operators.values()) {
+      const op = new OperatorRt(o.id, o.name, sched.now());
+      for (const gid of o.groups) {
+        const g = groups.get(gid)!;
+        op.groups.push(g);
+        g.members.push(op);
+      }
+      operators.set(o.id, op);
+    }
+    this.ctx = {
+      accountId: model.accountId,
+      model,
+      sched,
+      srv: opts.srv ?? 1,
+      emit: (n: Notification) => sink(n, sched.now()),
+      calls: new Map(),
+      operators,
+      groups,
+      pushes: new Map(),
+      pendingPushes: [],
+      nextCallId: 1,
+      nextOutgoingId: -1,
+      nextPushId: 1,
+      nextAsrId: 1,
+    };
+  }
+
+  // ---- Telephony side -------------------------------------------------------------
+
+  /** A new call arrives on a service number. */
+  inboundCall(req: InboundCallRequest): EngineResult<{ id_call: number }> {
+    const number = req.service !== undefined ? this.model.numbersByService.get(req.service) : this.model.numbers.get(req.numberId ?? -1);
+    if (!number) return fail('NUMBER_UNKNOWN', `number ${req.service ?? req.numberId}`);
+    if (typeof req.caller !== 'string' || !CALLER_RE.test(req.caller)) return fail('CALLER_INVALID', `caller ${JSON.stringify(req.caller)}`);
+    const call = startInbound(this.ctx, number, req.caller);
+    return { ok: true, id_call: call.id };
+  }
+
+  /** The external party answered: a trunk's destination, or the number an operator calls. */
+  callAnswer(callId: number): EngineResult {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    if (call.phase !== 'far_ringing') return fail('CALL_NOT_RINGING', `call ${callId} is ${call.phase}`);
+    farAnswer(this.ctx, call);
+    return OK;
+  }
+
+  /** The caller (or the called party of an outgoing call) hung up, in whatever phase. */
+  callHangup(callId: number): EngineResult {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    endCall(this.ctx, call);
+    return OK;
+  }
+
+  /** A DTMF key or recognised speech in the IVR menu the call is in. */
+  ivrInput(callId: number, input: IvrInput): EngineResult<{ matched: boolean }> {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    return applyIvrInput(this.ctx, call, input);
+  }
+
+  /** Transfers a call on behalf of the operator it is connected to. */
+  callTransfer(callId: number, target: TransferTarget): EngineResult<{ id_call: number }> {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    if (call.phase !== 'connected' || !call.operator) return fail('CALL_NOT_CONNECTED', `call ${callId} is ${call.phase}`);
+    return transfer(this.ctx, call.operator, target);
+  }
+
+  // ---- Operator toolbar -----------------------------------------------------------
+
+  operatorLogin(operatorId: number): EngineResult {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state !== 'logged_out') return fail('OPERATOR_ALREADY_LOGGED_IN', `operator ${operatorId}`);
+    emitUi(this.ctx, op, 'login', '');
+    makeAvailable(this.ctx, op);
+    return OK;
+  }
+
+  operatorLogout(operatorId: number): EngineResult {
+    const op = this.ctx.operators.get(operatorId);
+    const refused = this.leaveCheck(operatorId, op);
+    if (refused || !op) return refused ?? fail('OPERATOR_UNKNOWN');
+    this.leaveAvailability(op);
+    setState(this.ctx, op, 'logged_out');
+    op.pauseId = 0;
+    emitUi(this.ctx, op, 'logout', '');
+    for (const g of op.groups) checkAlertOp(this.ctx, g);
+    return OK;
+  }
+
+  operatorPause(operatorId: number, pauseId: number): EngineResult {
+    const op = this.ctx.operators.get(operatorId);
+    if (op && !this.model.pauses.has(pauseId)) return fail('PAUSE_UNKNOWN', `pause ${pauseId}`);
+    const refused = this.leaveCheck(operatorId, op);
+    if (refused || !op) return refused ?? fail('OPERATOR_UNKNOWN');
+    if (op.state === 'paused') return fail('OPERATOR_ALREADY_PAUSED', `operator ${operatorId} is on pause ${op.pauseId}`);
+    this.leaveAvailability(op);
+    setState(this.ctx, op, 'paused');
+    op.pauseId = pauseId;
+    emitUi(this.ctx, op, 'pause', pauseId);
+    for (const g of op.groups) checkAlertOp(this.ctx, g);
+    return OK;
+  }
+
+  operatorUnpause(operatorId: number): EngineResult {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state === 'logged_out') return fail('OPERATOR_LOGGED_OUT', `operator ${operatorId}`);
+    if (op.state !== 'paused') return fail('OPERATOR_NOT_PAUSED', `operator ${operatorId} is ${op.state}`);
+    emitUi(this.ctx, op, 'unpause', op.pauseId);
+    op.pauseId = 0;
+    makeAvailable(this.ctx, op);
+    return OK;
+  }
+
+  /** The ringing operator picks up. */
+  operatorAnswer(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state !== 'ringing' || !op.call) return fail('OPERATOR_NOT_RINGING', `operator ${operatorId} is ${op.state}`);
+    const id = op.call.id;
+    answerByOperator(this.ctx, op);
+    return { ok: true, id_call: id };
+  }
+
+  /** The operator hangs up their call (connected, or an outgoing call still ringing). */
+  operatorHangup(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if ((op.state !== 'connected' && op.state !== 'calling') || !op.call) return fail('OPERATOR_NOT_ON_CALL', `operator ${operatorId} is ${op.state}`);
+    const call = op.call;
+    endCall(this.ctx, call);
+    return { ok: true, id_call: call.id };
+  }
+
+  operatorTransfer(operatorId: number, target: TransferTarget): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return transfer(this.ctx, op, target);
+  }
+
+  /** The operator dials a number (outgoing call, negative id). */
+  operatorCall(operatorId: number, e164: string): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state === 'logged_out') return fail('OPERATOR_LOGGED_OUT', `operator ${operatorId}`);
+    if (op.state !== 'available') return fail('OPERATOR_NOT_AVAILABLE', `operator ${operatorId} is ${op.state}`);
+    if (typeof e164 !== 'string' || !E164_RE.test(e164)) return fail('DESTINATION_INVALID', `number ${JSON.stringify(e164)}`);
+    if (isForbidden(this.ctx, e164)) return fail('DESTINATION_FORBIDDEN', `number ${e164}`);
+    const call = placeOutgoing(this.ctx, op, e164, null);
+    return { ok: true, id_call: call.id };
+  }
+
+  pushAccept(operatorId: number, pushId: number): EngineResult<{ id_call: number }> {
+    const checked = this.pushOf(operatorId, pushId);
+    if (!checked.ok) return checked;
+    acceptPush(this.ctx, checked.op, checked.op.push!);
+    return { ok: true, id_call: checked.op.call!.id };
+  }
+
+  pushRefuse(operatorId: number, pushId: number): EngineResult {
+    const checked = this.pushOf(operatorId, pushId);
+    if (!checked.ok) return checked;
+    refusePush(this.ctx, checked.op, checked.op.push!);
+    return OK;
+  }
+
+  // ---- Web callback ---------------------------------------------------------------
+
+  /** A visitor asks to be called back (the signed link, or the API). */
+  callbackRequest(req: CallbackRequest): EngineResult<{ id_push: number }> {
+    if (!this.model.callback) return fail('CALLBACK_DISABLED', `account ${this.accountId}`);
+    if (typeof req.e164 !== 'string' || !E164_RE.test(req.e164)) return fail('DESTINATION_INVALID', `number ${JSON.stringify(req.e164)}`);
+    if (isForbidden(this.ctx, req.e164)) return fail('DESTINATION_FORBIDDEN', `number ${req.e164}`);
+    if (req.priority !== undefined && !(Number.isInteger(req.priority) && req.priority >= 1 && req.priority <= 100)) {
+      return fail('CALLBACK_INVALID', `priority ${JSON.stringify(req.priority)}`);
+    }
+    if (req.type !== undefined && req.type !== 'AUTO' && req.type !== 'MANUAL') return fail('CALLBACK_INVALID', `type ${JSON.stringify(req.type)}`);
+    const groupId = req.groupId ?? this.model.callback.groupId;
+    const group = groupId === null ? null : this.ctx.groups.get(groupId);
+    if (group === undefined) return fail('GROUP_UNKNOWN', `group ${groupId}`);
+    const push = requestCallback(this.ctx, req, group);
+    return { ok: true, id_push: push.id };
+  }
+
+  callbackCancel(pushId: number): EngineResult {
+    const push = this.ctx.pushes.get(pushId);
+    if (!push) return fail('PUSH_UNKNOWN', `push ${pushId}`);
+    cancelPush(this.ctx, push);
+    return OK;
+  }
+
+  // ---- Queries --------------------------------------------------------------------
+
+  operators(): OperatorSnapshot[] {
+    return [...this.ctx.operators.values()].map((op) => this.snapshot(op));
+  }
+
+  operator(operatorId: number): OperatorSnapshot | undefined {
+    const op = this.ctx.operators.get(operatorId);
+    return op && this.snapshot(op);
+  }
+
+  /** Milliseconds each operator spent in each state so far (occupancy, reports). */
+  operatorTimes(): Map<number, Record<OperatorState, number>> {
+    const now = this.scheduler.now();
+    const out = new Map<number, Record<OperatorState, number>>();
+    for (const op of this.ctx.operators.values()) {
+      const t = { ...op.stateMs };
+      t[op.state] += now - op.since;
+      out.set(op.id, t);
+    }
+    return out;
+  }
+
+  /** Ids of calls in progress (inbound positive, outgoing negative). */
+  activeCalls(): number[] {
+    return [...this.ctx.calls.keys()];
+  }
+
+  call(callId: number): CallSnapshot | undefined {
+    const c = this.ctx.calls.get(callId);
+    if (!c) return undefined;
+    return {
+      id_call: c.id,
+      inbound: c.inbound,
+      caller_id_num: c.caller,
+      service: c.number?.service ?? null,
+      phase: c.phase,
+      id_queue: c.leg?.kind === 'queue' ? c.leg.id : null,
+      id_trunk: c.leg?.kind === 'trunk' ? c.leg.id : null,
+      id_ivr: c.phase === 'ivr' ? (c.ivr?.id ?? null) : null,
+      id_operator: (c.operator ?? c.ringing?.[0])?.id ?? null,
+      step: c.step,
+      started_at: c.startedAt,
+    };
+  }
+
+  /** Number of calls in progress. */
+  get callCount(): number {
+    return this.ctx.calls.size;
+  }
+
+  /** Calls waiting (not ringing) in each group queue. */
+  waiting(): Map<number, number> {
+    return new Map([...this.ctx.groups.values()].map((g) => [g.cfg.id, g.waitingCount]));
+  }
+
+  /** Ids of callback requests not yet completed. */
+  activePushes(): number[] {
+    return [...this.ctx.pushes.keys()];
+  }
+
+  private snapshot(op: OperatorRt): OperatorSnapshot {
+    return {
+      id_operator: op.id,
+      name: op.name,
+      logged_in: op.state !== 'logged_out',
+      state: op.state,
+      pause_id: op.state === 'paused' ? op.pauseId : null,
+      id_call: op.call?.id ?? null,
+      id_push: op.push?.id ?? null,
+      since: op.since,
+    };
+  }
+
+  private pushOf(operatorId: number, pushId: number): EngineResult<{ op: OperatorRt }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    const push = this.ctx.pushes.get(pushId);
+    if (!push) return fail('PUSH_UNKNOWN', `push ${pushId}`);
+    if (push.state !== 'assigned' || push.operator !== op || op.push !== push) {
+      return fail('PUSH_NOT_ASSIGNED', `push ${pushId} to operator ${operatorId}`);
+    }
+    return { ok: true, op };
+  }
+
+  /** Rules shared by logout and pause: the operator exists, is logged in and not on a call. */
+  private leaveCheck(operatorId: number, op: OperatorRt | undefined): EngineResult | undefined {
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state === 'logged_out') return fail('OPERATOR_LOGGED_OUT', `operator ${operatorId}`);
+    if (op.state === 'ringing' || op.state === 'connected' || op.state === 'calling') {
+      return fail('OPERATOR_BUSY', `operator ${operatorId} is ${op.state} on call ${op.call?.id}`);
+    }
+    return undefined;
+  }
+
+  /** Ends wrap-up or hands back a reserved push before logout/pause. */
+  private leaveAvailability(op: OperatorRt): void {
+    op.timer?.cancel();
+    op.timer = null;
+    if (op.state === 'reserved') releaseReservation(this.ctx, op);
+  }
+}
+
+/** Builds an engine for one account. @throws RoutingConfigError */
+export function createEngine(directory: AccountDirectory | AccountFile, opts: EngineOptions): Engine {
+  return new Engine(directory, opts);
+}
+
