@@ -1,0 +1,263 @@
+// Property-based tests of the engine: random accounts, random traffic and random operator
+// and telephony actions in random order; the stream must stay lawful (PROTOCOL §5).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AccountFile } from '../src/directory/schema.ts';
+import { ENGINE_ERRORS, Engine, VirtualScheduler, type EngineResult } from '../src/engine/index.ts';
+import type { Notification } from '../src/protocol/index.ts';
+import { LawfulChecker } from './engine-lawful.ts';
+
+const ACCOUNT_ID = 42;
+const strategy = fc.constantFrom('longest-idle' as const, 'round-robin' as const, 'ring-all' as const);
+const route = (groups: number) =>
+  fc.oneof(
+    fc.integer({ min: 1, max: groups }).map((id) => ({ type: 'group' as const, id })),
+    fc.constant({ type: 'trunk' as const, id: 1 }),
+    fc.constant({ type: 'hangup' as const }),
+  );
+
+const accountArb = fc.integer({ min: 1, max: 3 }).chain((groupCount) =>
+  fc.record({
+    groups: fc.array(
+      fc.record({
+        strategy,
+        ring_timeout: fc.integer({ min: 2, max: 30 }),
+        max_wait: fc.option(fc.integer({ min: 5, max: 120 }), { nil: undefined }),
+        overflow: route(groupCount),
+        catchup: fc.integer({ min: 0, max: 15 }),
+        alertOp: fc.boolean(),
+        alertFile: fc.boolean(),
+      }),
+      { minLength: groupCount, maxLength: groupCount },
+    ),
+    operators: fc.array(fc.subarray(Array.from({ length: groupCount }, (_, i) => i + 1)), { minLength: 1, maxLength: 6 }),
+    ivrRoutes: fc.array(route(groupCount), { minLength: 2, maxLength: 2 }),
+    callbackType: fc.constantFrom('AUTO' as const, 'MANUAL' as const),
+    closedNumber: fc.boolean(),
+    loggedInAtStart: fc.subarray([1, 2, 3, 4, 5, 6]),
+  }),
+);
+
+type AccountShape = typeof accountArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildAccount(a: AccountShape): AccountFile {
+  return {
+    account: { id: ACCOUNT_ID, name: 'Property' },
+    groups: a.groups.map((g, i) => ({
+      id: i + 1,
+      name: `G${i + 1}`,
+      strategy: g.strategy,
+      ring_timeout: g.ring_timeout,
+      ...(g.max_wait !== undefined ? { max_wait: g.max_wait, overflow: g.overflow } : {}),
+      catchup: g.catchup,
+      alerts: { ...(g.alertOp ? { op: { min_available: 2, validity: 20 } } : {}), ...(g.alertFile ? { file: { wait: 10, validity: 15 } } : {}) },
+    })),
+    operators: a.operators.map((groups, i) => ({ id: i + 1, name: `Op ${i + 1}`, groups })),
+    trunks: [{ id: 1, name: 'Forward', destination: '33999000111', ring_timeout: 20 }],
+    pauses: [{ id: 1, label: 'Break' }, { id: 2, label: 'Lunch' }],
+    numbers: [
+      { id: 1, service: '33100000001', route: { type: 'group', id: 1 }, rec: true },
+      { id: 2, service: '33100000002', route: { type: 'ivr', id: 1 } },
+      { id: 3, service: '33100000003', route: { type: 'trunk', id: 1 } },
+      {
+        id: 4,
+        service: '33100000004',
+        route: { type: 'group', id: a.groups.length },
+        announcement: true,
+        // The virtual day starts on a Monday 08:00 UTC: this number is closed then.
+        ...(a.closedNumber ? { hours: { slots: [{ days: ['sat' as const], from: '09:00', to: '12:00' }] }, fallback: { type: 'group' as const, id: 1 } } : {}),
+      },
+    ],
+    ivrs: [
+      {
+        id: 1,
+        name: 'Menu',
+        timeout: 6,
+        retries: 1,
+        options: [
+          { dtmf: '1', speech: ['sales'], route: a.ivrRoutes[0]! },
+          { dtmf: '2', speech: ['support'], route: a.ivrRoutes[1]! },
+        ],
+        default_route: { type: 'group', id: 1 },
+      },
+    ],
+    forbidden_destinations: ['0899', '33899'],
+    web_callback: { group: 1, type: a.callbackType, ring_timeout: 15, retry_timeout: 20, auto_timeout: 3, unassign_timeout: 10, retries: 1, expire_after: 300 },
+  };
+}
+
+const ACTIONS = [
+  'arrive', 'arrive', 'arrive', 'callback', 'login', 'login', 'logout', 'pause', 'unpause', 'answer', 'answer', 'answer',
+  'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback',
+] as const;
+const stepArb = fc.record({
+  action: fc.constantFrom(...ACTIONS),
+  a: fc.nat(1000),
+  b: fc.nat(1000),
+  dt: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 60_000 })),
+});
+
+type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
+
+function runScenario(shape: AccountShape, steps: Step[]) {
+  const account = buildAccount(shape);
+  const sched = new VirtualScheduler();
+  const checker = new LawfulChecker(ACCOUNT_ID);
+  const seen: Notification[] = [];
+  const engine = new Engine(account, {
+    scheduler: sched,
+    sink: (n) => {
+      seen.push(n);
+      checker.observe(n);
+    },
+  });
+  const results: EngineResult<object>[] = [];
+  const ops = account.operators!.map((o) => o.id);
+  const pick = <T>(list: readonly T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
+  const lastPush = new Map<number, number>();
+  const record = (r: EngineResult<object>) => results.push(r);
+  for (const id of shape.loggedInAtStart) if (ops.includes(id)) record(engine.operatorLogin(id));
+  for (const s of steps) {
+    sched.runUntil(sched.now() + s.dt);
+    const snaps = engine.operators();
+    for (const snap of snaps) if (snap.id_push !== null) lastPush.set(snap.id_operator, snap.id_push);
+    // Mostly an operator in a state where the action makes sense; one time in five, anyone
+    // (so refusals are exercised too).
+    const inState = (...states: string[]): number =>
+      s.b % 5 === 0 ? pick(ops, s.a)! : (pick(snaps.filter((o) => states.includes(o.state)), s.a)?.id_operator ?? pick(ops, s.a)!);
+    const active = engine.activeCalls();
+    const inIvr = s.action === 'ivr' && s.b % 5 !== 0 ? active.filter((id) => engine.call(id)?.phase === 'ivr') : [];
+    const call = pick(inIvr.length > 0 ? inIvr : active, s.a);
+    let op = pick(ops, s.a)!;
+    if (s.action === 'login') op = inState('logged_out');
+    else if (s.action === 'logout' || s.action === 'pause') op = inState('available', 'wrapup', 'paused', 'reserved');
+    else if (s.action === 'unpause') op = inState('paused');
+    else if (s.action === 'answer') op = inState('ringing');
+    else if (s.action === 'hangup' || s.action === 'transfer') op = inState('connected', 'calling');
+    else if (s.action === 'call') op = inState('available');
+    else if (s.action === 'pushAccept' || s.action === 'pushRefuse') op = inState('reserved');
+    switch (s.action) {
+      case 'arrive':
+        record(engine.inboundCall({ numberId: (s.a % 4) + 1, caller: `336${String(s.b).padStart(8, '0')}` }));
+        break;
+      case 'callback':
+        record(engine.callbackRequest({ e164: s.b % 7 === 0 ? '33899123456' : `336${String(s.b).padStart(8, '0')}` }));
+        break;
+      case 'login':
+        record(engine.operatorLogin(op));
+        break;
+      case 'logout':
+        record(engine.operatorLogout(op));
+        break;
+      case 'pause':
+        record(engine.operatorPause(op, (s.b % 3) + 1));
+        break;
+      case 'unpause':
+        record(engine.operatorUnpause(op));
+        break;
+      case 'answer':
+        record(engine.operatorAnswer(op));
+        break;
+      case 'hangup':
+        record(engine.operatorHangup(op));
+        break;
+      case 'transfer': {
+        const kind = s.b % 4;
+        const target =
+          kind === 0 ? { type: 'operator' as const, id: pick(ops, s.b)! }
+          : kind === 1 ? { type: 'group' as const, id: (s.b % account.groups!.length) + 1 }
+          : kind === 2 ? { type: 'number' as const, e164: '33999000111' }
+          : { type: 'number' as const, e164: '33899000000' };
+        record(engine.operatorTransfer(op, target));
+        break;
+      }
+      case 'call':
+        record(engine.operatorCall(op, s.b % 5 === 0 ? '0899000000' : `331${String(s.b).padStart(8, '0')}`));
+        break;
+      case 'pushAccept':
+        record(engine.pushAccept(op, lastPush.get(op) ?? s.b));
+        break;
+      case 'pushRefuse':
+        record(engine.pushRefuse(op, lastPush.get(op) ?? s.b));
+        break;
+      case 'callHangup':
+        if (call !== undefined) record(engine.callHangup(call));
+        break;
+      case 'callAnswer':
+        if (call !== undefined) record(engine.callAnswer(call));
+        break;
+      case 'ivr':
+        if (call !== undefined) {
+          record(
+            s.b % 3 === 0
+              ? engine.ivrInput(call, { dtmf: String(s.b % 4) })
+              : engine.ivrInput(call, { speech: s.b % 2 ? 'I want sales' : 'need support now', score: s.b % 101 }),
+          );
+        }
+        break;
+      case 'cancelCallback': {
+        const id = pick(engine.activePushes(), s.b);
+        if (id !== undefined) record(engine.callbackCancel(id));
+        break;
+      }
+    }
+  }
+  // Everyone hangs up; timers run out; the engine must end up empty.
+  for (let round = 0; round < 5 && (engine.callCount > 0 || engine.activePushes().length > 0); round++) {
+    for (const id of engine.activePushes()) record(engine.callbackCancel(id));
+    for (const id of engine.activeCalls()) record(engine.callHangup(id));
+    sched.runUntil(sched.now() + 3_600_000);
+  }
+  return { engine, checker, results, seen };
+}
+
+describe('engine invariants (property-based)', () => {
+  it('every stream is lawful: valid events, one delete per insert, no operator on two calls, every call ends', () => {
+    fc.assert(
+      fc.property(accountArb, fc.array(stepArb, { minLength: 1, maxLength: 150, size: 'max' }), (shape, steps) => {
+        const { engine, checker, results } = runScenario(shape, steps);
+        for (const r of results) {
+          if (!r.ok) {
+            expect(Object.keys(ENGINE_ERRORS)).toContain(r.error);
+            expect(r.message.length).toBeGreaterThan(0);
+          }
+        }
+        expect(checker.finalErrors()).toEqual([]);
+        expect(engine.callCount).toBe(0);
+        expect(engine.activePushes()).toEqual([]);
+        for (const op of engine.operators()) expect(op.id_call).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the same inputs give the same stream (determinism)', () => {
+    fc.assert(
+      fc.property(accountArb, fc.array(stepArb, { minLength: 1, maxLength: 80, size: 'max' }), (shape, steps) => {
+        const a = runScenario(shape, steps).seen;
+        const b = runScenario(shape, steps).seen;
+        expect(b).toEqual(a);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('each queue leg of a call gets exactly one insert_call and one delete_call', () => {
+    fc.assert(
+      fc.property(accountArb, fc.array(stepArb, { minLength: 20, maxLength: 150, size: 'max' }), (shape, steps) => {
+        const { seen } = runScenario(shape, steps);
+        const inserts = new Map<string, number>();
+        const deletes = new Map<string, number>();
+        for (const n of seen) {
+          if ((n.type_notification !== 'queue' && n.type_notification !== 'trunk') || (n.event !== 'insert_call' && n.event !== 'delete_call')) continue;
+          const m = n.msg as { id_call: number; id_queue?: number; id_trunk?: number };
+          const key = `${n.type_notification}:${m.id_call}`;
+          const map = n.event === 'insert_call' ? inserts : deletes;
+          map.set(key, (map.get(key) ?? 0) + 1);
+        }
+        expect(deletes).toEqual(inserts);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

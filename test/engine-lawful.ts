@@ -1,0 +1,193 @@
+// Test helper: checks a notification stream against PROTOCOL §5 — catalogue validity,
+// lawful per-call order, one delete_call per insert_call, no operator on two calls,
+// operators ringing only when logged in and not paused, every call ended.
+import { validateNotification, type Notification } from '../src/protocol/index.ts';
+
+interface CallTrack {
+  started: boolean;
+  ended: boolean;
+  answeredByIvr: boolean;
+  /** Open leg: "queue:3" / "trunk:2", or null. */
+  leg: string | null;
+  legConnected: boolean;
+  legs: number;
+  /** Operators ringing for or talking on the call. */
+  operators: Set<number>;
+  outgoing: boolean;
+}
+
+interface OperatorTrack {
+  loggedIn: boolean;
+  paused: boolean;
+  call: number | null;
+  /** ringing | connected | calling */
+  status: string | null;
+}
+
+export class LawfulChecker {
+  readonly errors: string[] = [];
+  readonly calls = new Map<number, CallTrack>();
+  readonly ops = new Map<number, OperatorTrack>();
+  count = 0;
+  private last: Notification | undefined;
+
+  constructor(private readonly accountId: number) {}
+
+  private fail(message: string): void {
+    if (this.errors.length < 20) this.errors.push(`#${this.count} ${message} :: ${JSON.stringify(this.last)}`);
+  }
+
+  private call(id: number, outgoing = false): CallTrack {
+    let c = this.calls.get(id);
+    if (!c) {
+      c = { started: false, ended: false, answeredByIvr: false, leg: null, legConnected: false, legs: 0, operators: new Set(), outgoing };
+      this.calls.set(id, c);
+    }
+    return c;
+  }
+
+  private op(id: number): OperatorTrack {
+    let o = this.ops.get(id);
+    if (!o) {
+      o = { loggedIn: false, paused: false, call: null, status: null };
+      this.ops.set(id, o);
+    }
+    return o;
+  }
+
+  observe = (n: Notification): void => {
+    this.count++;
+    this.last = n;
+    const v = validateNotification(JSON.parse(JSON.stringify(n)));
+    if (!v.ok) this.fail(`invalid notification: ${v.message}`);
+    if ((n.msg as { id_client?: number }).id_client !== this.accountId) this.fail('wrong id_client');
+    switch (n.type_notification) {
+      case 'num': {
+        const c = this.call(n.msg.id_call);
+        if (c.ended) this.fail('num event after num/end');
+        if (n.event === 'start') {
+          if (c.started) this.fail('second num/start');
+          c.started = true;
+        } else if (!c.started) this.fail(`num/${n.event} before num/start`);
+        if (n.event === 'answer') c.answeredByIvr = true;
+        if (n.event === 'end') {
+          if (c.leg) this.fail(`num/end with leg ${c.leg} still open`);
+          if (c.operators.size > 0) this.fail(`num/end while operators ${[...c.operators]} are on the call`);
+          c.ended = true;
+        }
+        return;
+      }
+      case 'input': {
+        const c = this.call(n.msg.id_call);
+        if (!c.started || c.ended || c.leg !== null || !c.answeredByIvr) this.fail('input/asr outside an IVR');
+        return;
+      }
+      case 'queue':
+      case 'trunk': {
+        if (n.event === 'alert_op') return;
+        const m = n.msg as { id_call: number; id_queue?: number; id_trunk?: number; id_operator?: number };
+        const key = n.type_notification === 'queue' ? `queue:${m.id_queue}` : `trunk:${m.id_trunk}`;
+        const c = this.call(m.id_call, m.id_call < 0);
+        if (c.ended) this.fail(`${key} ${n.event} after num/end`);
+        if (!c.outgoing && !c.started) this.fail(`${key} ${n.event} before num/start`);
+        if (n.event === 'insert_call') {
+          if (c.leg) this.fail(`insert_call into ${key} while ${c.leg} is open`);
+          c.leg = key;
+          c.legConnected = false;
+          c.legs++;
+        } else if (n.event === 'delete_call') {
+          if (c.leg !== key) this.fail(`delete_call of ${key} but open leg is ${c.leg}`);
+          c.leg = null;
+        } else if (n.event === 'connect_call') {
+          if (c.leg !== key) this.fail(`connect_call on ${key} but open leg is ${c.leg}`);
+          if (c.legConnected) this.fail(`second connect_call on ${key}`);
+          c.legConnected = true;
+          if (n.type_notification === 'queue') {
+            const o = this.op(m.id_operator!);
+            if (o.call !== m.id_call || o.status !== 'ringing') this.fail(`connect_call to operator ${m.id_operator} who is not ringing for it`);
+          }
+        } else if (n.event === 'alert_file') {
+          if (c.leg !== key || c.legConnected) this.fail('alert_file for a call not waiting in that queue');
+        }
+        return;
+      }
+      case 'operator': {
+        const m = n.msg;
+        const o = this.op(m.id_operator);
+        const id = m.id_call;
+        if (id === undefined) {
+          if (m.status !== 'available') this.fail(`operator ${m.status} without id_call`);
+          if (o.call !== null) this.fail(`operator ${m.id_operator} available while on call ${o.call}`);
+          return;
+        }
+        const c = this.call(id, id < 0);
+        if (c.ended) this.fail(`operator ${m.status} after num/end`);
+        switch (m.status) {
+          case 'ringing':
+          case 'calling':
+            if (!o.loggedIn || o.paused) this.fail(`operator ${m.id_operator} ${m.status} while logged out or paused`);
+            if (o.call !== null) this.fail(`operator ${m.id_operator} ${m.status} for ${id} while on call ${o.call}`);
+            if (m.status === 'ringing' && !c.outgoing && c.leg === null && c.legs > 0 && !c.started) this.fail('ringing without a call');
+            o.call = id;
+            o.status = m.status;
+            c.operators.add(m.id_operator);
+            return;
+          case 'connected':
+            if (o.call !== id || (o.status !== 'ringing' && o.status !== 'calling')) this.fail(`operator ${m.id_operator} connected on ${id} without ringing/calling it`);
+            if (o.status === 'ringing' && c.leg?.startsWith('queue') && !c.legConnected) this.fail('operator connected before connect_call');
+            o.status = 'connected';
+            return;
+          case 'transfert_start':
+          case 'transfert_end':
+            if (o.call !== id || o.status !== 'connected') this.fail(`${m.status} by operator ${m.id_operator} not connected on ${id}`);
+            return;
+          case 'available':
+            if (o.call !== id) this.fail(`operator ${m.id_operator} available for ${id} but on ${o.call}`);
+            if (o.status === 'connected' && m.catchup === undefined) this.fail('end of a conversation without catchup');
+            if (o.status === 'connected' && c.leg !== null && !c.outgoing && c.leg.startsWith('queue')) this.fail('operator freed before delete_call');
+            o.call = null;
+            o.status = null;
+            c.operators.delete(m.id_operator);
+            return;
+          default:
+            this.fail(`unexpected status ${m.status}`);
+        }
+        return;
+      }
+      case 'UI': {
+        const o = this.op(n.msg.id_operator);
+        if (n.event === 'login') {
+          if (o.loggedIn) this.fail('login twice');
+          o.loggedIn = true;
+        } else if (n.event === 'logout') {
+          if (!o.loggedIn || o.call !== null) this.fail('logout while logged out or on a call');
+          o.loggedIn = false;
+          o.paused = false;
+        } else if (n.event === 'pause') {
+          if (!o.loggedIn || o.paused || o.call !== null) this.fail('pause while logged out, paused or on a call');
+          o.paused = true;
+        } else if (n.event === 'unpause') {
+          if (!o.paused) this.fail('unpause while not paused');
+          o.paused = false;
+        } else if (n.event === 'push') {
+          if (!o.loggedIn || o.paused || o.call !== null) this.fail('push to an operator not free');
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  /** Problems left at the end: calls or legs not ended, operators still on calls. */
+  finalErrors(): string[] {
+    const out = [...this.errors];
+    for (const [id, c] of this.calls) {
+      if (!c.outgoing && !c.ended) out.push(`call ${id} never got num/end`);
+      if (c.leg) out.push(`call ${id}: ${c.leg} never got delete_call`);
+      if (c.operators.size > 0) out.push(`call ${id}: operators ${[...c.operators]} never released`);
+    }
+    for (const [id, o] of this.ops) if (o.call !== null) out.push(`operator ${id} still on call ${o.call}`);
+    return out;
+  }
+}
