@@ -25,6 +25,8 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
     adminToken: process.env.VM_ADMIN_TOKEN || undefined,
     retentionMs: o.retention ?? DEFAULT_RETENTION_MS,
     trustProxy: o.trustProxy ?? false,
+    // Short lifetimes are for testing token renewal (e.g. VM_TOKEN_TTL=5s).
+    tokenTtlMs: process.env.VM_TOKEN_TTL ? parseDuration(process.env.VM_TOKEN_TTL) : undefined,
   });
   const host = o.host ?? process.env.HOST ?? '0.0.0.0';
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);

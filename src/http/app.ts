@@ -11,6 +11,7 @@ import type { ThrottleOptions } from '../auth/throttle.ts';
 import { Publisher } from '../stream/publisher.ts';
 import { StreamGateway, type StreamServer } from '../stream/gateway.ts';
 import { clientErrorHandler, installErrorHandling } from './errors.ts';
+import { registerDocs } from './docs.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
@@ -34,6 +35,8 @@ export interface AppOptions {
   /** Trust X-Forwarded-For (behind a reverse proxy). @default false */
   trustProxy?: boolean;
   throttle?: ThrottleOptions;
+  /** Stream token lifetime in ms (env VM_TOKEN_TTL for `vm serve`). @default 7200000 (2 h, as the guide says) */
+  tokenTtlMs?: number;
   /** @default 30000 */
   initTimeoutMs?: number;
   /** Server number put in `srv` of num events. @default 1 */
@@ -76,7 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const stats = new StatsService({ store, clock, logger });
   await stats.init((id) => publisher.deliveredCpt(id));
   publisher.onDurable((events) => stats.onDurable(events));
-  const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle });
+  const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
   const services: Services = { clock, store, auth, publisher, stats, adminToken: opts.adminToken };
 
   const http = Fastify({
@@ -87,6 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
+  await registerDocs(http);
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
   await http.register(adminEventRoutes, { services });

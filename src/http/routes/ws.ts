@@ -1,9 +1,11 @@
 // `POST /ws/` (PROTOCOL §2): supervisor login and token refresh, driven by the X-JSON header.
 import type { FastifyPluginAsync } from 'fastify';
 import { Compile } from 'typebox/compile';
-import { WsInitRequest, WsRefreshRequest, formatExpire, type WsInitResponse } from '../../protocol/index.ts';
+import { Type } from 'typebox';
+import { WsInitRequest, WsInitResponse, WsRefreshRequest, WsRefreshResponse, formatExpire } from '../../protocol/index.ts';
 import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
+import { errorSchema } from '../schemas.ts';
 
 const MAX_X_JSON = 8 * 1024;
 const checkInit = Compile(WsInitRequest);
@@ -35,32 +37,44 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { bodyLimit: 64 * 1024 }, (_req, _payload, done) => done(null, undefined));
 
-  app.post('/ws/', async (request) => {
-    const x = parseXJson(request.headers['x-json']);
-    if (x.requete === 'init') {
-      if (!checkInit.Check(x)) invalid(checkInit, x);
-      const { login, password, account_type, count_type } = x.header;
-      const type = account_type ?? count_type ?? 'supervisor';
-      if (type !== 'supervisor') throw vmError('BAD_ACCOUNT_TYPE', `account_type "${type}" is not valid here; use "supervisor" (API users use POST /vm/token).`);
-      const { token, record, supervisorId } = await services.auth.loginSupervisor(login, password, request.ip);
-      const dir = await services.store.directory.getDirectory(record.accountId);
-      const body: WsInitResponse = {
-        ops: (dir?.operators ?? []).map((o) => ({ id: o.id, nom: o.name, groupes: o.groups ?? [] })),
-        groupes: (dir?.groups ?? []).map((g) => ({ id: g.id, nom: g.name })),
-        trunks: (dir?.trunks ?? []).map((t) => ({ id: t.id, nom: t.name })),
-        pauses: (dir?.pauses ?? []).map((p) => ({ id: p.id, value: p.label })),
-        target: supervisorId,
-        id_client: record.accountId,
-        expire: formatExpire(record.expiresAt),
-        id_session: token,
-      };
-      return body;
-    }
-    if (x.requete === 'refresh_token') {
-      if (!checkRefresh.Check(x)) invalid(checkRefresh, x);
-      const { token, record } = await services.auth.refresh(x.header.id_session, request.ip);
-      return { id_session: token, expire: formatExpire(record.expiresAt) };
-    }
-    throw vmError('UNKNOWN_REQUETE', `Unknown requete ${JSON.stringify(x.requete ?? null).slice(0, 64)}; expected "init" or "refresh_token".`);
-  });
+  app.post(
+    '/ws/',
+    {
+      schema: {
+        summary: 'Supervisor login (requete: init) and token refresh (requete: refresh_token), the request in the X-JSON header',
+        tags: ['auth'],
+        // Read by the handler (precise errors); required in the OpenAPI document (src/http/docs.ts).
+        headers: Type.Object({ 'x-json': Type.Optional(Type.String()) }),
+        response: { 200: Type.Union([WsInitResponse, WsRefreshResponse]), '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      const x = parseXJson(request.headers['x-json']);
+      if (x.requete === 'init') {
+        if (!checkInit.Check(x)) invalid(checkInit, x);
+        const { login, password, account_type, count_type } = x.header;
+        const type = account_type ?? count_type ?? 'supervisor';
+        if (type !== 'supervisor') throw vmError('BAD_ACCOUNT_TYPE', `account_type "${type}" is not valid here; use "supervisor" (API users use POST /vm/token).`);
+        const { token, record, supervisorId } = await services.auth.loginSupervisor(login, password, request.ip);
+        const dir = await services.store.directory.getDirectory(record.accountId);
+        const body: WsInitResponse = {
+          ops: (dir?.operators ?? []).map((o) => ({ id: o.id, nom: o.name, groupes: o.groups ?? [] })),
+          groupes: (dir?.groups ?? []).map((g) => ({ id: g.id, nom: g.name })),
+          trunks: (dir?.trunks ?? []).map((t) => ({ id: t.id, nom: t.name })),
+          pauses: (dir?.pauses ?? []).map((p) => ({ id: p.id, value: p.label })),
+          target: supervisorId,
+          id_client: record.accountId,
+          expire: formatExpire(record.expiresAt),
+          id_session: token,
+        };
+        return body;
+      }
+      if (x.requete === 'refresh_token') {
+        if (!checkRefresh.Check(x)) invalid(checkRefresh, x);
+        const { token, record } = await services.auth.refresh(x.header.id_session, request.ip);
+        return { id_session: token, expire: formatExpire(record.expiresAt) };
+      }
+      throw vmError('UNKNOWN_REQUETE', `Unknown requete ${JSON.stringify(x.requete ?? null).slice(0, 64)}; expected "init" or "refresh_token".`);
+    },
+  );
 };
