@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { readAccountFile, formatDirectory } from '../directory/load.ts';
 import { hashPasswordSync, verifyPasswordSync } from '../auth/passwords.ts';
-import { vmError } from '../errors/registry.ts';
+import { isVmError, vmError } from '../errors/registry.ts';
 import type { ImportResult, Store } from '../store/types.ts';
 import { dataDir, parsePositiveInt } from './options.ts';
 
@@ -25,7 +25,10 @@ export function registerDirectoryCommands(program: Command): void {
       const store = createSqliteStore(dataDir(o.data));
       try {
         for (const f of files) {
-          const r = await importAccountFile(store, f);
+          const r = await importAccountFile(store, f).catch((e: unknown) => {
+            // With several files, say which one the entry and field are in.
+            throw isVmError(e) && !e.message.startsWith(f) ? vmError(e.code, `${f}: ${e.message}`) : e;
+          });
           if (o.json) console.log(JSON.stringify({ file: f, account: r.accountId, changed: r.changed }));
           else console.log(`${f}: account ${r.accountId} ${r.changed ? 'imported' : 'unchanged'}`);
         }

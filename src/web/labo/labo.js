@@ -82,8 +82,11 @@ if (!idClient || !idSession) {
 } else {
   $('account').textContent = `account ${idClient}`;
   const socket = io({ transports: ['websocket', 'polling'] });
+  // Set once the server refused the token: the disconnect that follows must not hide why.
+  let refused = false;
   socket.on('update', onUpdate);
   socket.on('init_error', (err) => {
+    refused = true;
     setState('error', 'refused');
     showError(`${err.error}: ${err.message}`);
   });
@@ -93,10 +96,18 @@ if (!idClient || !idSession) {
     if (lastCpt !== undefined) opts.since = lastCpt;
     socket.emit('init', 'api', Number(idClient), idSession, opts, (ack) => {
       if (ack.ok) {
+        // Resume from here even if nothing arrives before the next disconnect.
+        if (lastCpt === undefined) lastCpt = ack.cpt;
         showError();
-        setState('live', `live · cpt ${ack.cpt}`);
+        setState('live');
       }
     });
   });
-  socket.on('disconnect', () => setState('disconnected'));
+  socket.on('disconnect', (reason) => {
+    if (refused) return;
+    setState('disconnected', 'disconnected · reconnecting…');
+    // Socket.IO retries by itself after a network cut, but not when the server closed the
+    // socket (restart, shutdown): retry here too.
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+  });
 }
