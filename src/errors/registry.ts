@@ -40,6 +40,7 @@ export const ERRORS = {
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
+  WALLBOARD_NOT_BUILT: { status: 503, message: 'The wallboard is not built: run `npm run build` (npm install does it).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -16,6 +16,7 @@ import { wsRoutes } from './routes/ws.ts';
 import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
 import { webRoutes } from './routes/web.ts';
+import { wallboardRoutes } from './routes/wallboard.ts';
 import type { Services } from './services.ts';
 import { StatsService } from '../stats/service.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -97,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(statsRoutes, { services });
   await http.register(vmHistoryRoutes, { services });
   await http.register(webRoutes);
+  await http.register(wallboardRoutes);
   http.get('/healthz', async () => ({ ok: true }));
 
   const io: StreamServer = new Server(http.server, {

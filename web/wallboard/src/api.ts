@@ -1,0 +1,46 @@
+// The server's REST reads: GET /api/v1/realtime (live state with its cpt) and
+// GET /api/v1/stats/groups|operators (the history aggregated per period).
+import { VmClientError, type RealtimeSnapshot } from '@voice-management/client';
+
+/** Fetches GET /api/v1/realtime with a Bearer token. */
+export async function fetchRealtime(base: string, token: string): Promise<RealtimeSnapshot> {
+  const res = await fetch(new URL('api/v1/realtime', base), { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json().catch(() => ({}))) as RealtimeSnapshot & { error?: string; message?: string };
+  if (!res.ok) throw new VmClientError(body.error ?? `HTTP_${res.status}`, body.message ?? res.statusText, { status: res.status });
+  return body;
+}
+
+export interface GroupRow {
+  period: string;
+  id_queue: number;
+  group_name: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  overflowed: number;
+  answered_in_sl: number;
+  service_level: number;
+  avg_wait: number;
+  aht: number;
+}
+
+export interface OperatorRow {
+  period: string;
+  id_operator: number;
+  op_name: string;
+  handled: number;
+  talk_time: number;
+  wrapup_time: number;
+  pause_time: number;
+  logged_time: number;
+  occupancy: number;
+}
+
+export async function fetchStats<T>(base: string, token: string, what: 'groups' | 'operators', q: { from: string; to: string; interval: '15m' | '1h' | '1d' }): Promise<T[]> {
+  const url = new URL(`api/v1/stats/${what}`, base);
+  for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+  const body = (await res.json().catch(() => ({}))) as { rows?: T[]; error?: string; message?: string };
+  if (!res.ok) throw new VmClientError(body.error ?? `HTTP_${res.status}`, body.message ?? res.statusText, { status: res.status });
+  return body.rows ?? [];
+}

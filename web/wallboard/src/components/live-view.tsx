@@ -1,0 +1,27 @@
+// The live view: alerts, a tile per group, the operators and the last hour.
+import type { Directory } from '@voice-management/client';
+import type { BoardView } from '../board.ts';
+import { AlertsBanner } from './alerts-banner.tsx';
+import { GroupTile } from './group-tile.tsx';
+import { LiveChart } from './live-chart.tsx';
+import { OperatorGrid } from './operator-grid.tsx';
+
+export function LiveView({ view, now, directory }: { view: BoardView; now: number; directory: Directory | undefined }) {
+  const snap = view.snap!;
+  const groupNames = new Map(snap.groups.map((g) => [g.id, g.name]));
+  const elapsed = Math.max(0, Math.floor((now - Date.parse(snap.at)) / 1000));
+  return (
+    <main class="live">
+      <AlertsBanner alerts={view.alerts} groupNames={groupNames} />
+      <div class="tiles">
+        {snap.groups.map((g) => (
+          <GroupTile key={g.id} group={g} elapsed={elapsed} />
+        ))}
+      </div>
+      <div class="lower">
+        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses} groupNames={groupNames} />
+        <LiveChart series={view.series} now={now} />
+      </div>
+    </main>
+  );
+}
