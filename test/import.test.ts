@@ -27,11 +27,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 /** A fresh data directory and a place for files, per test. */
 function fresh(): { data: string; file: (name: string, content: unknown) => string } {
-  const dir = join(tmp, `t${++n}`);
+  const id = ++n;
   return {
-    data: join(dir, 'data'),
+    data: join(tmp, `t${id}`, 'data'),
     file(name, content) {
-      const path = join(tmp, `t${n}-${name}`);
+      const path = join(tmp, `t${id}-${name}`);
       writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
       return path;
     },
@@ -91,8 +91,9 @@ async function importError(data: string, path: string) {
   return e!;
 }
 
+// The two CLI tests run side by side: each CLI start-up loads the whole tree through tsx.
 describe('vm import / vm export (CLI)', () => {
-  it('imports, says unchanged the second time, refuses a bad file naming the entry and field, exports without passwords', async () => {
+  it.concurrent('imports, says unchanged the second time, refuses a bad file naming the entry and field, exports without passwords', async ({ expect }) => {
     const t = fresh();
     const first = await vm('import', ACME, '--data', t.data);
     expect(first).toMatchObject({ code: 0, stderr: '' });
@@ -140,9 +141,9 @@ describe('vm import / vm export (CLI)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/account 3 unchanged/);
     expect(dump(t.data)).toEqual(before);
-  }, 90_000); // five CLI start-ups: each loads the whole tree through tsx
+  }, 90_000);
 
-  it('imports into the data directory of a running server, which sees the new account at once', async () => {
+  it.concurrent('imports into the data directory of a running server, which sees the new account at once', async ({ expect }) => {
     const s = await startTestServer(['acme.json']);
     try {
       expect((await wsInit(s.url, 'globex-sup', 'g-secret')).status).toBe(401);
