@@ -155,7 +155,10 @@ export function unpark(ctx: EngineContext, ops: readonly OperatorRt[]): void {
 /** Ends a call in any phase: delete_call, operators freed (catchup), num/end. */
 export function endCall(ctx: EngineContext, call: Call): void {
   if (call.phase === 'ended') return;
-  for (const t of [call.ringTimer, call.waitTimer, call.alertTimer, call.ivrTimer]) t?.cancel();
+  call.ringTimer?.cancel();
+  call.waitTimer?.cancel();
+  call.alertTimer?.cancel();
+  call.ivrTimer?.cancel();
   call.waitTimer = call.alertTimer = call.ivrTimer = null;
   takeWaiting(call);
   const leg = call.leg;

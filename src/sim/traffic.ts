@@ -114,7 +114,7 @@ export class Traffic {
   }
 
   private caller(): string {
-    return `336${String(this.rng.int(0, DIGITS - 1)).padStart(8, '0')}`;
+    return String(33_600_000_000 + this.rng.int(0, DIGITS - 1));
   }
 
   private arrive(): void {
