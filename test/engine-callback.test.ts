@@ -204,3 +204,21 @@ describe('alerts', () => {
     finish();
   });
 });
+
+describe('web callback, declined pushes', () => {
+  it('a push the only operator refused is not pushed back to them; it expires unassigned', () => {
+    const { engine, at, names, finish } = setup(cb({ type: 'MANUAL', expire_after: 300 }));
+    engine.operatorLogin(1);
+    engine.callbackRequest({ e164: '33612345678' });
+    expect(engine.pushRefuse(1, 1)).toEqual({ ok: true });
+    at(299);
+    expect(names().filter((n) => n.startsWith('UI/push'))).toEqual(['UI/push@1', 'UI/push_cancel@1']);
+    expect(engine.activePushes()).toEqual([1]);
+    engine.operatorLogin(2);
+    expect(names().slice(-1)).toEqual(['UI/push@2']);
+    at(300);
+    expect(names().slice(-1)).toEqual(['UI/push_cancel@2']);
+    expect(engine.activePushes()).toEqual([]);
+    finish();
+  });
+});

@@ -84,10 +84,13 @@ function assign(ctx: EngineContext, push: Push, op: OperatorRt): void {
       : ctx.sched.after(push.cfg.unassignTimeoutMs, () => refusePush(ctx, op, push));
 }
 
-/** Called for an operator who just became available with no call waiting in their groups. */
+/**
+ * Called for an operator who just became available with no call waiting in their groups.
+ * Pushes this operator refused or let lapse are left to others.
+ */
 export function assignPendingPush(ctx: EngineContext, op: OperatorRt): boolean {
   for (const push of ctx.pendingPushes) {
-    if (push.group === null || op.groups.includes(push.group)) {
+    if ((push.group === null || op.groups.includes(push.group)) && !push.declinedBy.has(op.id)) {
       assign(ctx, push, op);
       return true;
     }
