@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { formatExpire } from '../protocol/index.ts';
 import { importAccountFile } from './directory.ts';
 import { startServer } from './serve.ts';
+import { createSqliteStore } from '../store/sqlite/index.ts';
+import { callbackLink } from '../http/routes/callback-link.ts';
 import { dataDir, parsePort } from './options.ts';
 
 export const DEMO_FILE = fileURLToPath(new URL('../../demo/demo-center.yaml', import.meta.url));
@@ -19,20 +21,29 @@ export function registerDemoCommand(program: Command): void {
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
     .option('--json', 'print one JSON line with the URLs and logins')
     .action(async (o: { port?: number; data?: string; json?: boolean }) => {
-      const { app, url } = await startServer({ port: o.port, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn' });
-      const { accountId } = await importAccountFile(app.services.store, DEMO_FILE);
+      const store = createSqliteStore(dataDir(o.data));
+      const { accountId } = await importAccountFile(store, DEMO_FILE);
+      await store.close();
+      const { app, url } = await startServer({ port: o.port, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn', simulate: [accountId] });
+      const dir = await app.services.store.directory.getDirectory(accountId);
       // A demo-page token for a browser on this machine (tokens are bound to the client IP).
       const { token, record } = await app.services.auth.loginApi(DEMO_API.login, DEMO_API.password, '127.0.0.1', 'api');
       const labo = `${url}/labo/index.htm?id_client=${accountId}&id_session=${token}`;
+      const wallboard = `${url}/wallboard/?id_client=${accountId}&id_session=${token}`;
+      const callback = dir ? callbackLink(url, dir) : undefined;
       if (o.json) {
-        console.log(JSON.stringify({ url, labo, account: accountId, supervisor: DEMO_SUPERVISOR, api_user: DEMO_API, data: dataDir(o.data) }));
+        console.log(JSON.stringify({ url, wallboard, labo, callback, account: accountId, supervisor: DEMO_SUPERVISOR, api_user: DEMO_API, data: dataDir(o.data) }));
         return;
       }
       console.log(`
-  Voice Management demo center is running: ${url}
+  Voice Management demo center is live (simulated traffic): ${url}
 
+  Wallboard         ${wallboard}
+                    (or ${url}/wallboard/ and log in as ${DEMO_SUPERVISOR.login} / ${DEMO_SUPERVISOR.password})
   Live events page  ${labo}
-                    (token valid until ${formatExpire(record.expiresAt)}, from this machine)
+                    (tokens valid until ${formatExpire(record.expiresAt)}, from this machine)${callback ? `
+  Web callback      ${callback}` : ''}
+  API documents     ${url}/docs
   Supervisor login  ${DEMO_SUPERVISOR.login} / ${DEMO_SUPERVISOR.password}   (POST ${url}/ws/)
   API user          ${DEMO_API.login} / ${DEMO_API.password}   (POST ${url}/vm/token)
   Data directory    ${dataDir(o.data)}

@@ -50,7 +50,9 @@ export function registerDirectoryCommands(program: Command): void {
       try {
         const dir = await store.directory.getDirectory(o.account);
         if (!dir) throw vmError('UNKNOWN_ACCOUNT', `No account ${o.account} in ${dataDir(o.data)}.`);
-        const text = formatDirectory(dir, o.format);
+        // The callback link's signing secret stays out of exports, like passwords.
+        if (dir.web_callback?.secret) dir.web_callback = { ...dir.web_callback, secret: undefined };
+        const text = formatDirectory(JSON.parse(JSON.stringify(dir)), o.format);
         if (o.out) writeFileSync(o.out, text);
         else process.stdout.write(text);
       } finally {

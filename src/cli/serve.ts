@@ -1,9 +1,10 @@
 // `vm serve`: runs the server on a data directory until SIGINT/SIGTERM.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, parseDuration, parsePort } from './options.ts';
+import { startLiveSimulation, type LiveSimulation } from '../sim/index.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -13,6 +14,25 @@ export interface ServeOptions {
   logLevel?: string;
   trustProxy?: boolean;
   json?: boolean;
+  /** Drive these accounts (or all with `true`) with live simulated traffic. */
+  simulate?: boolean | number[];
+}
+
+/** Starts live traffic on accounts; their engines also take call-control commands. */
+export async function startSimulations(app: App, which: true | number[]): Promise<LiveSimulation[]> {
+  const { store, publisher, engines } = app.services;
+  const ids = which === true ? (await store.directory.listAccounts()).map((a) => a.id) : which;
+  const sims: LiveSimulation[] = [];
+  for (const id of ids) {
+    const dir = await store.directory.getDirectory(id);
+    if (!dir) throw new Error(`--simulate: no account ${id}`);
+    const sim = startLiveSimulation(dir, {
+      sink: (n, at) => void publisher.publishValid(id, n, at).catch(() => undefined),
+    });
+    engines.adopt(sim.engine);
+    sims.push(sim);
+  }
+  return sims;
 }
 
 /** Starts a server as `vm serve` does; resolves once it listens. */
@@ -31,11 +51,13 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   const host = o.host ?? process.env.HOST ?? '0.0.0.0';
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  const sims = o.simulate ? await startSimulations(app, o.simulate) : [];
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    sims.forEach((s) => s.stop());
     void app.close().then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));
@@ -53,6 +75,13 @@ export function registerServeCommand(program: Command): void {
     .option('--retention <duration>', 'how long the event log keeps events', parseDuration, DEFAULT_RETENTION_MS)
     .option('--trust-proxy', 'trust X-Forwarded-For from a reverse proxy')
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)')
+    .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all) with live simulated traffic', (v: string) =>
+      v.split(',').map((x) => {
+        const n = Number(x);
+        if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected account ids like 1,3');
+        return n;
+      }),
+    )
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { port, url } = await startServer(o);

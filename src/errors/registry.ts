@@ -2,6 +2,7 @@
 // status and a message. The same `{error, message}` body goes out over HTTP, in
 // `init_error` and in socket acks. Codes never change once published.
 import type { ErrorBody } from '../protocol/index.ts';
+import { ENGINE_ERRORS } from '../engine/errors.ts';
 
 export const ERRORS = {
   // Requests
@@ -40,6 +41,9 @@ export const ERRORS = {
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
+  // Call control: the engine's rules (src/engine/errors.ts)
+  ...ENGINE_ERRORS,
+  CALLBACK_LINK_INVALID: { status: 403, message: 'This callback link is not valid for this account.' },
   WALLBOARD_NOT_BUILT: { status: 503, message: 'The wallboard is not built: run `npm run build` (npm install does it).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

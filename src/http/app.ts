@@ -20,6 +20,9 @@ import { wallboardRoutes } from './routes/wallboard.ts';
 import type { Services } from './services.ts';
 import { StatsService } from '../stats/service.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { callControlRoutes } from './routes/call-control.ts';
+import { callbackLinkRoutes } from './routes/callback-link.ts';
+import { EngineHost } from '../engine/host.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
 
@@ -81,7 +84,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await stats.init((id) => publisher.deliveredCpt(id));
   publisher.onDurable((events) => stats.onDurable(events));
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
-  const services: Services = { clock, store, auth, publisher, stats, adminToken: opts.adminToken };
+  const engines = new EngineHost({
+    directory: (id) => store.directory.getDirectory(id),
+    publish: (id, n, at) => {
+      publisher.publishValid(id, n, at).catch((err: unknown) => logger.error({ err, account: id }, 'engine event not published'));
+    },
+    ...(opts.srv !== undefined ? { srv: opts.srv } : {}),
+  });
+  const services: Services = { clock, store, auth, publisher, stats, engines, adminToken: opts.adminToken };
 
   const http = Fastify({
     // Per-request logs are noise at this volume: Fastify's own logger only reports problems.
@@ -96,6 +106,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(vmTokenRoutes, { services });
   await http.register(adminEventRoutes, { services });
   await http.register(statsRoutes, { services });
+  await http.register(callControlRoutes, { services });
+  await http.register(callbackLinkRoutes, { services });
   await http.register(vmHistoryRoutes, { services });
   await http.register(webRoutes);
   await http.register(wallboardRoutes);
@@ -160,6 +172,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       closed = true;
       clearInterval(timer);
       clearInterval(statsTimer);
+      engines.drain();
+      engines.stop();
       await publisher.close();
       await stats.flush();
       io.disconnectSockets(true);

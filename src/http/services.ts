@@ -4,6 +4,7 @@ import type { AuthService } from '../auth/service.ts';
 import type { Store } from '../store/types.ts';
 import type { Publisher } from '../stream/publisher.ts';
 import type { StatsService } from '../stats/service.ts';
+import type { EngineHost } from '../engine/host.ts';
 
 export interface Services {
   clock: Clock;
@@ -11,6 +12,8 @@ export interface Services {
   auth: AuthService;
   publisher: Publisher;
   stats: StatsService;
+  /** The call engines, one per account. */
+  engines: EngineHost;
   /** Bearer token of the admin API; undefined turns the admin API off. */
   adminToken?: string;
 }

@@ -105,8 +105,9 @@ export class Publisher {
   /**
    * Publishes a notification the caller guarantees is valid (the engine's own output):
    * no validation, no account lookup. Fills `id_client` and, on `num` events, `srv`.
+   * `at` is when it happened (the engine's clock), by default now.
    */
-  publishValid(accountId: number, n: Notification): Promise<number> {
+  publishValid(accountId: number, n: Notification, at?: number): Promise<number> {
     if (this.closed) return Promise.reject(vmError('SHUTTING_DOWN'));
     const msg = n.msg as { id_client?: unknown };
     if (msg.id_client === undefined) msg.id_client = accountId;
@@ -117,7 +118,7 @@ export class Publisher {
     const cpt = (this.counters.get(accountId) ?? 0) + 1;
     this.counters.set(accountId, cpt);
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ event: { accountId, cpt, at: this.opts.clock.now(), notification: n }, resolve, reject });
+      this.pending.push({ event: { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n }, resolve, reject });
       this.schedule();
     });
   }

@@ -1,0 +1,127 @@
+// The call-control API: a PBX or CPaaS drives the engine (calls on numbers, answer, hang
+// up, transfer, IVR input) and operators act (the toolbar: login, pause, answer, push…).
+// Admin bearer token for everything; a supervisor or api token for its own account; an
+// agent token for its own operator's actions.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
+import { safeEqual } from '../../auth/passwords.ts';
+import type { Engine, EngineResult } from '../../engine/index.ts';
+import type { Services } from '../services.ts';
+import { errorSchema } from '../schemas.ts';
+
+const Id = Type.Integer({ minimum: 1 });
+const CallId = Type.Integer();
+const E164 = Type.String({ pattern: '^[0-9]{1,32}$' });
+const TransferTarget = Type.Union([
+  Type.Object({ type: Type.Literal('operator'), id: Id }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('number'), e164: E164 }, { additionalProperties: false }),
+]);
+const Account = Type.Object({ id: Id });
+const CallParams = Type.Object({ id: Id, call: CallId });
+const OpParams = Type.Object({ id: Id, op: Id });
+const PushParams = Type.Object({ id: Id, op: Id, push: Id });
+const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()) });
+const responses = { 200: OkAnswer, '4xx': errorSchema };
+
+/** Throws unless the caller may act on this account (and operator). */
+async function authorize(services: Services, request: FastifyRequest, accountId: number, operatorId?: number): Promise<void> {
+  const m = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '');
+  if (!m) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token or id_session>.');
+  const presented = m[1]!.trim();
+  if (services.adminToken && safeEqual(presented, services.adminToken)) return;
+  const rec = await services.auth.verify(presented, request.ip);
+  if (rec.accountId !== accountId) throw vmError('FORBIDDEN', 'This token is for another account.');
+  if (rec.kind === 'agent' && rec.subject !== operatorId) throw vmError('FORBIDDEN', `An agent token may only act for operator ${rec.subject}.`);
+}
+
+function unwrap<T extends object>(r: EngineResult<T>): { ok: true } & T {
+  if (!r.ok) throw vmError(r.error, r.message);
+  return r;
+}
+
+export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const engine = async (request: FastifyRequest, params: { id: number; op?: number }): Promise<Engine> => {
+    await authorize(services, request, params.id, params.op);
+    const e = await services.engines.get(params.id);
+    if (!e) throw vmError('UNKNOWN_ACCOUNT', `No account ${params.id}.`);
+    return e;
+  };
+  const tags = ['call control'];
+
+  // ---- Telephony -----------------------------------------------------------------
+  app.post('/api/v1/accounts/:id/calls', {
+    schema: {
+      summary: 'A new inbound call on a service number', tags, params: Account, response: responses,
+      body: Type.Object({ service: Type.Optional(E164), id_num: Type.Optional(Id), caller: E164 }, { additionalProperties: false }),
+    },
+  }, async (req) => {
+    const e = await engine(req, req.params);
+    if (req.body.service === undefined && req.body.id_num === undefined) throw vmError('INVALID_FIELD', 'Give the called number as service (E.164) or id_num.');
+    return unwrap(e.inboundCall({ caller: req.body.caller, ...(req.body.service !== undefined ? { service: req.body.service } : { numberId: req.body.id_num! }) }));
+  });
+  app.post('/api/v1/accounts/:id/calls/:call/answer', { schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).callAnswer(req.params.call)));
+  app.post('/api/v1/accounts/:id/calls/:call/hangup', { schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).callHangup(req.params.call)));
+  app.post('/api/v1/accounts/:id/calls/:call/transfer', { schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
+  app.post('/api/v1/accounts/:id/calls/:call/ivr', {
+    schema: {
+      summary: 'IVR input: a DTMF key, or recognised speech with its score', tags, params: CallParams, response: responses,
+      body: Type.Union([
+        Type.Object({ dtmf: Type.String({ pattern: '^[0-9*#]$' }) }, { additionalProperties: false }),
+        Type.Object({ speech: Type.String({ minLength: 1, maxLength: 200 }), score: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+      ]),
+    },
+  }, async (req) => unwrap((await engine(req, req.params)).ivrInput(req.params.call, req.body)));
+
+  // ---- Operator toolbar -------------------------------------------------------------
+  const opAction = (path: string, summary: string, act: (e: Engine, op: number) => EngineResult<object>) =>
+    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { schema: { summary, tags, params: OpParams, response: responses } },
+      async (req) => unwrap(act(await engine(req, req.params), req.params.op)));
+  opAction('login', 'Operator logs in', (e, op) => e.operatorLogin(op));
+  opAction('logout', 'Operator logs out', (e, op) => e.operatorLogout(op));
+  opAction('unpause', 'Operator ends a pause', (e, op) => e.operatorUnpause(op));
+  opAction('answer', 'Operator answers the ringing call', (e, op) => e.operatorAnswer(op));
+  opAction('hangup', 'Operator hangs up', (e, op) => e.operatorHangup(op));
+  app.post('/api/v1/accounts/:id/operators/:op/pause', {
+    schema: { summary: 'Operator takes a pause', tags, params: OpParams, body: Type.Object({ pause: Id }, { additionalProperties: false }), response: responses },
+  }, async (req) => unwrap((await engine(req, req.params)).operatorPause(req.params.op, req.body.pause)));
+  app.post('/api/v1/accounts/:id/operators/:op/transfer', { schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
+  app.post('/api/v1/accounts/:id/operators/:op/call', {
+    schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },
+  }, async (req) => unwrap((await engine(req, req.params)).operatorCall(req.params.op, req.body.e164)));
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).pushAccept(req.params.op, req.params.push)));
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).pushRefuse(req.params.op, req.params.push)));
+
+  // ---- Web callback --------------------------------------------------------------------
+  app.post('/api/v1/accounts/:id/callbacks', {
+    schema: {
+      summary: 'Ask for a callback (what the signed web link does)', tags, params: Account, response: responses,
+      body: Type.Object({
+        e164: E164,
+        priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        type: Type.Optional(Type.Union([Type.Literal('AUTO'), Type.Literal('MANUAL')])),
+        group: Type.Optional(Id),
+        vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }, { additionalProperties: false }),
+    },
+  }, async (req) => {
+    const { e164, priority, type, group, vars } = req.body;
+    return unwrap((await engine(req, req.params)).callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
+  });
+  app.delete('/api/v1/accounts/:id/callbacks/:push', { schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
+    async (req) => unwrap((await engine(req, req.params)).callbackCancel(req.params.push)));
+
+  // ---- What the engine holds ---------------------------------------------------------------
+  app.get('/api/v1/accounts/:id/calls', { schema: { summary: 'Calls in progress', tags, params: Account, response: { 200: Type.Unknown(), '4xx': errorSchema } } }, async (req) => {
+    const e = await engine(req, req.params);
+    return e.activeCalls().map((id) => e.call(id));
+  });
+};
