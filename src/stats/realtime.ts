@@ -237,7 +237,7 @@ export class RealtimeState {
           answered: d.answered,
           abandoned: d.abandoned,
           overflowed: d.overflowed,
-          service_level: d.offered === 0 ? 1 : round1((d.answeredInSl / d.offered) * 1000) / 1000,
+          service_level: d.offered === 0 ? 1 : Math.round((d.answeredInSl / d.offered) * 1000) / 1000,
           sl_threshold: g.slThresholdMs / 1000,
           avg_wait: d.answered === 0 ? 0 : round1(d.waitAnsweredMs / d.answered / 1000),
           aht: d.handled === 0 ? 0 : round1(d.handleMs / d.handled / 1000),
