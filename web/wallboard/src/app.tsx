@@ -83,6 +83,11 @@ function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) 
           Sign out
         </button>
       </header>
+      {snap && view.error && (
+        <p class="stale" role="status">
+          Showing the state of {clock(Date.parse(snap.at))}: {view.error}
+        </p>
+      )}
       {!snap ? (
         <main class="loading">{view.error ? `Cannot load the live state: ${view.error}` : 'Loading…'}</main>
       ) : tab === 'live' ? (

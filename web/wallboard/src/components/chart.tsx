@@ -18,18 +18,23 @@ export function Chart({ opts, data, version, class: cls, label }: Props) {
 
   useEffect(() => {
     const el = box.current!;
-    // uPlot's height is the plot's; the legend below it takes the rest of the box.
-    let legend = 0;
-    const size = () => ({ width: Math.max(200, el.clientWidth), height: Math.max(100, el.clientHeight - legend) });
-    const u = new uPlot({ ...opts, ...size() }, data, el);
+    // uPlot's height is the plot's; the legend below it takes the rest of the box. The
+    // legend's height is known only once laid out, hence the second sizing on the next frame.
+    let u: uPlot | undefined;
+    const size = () => {
+      const legend = u?.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 0;
+      return { width: Math.max(200, el.clientWidth), height: Math.max(100, el.clientHeight - legend) };
+    };
+    u = new uPlot({ ...opts, ...size() }, data, el);
     plot.current = u;
-    legend = u.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 0;
-    u.setSize(size());
-    const ro = new ResizeObserver(() => u.setSize(size()));
+    const resize = () => u?.setSize(size());
+    const frame = requestAnimationFrame(resize);
+    const ro = new ResizeObserver(resize);
     ro.observe(el);
     return () => {
+      cancelAnimationFrame(frame);
       ro.disconnect();
-      u.destroy();
+      u?.destroy();
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- rebuilt only when the options change

@@ -7,7 +7,8 @@ import { axis, Chart } from './chart.tsx';
 export function LiveChart({ series, now }: { series: LiveSeries; now: number }) {
   const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({
-      legend: { show: true },
+      // A wall screen is not hovered: the legend names the series, without live values.
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
         x: { time: true, range: (_u, _min, max) => [max - 3600, max] },

@@ -29,7 +29,7 @@ export function OperatorGrid({ operators, now, pauses, groupNames }: Props) {
           ))}
         </ul>
       </header>
-      <ul class="op-grid">
+      <ul class={`op-grid ${operators.length > 12 ? 'compact' : ''}`}>
         {sorted.map((o) => {
           const inState = Math.max(0, (now - Date.parse(o.since)) / 1000);
           const detail =
