@@ -4,7 +4,7 @@
 // batches. Prints the median of several runs and a markdown block for bench/ENGINE.md.
 //   npx tsx bench/engine.ts [--runs 5] [--json]
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { AccountFile } from '../src/directory/schema.ts';
 import type { Notification } from '../src/protocol/index.ts';
@@ -42,15 +42,36 @@ const DAY: SimulationOptions = {
 interface Run {
   calls: number;
   notifications: number;
+  /** Wall time. */
   ms: number;
   perSec: number;
+  /** CPU time of this process (user + system): less sensitive to other load on the machine. */
+  cpuMs: number;
+  perCpuSec: number;
 }
 
-async function engineOnly(seed: number): Promise<Run> {
+function measure<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
   const t = performance.now();
-  const s: SimulationSummary = await runSimulation({ ...DAY, seed });
-  const ms = performance.now() - t;
-  return { calls: s.offered, notifications: s.notifications, ms, perSec: s.notifications / (ms / 1000) };
+  return fn().then((value) => {
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    return { value, ms, cpuMs: (used.user + used.system) / 1000 };
+  });
+}
+
+const run = (calls: number, notifications: number, ms: number, cpuMs: number): Run => ({
+  calls,
+  notifications,
+  ms,
+  perSec: notifications / (ms / 1000),
+  cpuMs,
+  perCpuSec: notifications / (cpuMs / 1000),
+});
+
+async function engineOnly(seed: number): Promise<Run> {
+  const { value: s, ms, cpuMs } = await measure<SimulationSummary>(() => runSimulation({ ...DAY, seed }));
+  return run(s.offered, s.notifications, ms, cpuMs);
 }
 
 async function persisted(seed: number): Promise<Run> {
@@ -64,19 +85,20 @@ async function persisted(seed: number): Promise<Run> {
     writes.push(store.events.append(batch));
     batch = [];
   };
-  const t = performance.now();
-  const s = await runSimulation({ ...DAY, seed }, (notification: Notification, at: number) => {
-    batch.push({ accountId: 1, cpt: ++cpt, at, notification });
-    if (batch.length >= BATCH) flush();
+  const { value: s, ms, cpuMs } = await measure(async () => {
+    const summary = await runSimulation({ ...DAY, seed }, (notification: Notification, at: number) => {
+      batch.push({ accountId: 1, cpt: ++cpt, at, notification });
+      if (batch.length >= BATCH) flush();
+    });
+    flush();
+    await Promise.all(writes);
+    return summary;
   });
-  flush();
-  await Promise.all(writes);
-  const ms = performance.now() - t;
   const last = (await store.events.lastCpts()).get(1);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   if (last !== cpt) throw new Error(`event log ends at cpt ${last}, expected ${cpt}`);
-  return { calls: s.offered, notifications: s.notifications, ms, perSec: s.notifications / (ms / 1000) };
+  return run(s.offered, s.notifications, ms, cpuMs);
 }
 
 const median = (xs: number[]): number => {
@@ -85,33 +107,36 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function series(name: string, fn: (seed: number) => Promise<Run>): Promise<{ name: string; runs: Run[]; median: number }> {
-  await fn(100); // warm-up (JIT), not counted
+async function series(name: string, fn: (seed: number) => Promise<Run>): Promise<{ name: string; runs: Run[]; median: number; medianCpu: number }> {
+  // Warm-up (JIT), not counted.
+  for (let i = 0; i < 3; i++) await fn(100 + i);
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await fn(i + 1);
     runs.push(r);
     if (!JSON_OUT) {
-      process.stderr.write(`${name} run ${i + 1}: ${r.calls} calls, ${r.notifications} notifications in ${r.ms.toFixed(0)} ms = ${Math.round(r.perSec).toLocaleString('en-US')}/s\n`);
+      process.stderr.write(
+        `${name} run ${i + 1}: ${r.calls} calls, ${r.notifications} notifications in ${r.ms.toFixed(0)} ms (${r.cpuMs.toFixed(0)} ms CPU) = ${Math.round(r.perSec).toLocaleString('en-US')}/s wall, ${Math.round(r.perCpuSec).toLocaleString('en-US')}/s CPU\n`,
+      );
     }
   }
-  return { name, runs, median: median(runs.map((r) => r.perSec)) };
+  return { name, runs, median: median(runs.map((r) => r.perSec)), medianCpu: median(runs.map((r) => r.perCpuSec)) };
 }
 
 const results = [await series('engine-only', engineOnly), await series('sqlite', persisted)];
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`;
 if (JSON_OUT) {
   process.stdout.write(`${JSON.stringify({ machine, runs: RUNS, results })}\n`);
 } else {
   const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
   const lines = [
-    `Machine: ${machine}. ${RUNS} runs each after one warm-up run; medians.`,
+    `Machine: ${machine}. ${RUNS} runs each after three warm-up runs; medians.`,
     '',
-    '| mode | calls/run | notifications/run | median wall | median notifications/s |',
-    '|---|---|---|---|---|',
+    '| mode | calls/run | notifications/run | median wall | median notifications/s (wall) | median notifications/s (CPU time) |',
+    '|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${fmt(median(r.runs.map((x) => x.calls)))} | ${fmt(median(r.runs.map((x) => x.notifications)))} | ${fmt(median(r.runs.map((x) => x.ms)))} ms | **${fmt(r.median)}** |`,
+        `| ${r.name} | ${fmt(median(r.runs.map((x) => x.calls)))} | ${fmt(median(r.runs.map((x) => x.notifications)))} | ${fmt(median(r.runs.map((x) => x.ms)))} ms | **${fmt(r.median)}** | ${fmt(r.medianCpu)} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
