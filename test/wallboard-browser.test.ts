@@ -1,13 +1,14 @@
 // The wallboard in a real browser: Debian's Chromium driven by playwright-core against a
-// real server. A supervisor signs in through the form; a call placed and answered moves the
-// group's tile and the operator's card; an alert_file shows in the banner; a pause shows
-// its label; the board survives a dropped connection; the day view draws the history; a
-// token in the URL opens the board without the form. Screenshots go to test-results/.
+// real server. A supervisor signs in through the form; calls placed and answered through
+// the call-control API move the group's tile and the operator's card; a pause shows its
+// label; an alert_file shows in the banner; the board survives a dropped connection; the
+// day view draws the history; a token in the URL opens the board without the form.
+// Screenshots go to test-results/wallboard-*.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
+import { ADMIN_TOKEN, http, publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
 import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,24 +18,23 @@ if (!haveChromium) console.warn(`wallboard-browser: SKIPPED, ${CHROMIUM} is miss
 const SHOTS = new URL('../test-results/', import.meta.url).pathname;
 const ACCOUNT = 3;
 
-// One call's events, in the lawful order of PROTOCOL §5.
-const num = (event: string, id_call: number) => ({ type_notification: 'num', event, msg: { id_call, id_num: 31, service: '33820620620', caller_id_num: '33612345678', type_dest: 'GROUPE' } });
-const queue = (event: string, id_call: number, extra: object = {}) => ({ type_notification: 'queue', event, msg: { id_call, id_queue: 5, caller_id_num: '33612345678', ...extra } });
-const op = (status: string, id_operator: number, extra: object = {}) => ({ type_notification: 'operator', event: 'status', msg: { status, id_operator, ...extra } });
-const ui = (event: string, id_operator: number, supp: string | number = '') => ({ type_notification: 'UI', event, msg: { id_operator, supp } });
-
 describe.skipIf(!haveChromium)('wallboard in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
-  const publish = async (...events: object[]) => {
-    for (const e of events) {
-      const r = await publishHttp(s.url, ACCOUNT, e);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-    }
+  /** The call-control API (telephony and operator toolbar), as the admin. */
+  const control = async (path: string, body?: object) => {
+    const r = await http(`${s.url}/api/v1/accounts/${ACCOUNT}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body as { ok: true; id_call?: number };
   };
+  const placeCall = async () => (await control('/calls', { service: '33820620620', caller: '33612345678' })).id_call!;
   const tile = (metric: string) => page.locator(`.tile[data-group="5"] [data-metric="${metric}"]`);
   const card = (id: number) => page.locator(`.op[data-operator="${id}"]`);
   const shot = (name: string, p: Page = page) => p.screenshot({ path: `${SHOTS}wallboard-${name}.png` });
@@ -53,7 +53,8 @@ describe.skipIf(!haveChromium)('wallboard in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(m.text());
     });
-    await publish(ui('login', 8), ui('login', 9));
+    await control('/operators/8/login');
+    await control('/operators/9/login');
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -79,45 +80,50 @@ describe.skipIf(!haveChromium)('wallboard in Chromium', () => {
     expect(await card(8).locator('.op-name').textContent()).toBe('Alice Martin');
   });
 
-  it('moves the tile and the operator card as a call is placed and answered', async () => {
-    await publish(num('start', 500), queue('insert_call', 500, { priority: 1, vip_rate: 1, call_duration: 2, duration_in_queue: 0 }));
+  it('moves the tile and the operator cards as a call is placed and answered', async () => {
+    // Bob takes a pause: his card shows the pause's label from the directory.
+    await control('/operators/9/pause', { pause: 1 });
+    await expect.poll(() => card(9).getAttribute('data-state')).toBe('paused');
+    expect(await card(9).locator('.op-detail').textContent()).toBe('Lunch');
+
+    await placeCall();
     await expect.poll(() => tile('waiting').textContent()).toBe('1');
     expect(await tile('offered').textContent()).toBe('1');
+    await expect.poll(() => card(8).getAttribute('data-state')).toBe('ringing');
     // The longest wait ticks locally between snapshots.
     const first = await tile('longest').textContent();
     await expect.poll(() => tile('longest').textContent(), { timeout: 3000 }).not.toBe(first);
 
-    await publish(op('ringing', 8, { id_call: 500, id_queue: 5, caller_id_num: '33612345678', service: '33820620620' }));
-    await expect.poll(() => card(8).getAttribute('data-state')).toBe('ringing');
-    await publish(queue('connect_call', 500, { id_operator: 8, status: 'connected' }), op('connected', 8, { id_call: 500, id_queue: 5, caller_id_num: '33612345678', rec: 0 }));
+    await control('/operators/8/answer');
     await expect.poll(() => card(8).getAttribute('data-state')).toBe('on_call');
     await expect.poll(() => tile('waiting').textContent()).toBe('0');
     expect(await card(8).locator('.op-detail').textContent()).toBe('Sales · 33612345678');
-    expect(await tile('available').textContent()).toBe('1/2');
+    expect(await tile('available').textContent()).toBe('0/2');
     await shot('call');
   });
 
-  it('shows an alert_file in the banner, and a pause with its label', async () => {
-    await publish(num('start', 501), queue('insert_call', 501), { type_notification: 'queue', event: 'alert_file', msg: { id_queue: 5, id_call: 501, duration_in_queue: 95, validity: 120 } });
+  it('shows an alert_file in the banner', async () => {
+    const r = await publishHttp(s.url, ACCOUNT, { type_notification: 'queue', event: 'alert_file', msg: { id_queue: 5, id_call: 999, duration_in_queue: 95, validity: 120 } });
+    expect(r.status).toBe(200);
     const alert = page.locator('.alert[data-alert="alert_file"]');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Sales');
     expect(await alert.textContent()).toContain('1:35');
-    await publish(ui('pause', 9, 1));
-    await expect.poll(() => card(9).getAttribute('data-state')).toBe('paused');
-    expect(await card(9).locator('.op-detail').textContent()).toBe('Lunch');
     await shot('alert');
   });
 
   it('survives a dropped connection: resumes with since and catches up', async () => {
     s.app.io.disconnectSockets(true);
-    await publish(queue('delete_call', 501), num('end', 501));
-    await expect.poll(() => tile('waiting').textContent(), { timeout: 10_000 }).toBe('0');
+    // Alice is on call and Bob paused: this call waits, then its caller gives up.
+    const callB = await placeCall();
+    await expect.poll(() => tile('waiting').textContent(), { timeout: 10_000 }).toBe('1');
     await expect.poll(() => page.textContent('[data-link]'), { timeout: 10_000 }).toBe('Live');
-    expect(await tile('abandoned').textContent()).toBe('1');
-    // Call 500 ends: answered once, never twice, whatever the refreshes.
-    await publish(queue('delete_call', 500, { duration_in_queue: 4 }), op('available', 8, { id_call: 500, id_queue: 5, catchup: 0 }), num('end', 500));
-    await expect.poll(() => card(8).getAttribute('data-state')).toBe('available');
+    await control(`/calls/${callB}/hangup`);
+    await expect.poll(() => tile('abandoned').textContent()).toBe('1');
+    expect(await tile('waiting').textContent()).toBe('0');
+    // Alice hangs up call A: answered once, never twice, whatever the refreshes.
+    await control('/operators/8/hangup');
+    await expect.poll(() => card(8).getAttribute('data-state')).toMatch(/^(available|wrapup)$/);
     expect(await tile('answered').textContent()).toBe('1');
     expect(await tile('offered').textContent()).toBe('2');
     await shot('live');
