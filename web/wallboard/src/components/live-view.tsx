@@ -1,13 +1,16 @@
 // The live view: alerts, a tile per group, the operators and the last hour.
-import type { Directory } from '@voice-management/client';
+import type { Directory, RealtimeSnapshot } from '@voice-management/client';
 import type { BoardView } from '../board.ts';
 import { AlertsBanner } from './alerts-banner.tsx';
 import { GroupTile } from './group-tile.tsx';
 import { LiveChart } from './live-chart.tsx';
 import { OperatorGrid } from './operator-grid.tsx';
 
+/** Pause labels, should the snapshot carry them (a token-only session has no directory). */
+type WithPauses = RealtimeSnapshot & { pauses?: Directory['pauses'] };
+
 export function LiveView({ view, now, directory }: { view: BoardView; now: number; directory: Directory | undefined }) {
-  const snap = view.snap!;
+  const snap = view.snap! as WithPauses;
   const groupNames = new Map(snap.groups.map((g) => [g.id, g.name]));
   const elapsed = Math.max(0, Math.floor((now - Date.parse(snap.at)) / 1000));
   return (
@@ -19,7 +22,7 @@ export function LiveView({ view, now, directory }: { view: BoardView; now: numbe
         ))}
       </div>
       <div class="lower">
-        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses} groupNames={groupNames} />
+        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses ?? snap.pauses} groupNames={groupNames} />
         <LiveChart series={view.series} now={now} />
       </div>
     </main>
