@@ -81,5 +81,5 @@ describe('kill -9 mid-publish', () => {
     for (const [cpt, op] of acked) expect(got[cpt - 1]!.event.msg).toMatchObject({ id_operator: op, id_client: 3 });
     child.kill('SIGTERM');
     await exited(child);
-  });
+  }, 120_000);
 });

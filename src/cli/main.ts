@@ -5,6 +5,7 @@ import { registerServeCommand } from './serve.ts';
 import { registerDirectoryCommands } from './directory.ts';
 import { registerTokenCommand } from './token.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerSimulateCommand } from '../sim/index.ts';
 
 const program = new Command('vm')
   .description('Voice Management: real-time contact-center notifications')
@@ -13,6 +14,7 @@ registerServeCommand(program);
 registerDemoCommand(program);
 registerDirectoryCommands(program);
 registerTokenCommand(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

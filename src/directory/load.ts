@@ -5,6 +5,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Compile } from 'typebox/compile';
 import { AccountFileSchema, type AccountFile, type AccountDirectory } from './schema.ts';
 import { vmError } from '../errors/registry.ts';
+import { checkRouting } from '../engine/config.ts';
 
 const check = Compile(AccountFileSchema);
 
@@ -76,6 +77,12 @@ export function validateAccountFile(input: unknown): AccountFile {
   for (const [i, a] of (file.api_users ?? []).entries()) {
     if (apiLogins.has(a.login)) fail(`api_users[${i}].login`, `duplicate login "${a.login}"`);
     apiLogins.add(a.login);
+  }
+  // Routing references (IVR options, overflow, fallbacks, callback group) must resolve too.
+  const [problem] = checkRouting(file);
+  if (problem) {
+    const i = problem.indexOf(': ');
+    fail(problem.slice(0, i), problem.slice(i + 2));
   }
   return file;
 }
