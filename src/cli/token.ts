@@ -1,13 +1,7 @@
-// `vm token`: gets a stream token over HTTP, as a client of the server would.
+// `vm token`: gets a stream token over HTTP with the SDK's auth functions, as a client would.
 import type { Command } from 'commander';
+import { apiToken, supervisorLogin } from '../../packages/client/src/index.ts';
 import { parsePositiveInt } from './options.ts';
-
-async function call(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const res = await fetch(url, init);
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${res.status} ${String(body.error ?? '')}: ${String(body.message ?? res.statusText)}`);
-  return body;
-}
 
 export function registerTokenCommand(program: Command): void {
   const token = program.command('token').description('Get a stream token from a running server');
@@ -19,8 +13,7 @@ export function registerTokenCommand(program: Command): void {
     .requiredOption('-p, --password <password>', 'supervisor password (env VM_PASSWORD)', process.env.VM_PASSWORD)
     .option('--json', 'print the whole answer as JSON')
     .action(async (o: { url: string; login: string; password: string; json?: boolean }) => {
-      const xjson = JSON.stringify({ requete: 'init', header: { login: o.login, password: o.password, account_type: 'supervisor' }, msg: {} });
-      const body = await call(new URL('/ws/', o.url).href, { method: 'POST', headers: { 'X-JSON': xjson } });
+      const { answer: body } = await supervisorLogin(o.url, o.login, o.password);
       if (o.json) console.log(JSON.stringify(body));
       else {
         console.log(`id_session ${String(body.id_session)}`);
@@ -37,12 +30,7 @@ export function registerTokenCommand(program: Command): void {
     .option('--agent <id_operator>', 'an agent token for one operator', parsePositiveInt)
     .option('--json', 'print the whole answer as JSON')
     .action(async (o: { url: string; login: string; password: string; agent?: number; json?: boolean }) => {
-      const payload = o.agent ? { user_type: 'agent', id_operator: o.agent } : { user_type: 'api' };
-      const body = await call(new URL('/vm/token', o.url).href, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${o.login}:${o.password}`).toString('base64')}` },
-        body: JSON.stringify(payload),
-      });
+      const { answer: body } = await apiToken(o.url, { login: o.login, password: o.password, ...(o.agent ? { userType: 'agent' as const, operatorId: o.agent } : {}) });
       if (o.json) console.log(JSON.stringify(body));
       else {
         console.log(`id_session ${String(body.id_session)}`);

@@ -139,7 +139,7 @@ export function generateClientProtocol(): string {
       if (same) parts.push(`/** \`msg\` of ${type}/${event} (same shape as ${same}). */`, `export type ${name} = ${same};`, '');
       else {
         seen.set(schema, name);
-        parts.push(`/** \`msg\` of ${type}/${event}. */`, `export interface ${name} ${objectType(schema, '')}`, '');
+        parts.push(`/** \`msg\` of ${type}/${event}. */`, `export type ${name} = ${objectType(schema, '')};`, '');
       }
       members.push(`  | { type_notification: '${type}'; event: '${event}'; msg: ${name}; srv?: number }`);
       const nums = numericFields(schema);
@@ -175,7 +175,7 @@ export function generateClientProtocol(): string {
     ['VmTokenRequest', 'Body of `POST /vm/token`.', VmTokenRequest as Schema],
     ['VmTokenResponse', 'Answer of `POST /vm/token`.', VmTokenResponse as Schema],
   ];
-  for (const [name, doc, schema] of auth) parts.push(`/** ${doc} */`, `export interface ${name} ${objectType(schema, '')}`, '');
+  for (const [name, doc, schema] of auth) parts.push(`/** ${doc} */`, `export type ${name} = ${objectType(schema, '')};`, '');
   return parts.join('\n');
 }
 

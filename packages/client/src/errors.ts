@@ -34,9 +34,9 @@ export class VmClientError extends Error {
   /** Stable code: the server's registry code, or a {@link ClientErrorCode}. */
   readonly code: string;
   /** HTTP status, for errors answered over HTTP. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** Seconds to wait before retrying (`429` answers' `Retry-After`). */
-  readonly retryAfter?: number;
+  declare readonly retryAfter?: number;
   /** True when the client gave up and closed because of this error. */
   fatal = false;
 
