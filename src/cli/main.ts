@@ -6,6 +6,7 @@ import { registerDirectoryCommands } from './directory.ts';
 import { registerTokenCommand } from './token.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerSimulateCommand } from '../sim/index.ts';
+import { registerTailCommand } from './tail.ts';
 
 const program = new Command('vm')
   .description('Voice Management: real-time contact-center notifications')
@@ -15,6 +16,7 @@ registerDemoCommand(program);
 registerDirectoryCommands(program);
 registerTokenCommand(program);
 registerSimulateCommand(program);
+registerTailCommand(program);
 
 try {
   await program.parseAsync(process.argv);
