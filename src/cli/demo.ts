@@ -29,7 +29,9 @@ export function registerDemoCommand(program: Command): void {
       // A demo-page token for a browser on this machine (tokens are bound to the client IP).
       const { token, record } = await app.services.auth.loginApi(DEMO_API.login, DEMO_API.password, '127.0.0.1', 'api');
       const labo = `${url}/labo/index.htm?id_client=${accountId}&id_session=${token}`;
-      const wallboard = `${url}/wallboard/?id_client=${accountId}&id_session=${token}`;
+      // The wallboard link carries a supervisor token, which the page renews by itself.
+      const sup = await app.services.auth.loginSupervisor(DEMO_SUPERVISOR.login, DEMO_SUPERVISOR.password, '127.0.0.1');
+      const wallboard = `${url}/wallboard/?id_client=${accountId}&target=${sup.supervisorId}&id_session=${sup.token}`;
       const callback = dir ? callbackLink(url, dir) : undefined;
       if (o.json) {
         console.log(JSON.stringify({ url, wallboard, labo, callback, account: accountId, supervisor: DEMO_SUPERVISOR, api_user: DEMO_API, data: dataDir(o.data) }));

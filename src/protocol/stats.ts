@@ -77,5 +77,7 @@ export interface RealtimeSnapshot {
   groups: GroupSnapshot[];
   operators: OperatorSnapshot[];
   trunks: { id: number; name: string; calls: number }[];
+  /** The account's pause types, as `POST /ws/` lists them. */
+  pauses: { id: number; value: string }[];
   alerts: Alert[];
 }

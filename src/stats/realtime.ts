@@ -52,6 +52,7 @@ export class RealtimeState {
   private readonly operators = new Map<number, OperatorTracker>();
   private readonly trunkCalls = new Map<number, Set<number>>();
   private readonly trunkNames = new Map<number, string>();
+  private pauses: { id: number; value: string }[] = [];
   /** Connected queue calls, for attributing handle time to a group at call end. */
   private readonly connected = new Map<number, CallLink>();
   private alerts: (Alert & { untilMs: number })[] = [];
@@ -83,6 +84,7 @@ export class RealtimeState {
       else this.operators.set(o.id, new OperatorTracker(o.id, o.name, o.groups ?? []));
     }
     for (const t of dir?.trunks ?? []) this.trunkNames.set(t.id, t.name);
+    if (dir) this.pauses = (dir.pauses ?? []).map((p) => ({ id: p.id, value: p.label }));
   }
 
   private group(id: number): GroupState {
@@ -257,6 +259,7 @@ export class RealtimeState {
         name: this.trunkNames.get(id) ?? `Trunk ${id}`,
         calls: this.trunkCalls.get(id)?.size ?? 0,
       })),
+      pauses: this.pauses,
       alerts: this.alerts.map(({ untilMs: _u, ...a }) => a),
     };
   }
