@@ -155,7 +155,8 @@ describe('history', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = (csv.body as string).trim().split('\r\n');
     expect(lines[0]).toBe('period,id_operator,op_name,handled,talk_time,wrapup_time,pause_time,logged_time,occupancy');
-    expect(lines).toContain('2026-11-25T09:00:00.000Z,8,Alice Martin,1,60,10,0,0,0');
+    // Alice is still logged in: her open session counts up to now (09:05:10).
+    expect(lines).toContain('2026-11-25T09:00:00.000Z,8,Alice Martin,1,60,10,0,310,0.226');
   });
 });
 

@@ -186,6 +186,17 @@ export class HistoryRecorder {
     }
   }
 
+  /** Intervals still open (logged in, on a pause, on a call), as if they ended at `now`. */
+  openIntervals(now: number): StateInterval[] {
+    const out: Completed = { calls: [], intervals: [] };
+    for (const [id, o] of this.ops) {
+      if (o.loginAt !== undefined) this.interval(out, id, 'login', o.loginAt, now);
+      if (o.pause) this.interval(out, id, 'break', o.pause.at, now, 0, String(o.pause.id));
+      if (o.call) this.interval(out, id, o.call.out ? 'call_out' : 'call_in', o.call.at, now, o.call.id);
+    }
+    return out.intervals;
+  }
+
   private op(id: number): OpenOp {
     let o = this.ops.get(id);
     if (!o) this.ops.set(id, (o = {}));

@@ -115,6 +115,11 @@ export class StatsService {
     return a.realtime.snapshot(this.opts.clock.now());
   }
 
+  /** Operator intervals not yet ended, cut at now (for statistics that include today). */
+  openIntervals(accountId: number) {
+    return this.accounts.get(accountId)?.history.openIntervals(this.opts.clock.now()) ?? [];
+  }
+
   /** Snapshot without a directory refresh (for the per-second push). */
   snapshotNow(accountId: number): RealtimeSnapshot | undefined {
     return this.accounts.get(accountId)?.realtime.snapshot(this.opts.clock.now());

@@ -87,7 +87,8 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request, reply) => {
       const account = await tokenAccount(services, request);
       const { from, to } = parseRange(request.query, services.clock.now());
-      const intervals = await services.store.history.intervals(account, { from: from - 86_400_000, to });
+      // Closed intervals from the history, plus those still open (an operator logged in now).
+      const intervals = [...(await services.store.history.intervals(account, { from: from - 86_400_000, to })), ...services.stats.openIntervals(account)];
       const dir = await services.store.directory.getDirectory(account);
       const names = new Map((dir?.operators ?? []).map((o) => [o.id, o.name]));
       const rows = operatorStats(intervals, from, to, (request.query.interval ?? '1h') as Bucket).map(({ period, id_operator, ...rest }) => ({
