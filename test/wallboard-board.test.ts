@@ -10,7 +10,7 @@ const T = Date.UTC(2026, 10, 25, 9);
 
 function snapshot(cpt: number, waiting: number, alerts: Alert[] = []): RealtimeSnapshot {
   return {
-    id_client: 3, cpt, at: new Date(T).toISOString(), day: '2026-11-25', operators: [], trunks: [], alerts,
+    id_client: 3, cpt, at: new Date(T).toISOString(), day: '2026-11-25', operators: [], trunks: [], pauses: [], alerts,
     groups: [{ id: 5, name: 'Sales', waiting, longest_wait: 0, operators: { logged_in: 0, available: 0, on_call: 0, ringing: 0, wrapup: 0, paused: 0, paused_by: {} }, today: { offered: waiting, answered: 0, abandoned: 0, overflowed: 0, service_level: 1, sl_threshold: 20, avg_wait: 0, aht: 0 } }],
   };
 }

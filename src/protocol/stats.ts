@@ -81,3 +81,36 @@ export interface RealtimeSnapshot {
   pauses: { id: number; value: string }[];
   alerts: Alert[];
 }
+
+/** One row of `GET /api/v1/stats/groups`: a group over one period (15 min, hour or day). */
+export interface GroupStatsRow {
+  /** ISO start of the period. */
+  period: string;
+  id_queue: number;
+  group_name: string;
+  /** Queue passages that entered the group in the period. */
+  offered: number;
+  answered: number;
+  abandoned: number;
+  overflowed: number;
+  answered_in_sl: number;
+  service_level: number;
+  /** Seconds. */
+  avg_wait: number;
+  /** Seconds (talk + wrap-up). */
+  aht: number;
+}
+
+/** One row of `GET /api/v1/stats/operators`: an operator over one period. */
+export interface OperatorStatsRow {
+  period: string;
+  id_operator: number;
+  op_name: string;
+  handled: number;
+  /** Seconds. */
+  talk_time: number;
+  wrapup_time: number;
+  pause_time: number;
+  logged_time: number;
+  occupancy: number;
+}

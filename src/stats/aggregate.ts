@@ -1,33 +1,14 @@
 // Aggregated statistics per group and per operator over a period, by 15 min / hour / day,
 // computed from the history (call legs and operator intervals).
 import type { CallRecord, StateInterval } from './records.ts';
+import type { GroupStatsRow as GroupStatsWire, OperatorStatsRow as OperatorStatsWire } from '../protocol/index.ts';
 
 export const BUCKETS = { '15m': 15 * 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Bucket = keyof typeof BUCKETS;
 
-export interface GroupStatsRow {
-  period: string;
-  id_queue: number;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  overflowed: number;
-  answered_in_sl: number;
-  service_level: number;
-  avg_wait: number;
-  aht: number;
-}
-
-export interface OperatorStatsRow {
-  period: string;
-  id_operator: number;
-  handled: number;
-  talk_time: number;
-  wrapup_time: number;
-  pause_time: number;
-  logged_time: number;
-  occupancy: number;
-}
+/** Rows before the route adds names. */
+export type GroupStatsRow = Omit<GroupStatsWire, 'group_name'>;
+export type OperatorStatsRow = Omit<OperatorStatsWire, 'op_name'>;
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -11,8 +11,9 @@ export type {
   Snapshot,
   StateChange,
   SupervisorConnectOptions,
+  TokenConnectOptions,
 } from './client.ts';
-export { apiToken, refreshSupervisorToken, supervisorLogin } from './auth.ts';
+export { apiToken, refreshSupervisorToken, refreshToken, supervisorLogin } from './auth.ts';
 export type { ApiTokenRequest, AuthOptions, Directory, StreamToken } from './auth.ts';
 export { VmClientError } from './errors.ts';
 export type { ClientErrorCode } from './errors.ts';
@@ -25,6 +26,7 @@ export type {
   ClientToServerEvents,
   ErrorBody,
   GroupSnapshot,
+  GroupStatsRow,
   InitAck,
   InitOptions,
   InitUserType,
@@ -34,6 +36,7 @@ export type {
   NotificationType,
   OperatorLiveState,
   OperatorSnapshot,
+  OperatorStatsRow,
   OperatorStatus,
   RealtimeSnapshot,
   ServerToClientEvents,

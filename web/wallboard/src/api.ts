@@ -10,31 +10,8 @@ export async function fetchRealtime(base: string, token: string): Promise<Realti
   return body;
 }
 
-export interface GroupRow {
-  period: string;
-  id_queue: number;
-  group_name: string;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  overflowed: number;
-  answered_in_sl: number;
-  service_level: number;
-  avg_wait: number;
-  aht: number;
-}
-
-export interface OperatorRow {
-  period: string;
-  id_operator: number;
-  op_name: string;
-  handled: number;
-  talk_time: number;
-  wrapup_time: number;
-  pause_time: number;
-  logged_time: number;
-  occupancy: number;
-}
+/** Rows of /api/v1/stats/groups and /api/v1/stats/operators (the protocol's types). */
+export type { GroupStatsRow as GroupRow, OperatorStatsRow as OperatorRow } from '@voice-management/client';
 
 export async function fetchStats<T>(base: string, token: string, what: 'groups' | 'operators', q: { from: string; to: string; interval: '15m' | '1h' | '1d' }): Promise<T[]> {
   const url = new URL(`api/v1/stats/${what}`, base);
