@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { connect, isEvent, normalizeUpdate, VmClientError, type StateChange, type Update, type VmClient } from '../packages/client/src/index.ts';
+import { apiToken, connect, isEvent, normalizeUpdate, VmClientError, type StateChange, type Update, type VmClient } from '../packages/client/src/index.ts';
 import { formatExpire } from '../src/protocol/index.ts';
 import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
 
@@ -84,6 +84,7 @@ describe('SDK against the server', () => {
     expect(e).toBeInstanceOf(VmClientError);
     expect(e).toMatchObject({ code: 'BAD_CREDENTIALS', status: 401 });
     await expect(connect({ url: server.url, apiLogin: 'api', apiPassword: 'secret2', userType: 'agent' })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
+    await expect(connect({ url: server.url, token: { userType: 'api', target: 3, idSession: 'forged' } })).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('gives api tokens the account, agent tokens one operator, and honours types and since', async () => {
@@ -158,13 +159,16 @@ describe('SDK token renewal', () => {
   });
   afterAll(() => server.close());
 
-  for (const who of ['supervisor', 'api'] as const) {
-    it(`renews ${who === 'api' ? 'an' : 'a'} ${who} token before expiry on the same socket, and reconnects with the newest one`, async () => {
-      const c = await connect(
-        who === 'supervisor'
-          ? { url: server.url, login: 'sup', password: 'secret', reconnectionDelay: 50 }
-          : { url: server.url, apiLogin: 'api', apiPassword: 'secret2', reconnectionDelay: 50 },
-      );
+  const options = async (who: 'supervisor' | 'api' | 'given') => {
+    if (who === 'supervisor') return { url: server.url, login: 'sup', password: 'secret', reconnectionDelay: 50 };
+    if (who === 'api') return { url: server.url, apiLogin: 'api', apiPassword: 'secret2', reconnectionDelay: 50 };
+    // A bare token, as a page would get it in its URL: renewed with refresh_token.
+    const { token } = await apiToken(server.url, { login: 'api', password: 'secret2' });
+    return { url: server.url, token: { userType: token.userType, target: token.target, idSession: token.idSession }, reconnectionDelay: 50 };
+  };
+  for (const who of ['supervisor', 'api', 'given'] as const) {
+    it(`renews ${who === 'given' ? 'a given' : who === 'api' ? 'an api' : 'a supervisor'} token before expiry on the same socket, and reconnects with the newest one`, async () => {
+      const c = await connect(await options(who));
       try {
         const got = collect(c);
         const socketId = c.socket.id;

@@ -132,21 +132,39 @@ export async function supervisorLogin(
 }
 
 /**
- * Renews a supervisor token before it expires (`POST /ws/`, `requete: refresh_token`). The
- * old token stays valid until its own expiry, and sockets opened with it keep running.
+ * Renews a token before it expires (`POST /ws/`, `requete: refresh_token`): a new token of
+ * the same kind (supervisor, api or agent). The old one stays valid until its own expiry,
+ * and sockets opened with it keep running.
  *
  * @example
  * let { token } = await supervisorLogin(url, 'supervisor', 'demo');
- * token = await refreshSupervisorToken(url, token);
+ * token = await refreshToken(url, token);
  */
-export async function refreshSupervisorToken(url: string, token: StreamToken, opts: AuthOptions = {}): Promise<StreamToken> {
+export async function refreshToken(url: string, token: Pick<StreamToken, 'idSession'> & Omit<Partial<StreamToken>, 'idSession'>, opts: AuthOptions = {}): Promise<StreamToken> {
   const { body, token: t, date } = await call<WsRefreshResponse>(
     endpoint(url, 'ws/'),
     { method: 'POST', headers: xJson('refresh_token', { id_session: token.idSession }) },
     opts,
   );
-  return { ...token, ...t, idSession: body.id_session, expire: body.expire, lifetimeMs: lifetime(body.expire, date) };
+  return {
+    userType: 'supervisor',
+    target: 0,
+    idClient: 0,
+    ...token,
+    ...t,
+    idSession: body.id_session,
+    expire: body.expire,
+    lifetimeMs: lifetime(body.expire, date),
+  };
 }
+
+/**
+ * The same as {@link refreshToken}, under the name the guide gives it (supervisor tokens).
+ *
+ * @example
+ * token = await refreshSupervisorToken(url, token);
+ */
+export const refreshSupervisorToken: (url: string, token: StreamToken, opts?: AuthOptions) => Promise<StreamToken> = refreshToken;
 
 /** Who asks `POST /vm/token` for what. */
 export interface ApiTokenRequest {

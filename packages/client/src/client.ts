@@ -3,7 +3,7 @@
 // `init(…, {since: last cpt})`, so the application sees every event exactly once, in order.
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, InitAck, InitOptions, NotificationType, RealtimeSnapshot, ServerToClientEvents, Update } from './protocol.ts';
-import { apiToken, endpoint, refreshSupervisorToken, supervisorLogin, type Directory, type StreamToken } from './auth.ts';
+import { apiToken, endpoint, refreshToken, supervisorLogin, type Directory, type StreamToken } from './auth.ts';
 import { TOKEN_ERRORS, VmClientError, isTransient } from './errors.ts';
 import { TypedEmitter } from './emitter.ts';
 import { normalizeUpdate } from './normalize.ts';
@@ -50,8 +50,19 @@ export interface ApiConnectOptions extends CommonConnectOptions {
   operatorId?: number;
 }
 
-/** How to reach and authenticate: a supervisor login, or API user credentials. */
-export type ConnectOptions = SupervisorConnectOptions | ApiConnectOptions;
+/**
+ * A token obtained elsewhere (a page's URL, an earlier login): renewed with `refresh_token`.
+ * With no credentials to log in again, a token the server refuses closes the client.
+ */
+export interface TokenConnectOptions extends CommonConnectOptions {
+  /** The token and its `init` arguments. Without `lifetimeMs` and `receivedAt` it is renewed at once, which tells how long it lives. */
+  token: Pick<StreamToken, 'userType' | 'target' | 'idSession'> & Partial<StreamToken>;
+  /** The directory `snapshot()` returns (e.g. kept from the login that gave the token). */
+  directory?: Directory;
+}
+
+/** How to reach and authenticate: a supervisor login, API user credentials, or a token. */
+export type ConnectOptions = SupervisorConnectOptions | ApiConnectOptions | TokenConnectOptions;
 
 /**
  * - `connecting`: before the first `init` is acknowledged;
@@ -160,7 +171,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
   /** Use {@link connect}, which also waits for the stream to be live. */
   constructor(opts: ConnectOptions) {
     super();
-    if ('apiLogin' in opts && opts.userType === 'agent' && opts.operatorId === undefined) {
+    if ('apiLogin' in opts && !('token' in opts) && opts.userType === 'agent' && opts.operatorId === undefined) {
       throw new VmClientError('INVALID_FIELD', 'operatorId is required when userType is "agent".');
     }
     this.opts = opts;
@@ -342,7 +353,14 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     this.authing ??= (async () => {
       try {
         const o = this.opts;
-        if ('login' in o) {
+        if ('token' in o) {
+          // First the token given, as it is when its lifetime is known; after that (or when
+          // it is refused) a refreshed one — which fails for good once it has expired.
+          const given = o.token;
+          if (!this.tokenValue && given.lifetimeMs !== undefined && given.receivedAt !== undefined) this.setToken({ idClient: 0, expire: '', ...given } as StreamToken);
+          else this.setToken(await refreshToken(o.url, this.tokenValue ?? given));
+          if (o.directory) this.directory ??= o.directory;
+        } else if ('login' in o) {
           const s = await supervisorLogin(o.url, o.login, o.password);
           this.directory = s.directory;
           this.setToken(s.token);
@@ -377,12 +395,15 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     const token = this.tokenValue;
     if (this.closed || !token) return;
     try {
-      if (token.userType === 'supervisor') {
+      const tokenOnly = 'token' in this.opts;
+      if (token.userType === 'supervisor' || tokenOnly) {
         try {
-          this.setToken(await refreshSupervisorToken(this.opts.url, token));
+          this.setToken(await refreshToken(this.opts.url, token));
         } catch (e) {
-          // Expired or forgotten: log in again.
-          if (e instanceof VmClientError && TOKEN_ERRORS.has(e.code)) await this.authenticate();
+          const refused = e instanceof VmClientError && TOKEN_ERRORS.has(e.code);
+          // Expired or forgotten: log in again — or, with no credentials, say so and stop trying.
+          if (refused && !tokenOnly) await this.authenticate();
+          else if (refused) return this.report(e);
           else throw e;
         }
       } else await this.authenticate();
@@ -406,7 +427,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
       if (err || !ack) {
         this.report(new VmClientError('INIT_TIMEOUT', `init was not acknowledged within ${ackTimeout} ms; reconnecting.`));
         this.restart(false);
-      } else if (ack.ok) this.onLive(ack.cpt, options.since);
+      } else if (ack.ok) this.onLive(ack.cpt, ack.id_client, options.since);
       else this.onRefused(new VmClientError(ack.error, ack.message));
     };
     // The typed `init` has optional trailing callbacks, which `timeout().emit` can't infer.
@@ -420,8 +441,10 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     );
   }
 
-  private onLive(cpt: number, since: number | undefined): void {
+  private onLive(cpt: number, idClient: number, since: number | undefined): void {
     this.refusals = 0;
+    // A token given with no account (a supervisor token from a URL) learns it here.
+    if (this.tokenValue && !this.tokenValue.idClient) this.tokenValue.idClient = idClient;
     if (this.lastCpt !== undefined && cpt < this.lastCpt) {
       this.report(new VmClientError('CPT_REWOUND', `The server's cpt (${cpt}) is behind the last one received (${this.lastCpt}): its event log was reset.`));
       this.lastCpt = cpt;
@@ -559,7 +582,8 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
 /**
  * Connects to the notification stream and resolves once it is live. Supervisors log in
  * with `login`/`password` (`POST /ws/`); API users with `apiLogin`/`apiPassword` for an
- * `api` (whole account) or `agent` (one operator) token (`POST /vm/token`).
+ * `api` (whole account) or `agent` (one operator) token (`POST /vm/token`); or pass a
+ * `token` obtained elsewhere.
  *
  * The client then renews its token at 90 % of its life, reconnects after any disconnect
  * or server restart and resumes with `since`, so each event reaches the application
@@ -575,6 +599,10 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
  * // An agent's own events, with an API user's credentials, resuming after cpt 1200:
  * const agent = await connect({ url, apiLogin: 'api', apiPassword: 'demo-api', userType: 'agent', operatorId: 8, since: 1200 });
  * agent.on('event', (u) => render(u));
+ *
+ * @example
+ * // A token given to a page (no credentials): renewed with refresh_token while it lives.
+ * const page = await connect({ url, token: { userType: 'api', target: 3, idSession: params.get('id_session')! } });
  */
 export async function connect(opts: ConnectOptions): Promise<VmClient> {
   return new VmClient(opts).start();
