@@ -130,11 +130,17 @@ export async function tail(o: TailOptions, { out = process.stdout, err = process
   const names = namesOf((await client.snapshot({ source: 'init' })).directory);
   note(paint('gray', `— connected to ${o.url} as ${token.userType} ${token.target} (account ${token.idClient})`));
   note(formatState({ state: 'live', cpt: client.cpt, ...(o.since !== undefined ? { since: o.since } : {}) }, paint));
+  // While the server is away the same error repeats (each renewal retry): say it once.
+  let lastError = '';
   client.on('state', (s) => {
+    if (s.state === 'live') lastError = '';
     if (s.state !== 'closed') note(formatState(s, paint));
   });
   client.on('token', (t) => note(paint('gray', `— token renewed, expires ${t.expire}`)));
-  client.on('error', (e) => note(paint('red', `! ${e.code}: ${e.message}`)));
+  client.on('error', (e) => {
+    if (e.code !== lastError) note(paint('red', `! ${e.code}: ${e.message}`));
+    lastError = e.code;
+  });
   const stop = () => client.close('interrupted');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
