@@ -143,7 +143,7 @@ export function asyncApiDocument(): Record<string, unknown> {
   }
   const channelMessages = Object.fromEntries(Object.keys(messages).map((k) => [k, ref(`#/components/messages/${k}`)]));
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'Voice Management notification stream',
       version: '0.1.0',

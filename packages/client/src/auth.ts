@@ -7,7 +7,14 @@ import { VmClientError } from './errors.ts';
 /** What the tokens' documented lifetime is when an answer's `expire` can't be read. */
 const DEFAULT_LIFETIME_MS = 2 * 3600 * 1000;
 
-/** A token and everything `init` needs to open the stream with it. */
+/**
+ * A token and everything `init` needs to open the stream with it.
+ *
+ * @example
+ * const { token } = await apiToken(url, { login: 'api', password: 'demo-api' });
+ * socket.emit('init', token.userType, token.target, token.idSession, { since: 0 }, (ack) => console.log(ack));
+ * setTimeout(renew, token.lifetimeMs * 0.9);
+ */
 export interface StreamToken {
   /** First argument of `init`. */
   userType: InitUserType;
@@ -28,10 +35,21 @@ export interface StreamToken {
   lifetimeMs: number;
 }
 
-/** The account's directory as the supervisor login answers it (names of ids in events). */
+/**
+ * The account's directory as the supervisor login answers it (names of ids in events).
+ *
+ * @example
+ * const { directory } = await supervisorLogin(url, 'supervisor', 'demo');
+ * const opName = new Map(directory.ops.map((o) => [o.id, o.nom]));
+ */
 export type Directory = Pick<WsInitResponse, 'ops' | 'groupes' | 'trunks' | 'pauses'>;
 
-/** Common options of the token functions. */
+/**
+ * Common options of the token functions.
+ *
+ * @example
+ * await supervisorLogin(url, 'supervisor', 'demo', { timeoutMs: 5000 });
+ */
 export interface AuthOptions {
   /** Abort the request after this many ms. @default 15000 */
   timeoutMs?: number;
@@ -166,7 +184,12 @@ export async function refreshToken(url: string, token: Pick<StreamToken, 'idSess
  */
 export const refreshSupervisorToken: (url: string, token: StreamToken, opts?: AuthOptions) => Promise<StreamToken> = refreshToken;
 
-/** Who asks `POST /vm/token` for what. */
+/**
+ * Who asks `POST /vm/token` for what.
+ *
+ * @example
+ * const req: ApiTokenRequest = { login: 'api', password: 'demo-api', userType: 'agent', operatorId: 8 };
+ */
 export interface ApiTokenRequest {
   /** API user login. */
   login: string;

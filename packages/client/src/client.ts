@@ -8,7 +8,12 @@ import { TOKEN_ERRORS, VmClientError, isTransient } from './errors.ts';
 import { TypedEmitter } from './emitter.ts';
 import { normalizeUpdate } from './normalize.ts';
 
-/** Options every connection takes. */
+/**
+ * Options every connection takes.
+ *
+ * @example
+ * await connect({ url: 'https://cc.example.com/vm/', login, password, types: ['queue', 'operator'], since: 1200 });
+ */
 export interface CommonConnectOptions {
   /** Server URL, e.g. `http://127.0.0.1:8080` (a base path such as `https://host/vm/` is kept). */
   url: string;
@@ -30,7 +35,12 @@ export interface CommonConnectOptions {
   path?: string;
 }
 
-/** A supervisor's login (`POST /ws/`): every event of the supervisor's account. */
+/**
+ * A supervisor's login (`POST /ws/`): every event of the supervisor's account.
+ *
+ * @example
+ * await connect({ url, login: 'supervisor', password: 'demo' });
+ */
 export interface SupervisorConnectOptions extends CommonConnectOptions {
   /** Supervisor login. */
   login: string;
@@ -38,7 +48,13 @@ export interface SupervisorConnectOptions extends CommonConnectOptions {
   password: string;
 }
 
-/** An API user's credentials (`POST /vm/token`): the whole account, or one operator. */
+/**
+ * An API user's credentials (`POST /vm/token`): the whole account, or one operator.
+ *
+ * @example
+ * await connect({ url, apiLogin: 'api', apiPassword: 'demo-api' });
+ * await connect({ url, apiLogin: 'api', apiPassword: 'demo-api', userType: 'agent', operatorId: 8 });
+ */
 export interface ApiConnectOptions extends CommonConnectOptions {
   /** API user login. */
   apiLogin: string;
@@ -53,6 +69,10 @@ export interface ApiConnectOptions extends CommonConnectOptions {
 /**
  * A token obtained elsewhere (a page's URL, an earlier login): renewed with `refresh_token`.
  * With no credentials to log in again, a token the server refuses closes the client.
+ *
+ * @example
+ * const q = new URLSearchParams(location.search);
+ * await connect({ url: location.origin, token: { userType: 'api', target: Number(q.get('id_client')), idSession: q.get('id_session')! } });
  */
 export interface TokenConnectOptions extends CommonConnectOptions {
   /** The token and its `init` arguments. Without `lifetimeMs` and `receivedAt` it is renewed at once, which tells how long it lives. */
@@ -61,7 +81,14 @@ export interface TokenConnectOptions extends CommonConnectOptions {
   directory?: Directory;
 }
 
-/** How to reach and authenticate: a supervisor login, API user credentials, or a token. */
+/**
+ * How to reach and authenticate: a supervisor login, API user credentials, or a token.
+ *
+ * @example
+ * const opts: ConnectOptions = process.env.VM_LOGIN
+ *   ? { url, login: process.env.VM_LOGIN, password: process.env.VM_PASSWORD ?? '' }
+ *   : { url, apiLogin: 'api', apiPassword: 'demo-api' };
+ */
 export type ConnectOptions = SupervisorConnectOptions | ApiConnectOptions | TokenConnectOptions;
 
 /**
@@ -69,10 +96,21 @@ export type ConnectOptions = SupervisorConnectOptions | ApiConnectOptions | Toke
  * - `live`: subscribed; events flow;
  * - `reconnecting`: the connection dropped; the client is reconnecting and will resume;
  * - `closed`: `close()` was called, or a fatal error.
+ *
+ * @example
+ * if (client.state !== 'live') banner.show('reconnecting…');
  */
 export type ClientState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-/** What the `state` event carries. */
+/**
+ * What the `state` event carries.
+ *
+ * @example
+ * client.on('state', ({ state, cpt, resumed, since, reason }) => {
+ *   if (state === 'live' && resumed) console.log(`resumed after ${since}, live at ${cpt}`);
+ *   if (state === 'reconnecting') console.log(`lost the stream (${reason})`);
+ * });
+ */
 export interface StateChange {
   state: ClientState;
   /** The last cpt the application has been given (or the stream went live at). */
@@ -85,7 +123,14 @@ export interface StateChange {
   reason?: string;
 }
 
-/** Events of {@link VmClient}. */
+/**
+ * Events of {@link VmClient}.
+ *
+ * @example
+ * client.on('event', (u) => render(u));
+ * client.on('token', (t) => sessionStorage.setItem('vm-token', JSON.stringify(t)));
+ * client.on('error', (e) => { if (e.fatal) alert(e.message); });
+ */
 export interface ClientEvents {
   /** One notification, exactly once, in cpt order. */
   event: (update: Update) => void;
@@ -97,7 +142,13 @@ export interface ClientEvents {
   token: (token: StreamToken) => void;
 }
 
-/** What {@link VmClient.snapshot} returns. */
+/**
+ * What {@link VmClient.snapshot} returns.
+ *
+ * @example
+ * const { cpt, realtime } = await client.snapshot();
+ * client.on('event', (u) => { if (u.cpt > cpt) apply(realtime, u); });
+ */
 export interface Snapshot {
   /** The last cpt the snapshot reflects: apply only events with a larger cpt to it. */
   cpt: number;
@@ -109,7 +160,12 @@ export interface Snapshot {
   directory?: Directory;
 }
 
-/** Counters, for monitoring and tests. */
+/**
+ * Counters, for monitoring and tests.
+ *
+ * @example
+ * setInterval(() => console.log(client.stats), 60_000); // { resumes: 2, renewals: 11, duplicates: 0 }
+ */
 export interface ClientStats {
   /** Times the stream resumed after a disconnect. */
   resumes: number;

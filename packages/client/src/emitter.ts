@@ -1,11 +1,23 @@
 // A small typed event emitter that runs in browsers as in Node (no `node:events`).
 
-/** Event name → listener signature, e.g. `{ event: (u: Update) => void }`. */
+/**
+ * Event name → listener signature.
+ *
+ * @example
+ * interface MyEvents { tick: (n: number) => void }
+ * class Clock extends TypedEmitter<MyEvents> {}
+ */
 export type EventMap<M> = { [K in keyof M]: (...args: never[]) => void };
 
 /**
  * Typed `on`/`once`/`off`, the base of {@link VmClient}. A listener that throws does not stop the others: the error is
  * rethrown on its own task, as an exception in any event handler would be.
+ *
+ * @example
+ * class Clock extends TypedEmitter<{ tick: (n: number) => void }> {
+ *   start() { let n = 0; setInterval(() => this.emit('tick', n++), 1000); }
+ * }
+ * const off = new Clock().on('tick', (n) => console.log(n));
  */
 export class TypedEmitter<M extends EventMap<M>> {
   private readonly listeners = new Map<keyof M, Set<M[keyof M]>>();

@@ -4,6 +4,9 @@
 /**
  * Codes the SDK raises itself; every other `code` is the server's (its error registry:
  * `BAD_CREDENTIALS`, `TOKEN_INVALID`, `TOO_MANY_ATTEMPTS`, `INIT_BAD_OPTIONS`…).
+ *
+ * @example
+ * client.on('error', (e) => { if (e.code === 'CPT_REWOUND') reloadEverything(); });
  */
 export type ClientErrorCode =
   /** The server could not be reached over HTTP. */
