@@ -131,8 +131,9 @@ describe('SDK against the server', () => {
     expect(c.state).toBe('closed');
   });
 
-  it('resumes after the network is cut, without a gap or a duplicate', async () => {
-    const c = track(await connect({ url: server.url, login: 'sup', password: 'secret', reconnectionDelay: 50, reconnectionDelayMax: 200 }));
+  it.each(['websocket', 'polling'] as const)('resumes after the network is cut (%s), without a gap or a duplicate', async (transport) => {
+    const c = track(await connect({ url: server.url, login: 'sup', password: 'secret', transports: [transport], reconnectionDelay: 50, reconnectionDelayMax: 200 }));
+    expect(c.socket.io.engine.transport.name).toBe(transport);
     const got = collect(c);
     const states: StateChange[] = [];
     c.on('state', (s) => states.push(s));

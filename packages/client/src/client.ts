@@ -243,6 +243,8 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
       reconnectionDelay: opts.reconnectionDelay ?? 500,
       reconnectionDelayMax: opts.reconnectionDelayMax ?? 5_000,
       transports: opts.transports ?? ['websocket', 'polling'],
+      // Fall back to long-polling where WebSocket is blocked (a proxy), instead of retrying it forever.
+      tryAllTransports: true,
     });
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
@@ -254,7 +256,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     return this.stateValue;
   }
 
-  /** The last cpt given to the application (or the cpt the stream went live at). */
+  /** The last cpt received for the application (or the cpt the stream went live at): the next `since`. */
   get cpt(): number | undefined {
     return this.lastCpt;
   }
