@@ -42,7 +42,7 @@ async function serve(port: number): Promise<ChildProcess> {
   children.add(child);
   child.once('exit', () => children.delete(child));
   for await (const line of createInterface({ input: child.stdout! })) {
-    if ((JSON.parse(line) as { event: string }).event === 'listening') return child;
+    if (line.startsWith('{') && (JSON.parse(line) as { event?: string }).event === 'listening') return child;
   }
   throw new Error('vm serve exited before listening');
 }
