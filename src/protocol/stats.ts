@@ -58,7 +58,11 @@ export interface GroupSnapshot {
     abandoned: number;
     /** Left the queue unanswered for another queue or a trunk (overflow). */
     overflowed: number;
-    /** Share of offered calls answered within the threshold (0–1; 1 when none offered). */
+    /**
+     * Share of today's queue passages answered within the threshold, among those with an
+     * outcome (answered, abandoned or overflowed; calls still waiting are left out until
+     * they have one). 0–1; 1 when there is none.
+     */
     service_level: number;
     sl_threshold: number;
     /** Average seconds answered calls waited. */

@@ -50,7 +50,8 @@ export function groupStats(calls: readonly CallRecord[], from: number, to: numbe
     .sort((a, b) => a.period.localeCompare(b.period) || a.id_queue - b.id_queue)
     .map(({ waitMs, handleMs, handled, ...row }) => ({
       ...row,
-      service_level: row.offered === 0 ? 1 : r3(row.answered_in_sl / row.offered),
+      // Passages still waiting have no outcome yet: the service level counts the others.
+      service_level: row.answered + row.abandoned + row.overflowed === 0 ? 1 : r3(row.answered_in_sl / (row.answered + row.abandoned + row.overflowed)),
       avg_wait: row.answered === 0 ? 0 : r1(waitMs / row.answered / 1000),
       aht: handled === 0 ? 0 : r1(handleMs / handled / 1000),
     }));

@@ -220,6 +220,8 @@ export class RealtimeState {
       let oldest = Infinity;
       for (const t of g.waiting.values()) oldest = Math.min(oldest, t);
       const d = g.day;
+      // Calls still waiting have no outcome yet: the service level counts the others.
+      const decided = d.answered + d.abandoned + d.overflowed;
       return {
         id: g.id,
         name: g.name,
@@ -239,7 +241,7 @@ export class RealtimeState {
           answered: d.answered,
           abandoned: d.abandoned,
           overflowed: d.overflowed,
-          service_level: d.offered === 0 ? 1 : Math.round((d.answeredInSl / d.offered) * 1000) / 1000,
+          service_level: decided === 0 ? 1 : Math.round((d.answeredInSl / decided) * 1000) / 1000,
           sl_threshold: g.slThresholdMs / 1000,
           avg_wait: d.answered === 0 ? 0 : round1(d.waitAnsweredMs / d.answered / 1000),
           aht: d.handled === 0 ? 0 : round1(d.handleMs / d.handled / 1000),
