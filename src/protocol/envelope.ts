@@ -42,8 +42,6 @@ export type InitAck =
 export interface ServerToClientEvents {
   update: (update: Update) => void;
   init_error: (error: ErrorBody) => void;
-  /** Extension: sent once the `since` replay is done and the stream is live. */
-  live: (info: { cpt: number }) => void;
   /** Extension: live metrics each second, for sockets that asked with `{stats: true}`. */
   stats: (snapshot: RealtimeSnapshot) => void;
 }
