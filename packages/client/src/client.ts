@@ -75,7 +75,11 @@ export interface ApiConnectOptions extends CommonConnectOptions {
  * await connect({ url: location.origin, token: { userType: 'api', target: Number(q.get('id_client')), idSession: q.get('id_session')! } });
  */
 export interface TokenConnectOptions extends CommonConnectOptions {
-  /** The token and its `init` arguments. Without `lifetimeMs` and `receivedAt` it is renewed at once, which tells how long it lives. */
+  /**
+   * The token and its `init` arguments. Without `lifetimeMs` and `receivedAt` it is renewed
+   * at once, which tells how long it lives; with them (a token kept from earlier) it is used
+   * as is, and renewed at `renewAt` of its life counted from `receivedAt`.
+   */
   token: Pick<StreamToken, 'userType' | 'target' | 'idSession'> & Partial<StreamToken>;
   /** The directory `snapshot()` returns (e.g. kept from the login that gave the token). */
   directory?: Directory;
@@ -439,7 +443,8 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     if (this.tokenValue) this.stats.renewals++;
     this.tokenValue = token;
     this.emit('token', token);
-    this.scheduleRenewal(token.lifetimeMs * this.renewAt);
+    // From when the token was received: a kept token may already be half-way through its life.
+    this.scheduleRenewal(token.receivedAt + token.lifetimeMs * this.renewAt - Date.now());
   }
 
   private scheduleRenewal(inMs: number): void {

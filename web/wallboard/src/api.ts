@@ -1,14 +1,6 @@
-// The server's REST reads: GET /api/v1/realtime (live state with its cpt) and
-// GET /api/v1/stats/groups|operators (the history aggregated per period).
-import { VmClientError, type RealtimeSnapshot } from '@voice-management/client';
-
-/** Fetches GET /api/v1/realtime with a Bearer token. */
-export async function fetchRealtime(base: string, token: string): Promise<RealtimeSnapshot> {
-  const res = await fetch(new URL('api/v1/realtime', base), { headers: { authorization: `Bearer ${token}` } });
-  const body = (await res.json().catch(() => ({}))) as RealtimeSnapshot & { error?: string; message?: string };
-  if (!res.ok) throw new VmClientError(body.error ?? `HTTP_${res.status}`, body.message ?? res.statusText, { status: res.status });
-  return body;
-}
+// The server's REST reads: GET /api/v1/stats/groups|operators (the history aggregated per
+// period). The live state (GET /api/v1/realtime) comes through the SDK's snapshot().
+import { VmClientError } from '@voice-management/client';
 
 /** Rows of /api/v1/stats/groups and /api/v1/stats/operators (the protocol's types). */
 export type { GroupStatsRow as GroupRow, OperatorStatsRow as OperatorRow } from '@voice-management/client';

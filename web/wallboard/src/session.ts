@@ -1,11 +1,13 @@
 // Opening a wallboard session: with the login form's credentials (through the SDK), with a
 // token in the URL (`?id_session=…&target=<supervisor id>`, or `&id_client=<account>` for an
 // api token), or with the token this tab kept from before a reload.
-import type { Directory, StreamToken } from '@voice-management/client';
+import type { Directory, StreamToken, TokenConnectOptions } from '@voice-management/client';
 import { sdkSource, type LiveSource } from './source.ts';
-import { TokenSource } from './token-source.ts';
 
 const KEY = 'vm-wallboard-session';
+
+/** A token to open the stream with: its `init` arguments, and its lifetime when known. */
+export type GivenToken = TokenConnectOptions['token'];
 
 interface Saved {
   token: StreamToken;
@@ -17,8 +19,11 @@ export function serverBase(): string {
   return new URL('../', new URL('./', location.href)).href;
 }
 
-/** A token passed in the URL, removed from the address bar once read. */
-export function tokenFromUrl(): StreamToken | undefined {
+/**
+ * A token passed in the URL, removed from the address bar once read. Its lifetime is
+ * unknown, so the SDK renews it at once (which also checks it).
+ */
+export function tokenFromUrl(): GivenToken | undefined {
   const params = new URLSearchParams(location.search);
   const idSession = params.get('id_session');
   if (!idSession) return undefined;
@@ -26,9 +31,9 @@ export function tokenFromUrl(): StreamToken | undefined {
   const idClient = Number(params.get('id_client') ?? NaN);
   for (const p of ['id_session', 'target', 'id_client']) params.delete(p);
   history.replaceState(null, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
-  const base = { idSession, expire: '', receivedAt: Date.now(), lifetimeMs: 0 };
-  if (Number.isInteger(target) && target > 0) return { ...base, userType: 'supervisor', target, idClient: Number.isInteger(idClient) ? idClient : 0 };
-  if (Number.isInteger(idClient) && idClient > 0) return { ...base, userType: 'api', target: idClient, idClient, lifetimeMs: 2 * 3600_000 };
+  // A supervisor token's account, when not given, is learnt from the `init` answer.
+  if (Number.isInteger(target) && target > 0) return { userType: 'supervisor', target, idSession, ...(Number.isInteger(idClient) && idClient > 0 ? { idClient } : {}) };
+  if (Number.isInteger(idClient) && idClient > 0) return { userType: 'api', target: idClient, idClient, idSession };
   return undefined;
 }
 
@@ -54,13 +59,14 @@ function remember(source: LiveSource): void {
 }
 
 export async function openWithCredentials(login: string, password: string): Promise<LiveSource> {
-  const source = await sdkSource(serverBase(), login, password);
+  const source = await sdkSource({ url: serverBase(), login, password });
   remember(source);
   return source;
 }
 
-export async function openWithToken(token: StreamToken, directory?: Directory): Promise<LiveSource> {
-  const source = await TokenSource.open(serverBase(), token, directory);
+/** A token from the URL, or the one this tab kept (used as is until its renewal is due). */
+export async function openWithToken(token: GivenToken, directory?: Directory): Promise<LiveSource> {
+  const source = await sdkSource({ url: serverBase(), token, ...(directory ? { directory } : {}) });
   remember(source);
   return source;
 }

@@ -1,7 +1,7 @@
-// Where the wallboard's data comes from: the SDK's stream (login, token renewal, resume
-// with `since` after any disconnect) and its `snapshot()` (GET /api/v1/realtime with the
-// cpt it reflects). A token given in the URL goes through TokenSource (token-source.ts).
-import { connect, type Directory, type RealtimeSnapshot, type StreamToken, type Update, type VmClient } from '@voice-management/client';
+// Where the wallboard's data comes from: the SDK's stream (login or a given token, token
+// renewal, resume with `since` after any disconnect) and its `snapshot()` (GET
+// /api/v1/realtime with the cpt it reflects).
+import { connect, type Directory, type RealtimeSnapshot, type StreamToken, type SupervisorConnectOptions, type TokenConnectOptions, type Update, type VmClient } from '@voice-management/client';
 
 /** The connection as the header shows it. */
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -25,9 +25,9 @@ export interface LiveSource {
   close(): void;
 }
 
-/** A supervisor's login through the SDK. */
-export async function sdkSource(url: string, login: string, password: string): Promise<LiveSource> {
-  const client: VmClient = await connect({ url, login, password, types: [...WALLBOARD_TYPES] });
+/** A session through the SDK: a supervisor's login, or a token given to the page (with the directory kept from its login). */
+export async function sdkSource(opts: SupervisorConnectOptions | TokenConnectOptions): Promise<LiveSource> {
+  const client: VmClient = await connect({ ...opts, types: [...WALLBOARD_TYPES] });
   const snap = await client.snapshot({ source: 'realtime' }).catch((e: unknown) => {
     client.close('snapshot failed');
     throw e;
