@@ -3,12 +3,11 @@
 // events with their cpt, filters by type, pauses and resumes, and shows a refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { publishHttp, startTestServer, uiLogin, vmToken, type TestServer } from './helpers/server.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`labo-browser: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+warnIfNoChromium('labo-browser');
 
 const queueInsert = (id_call: number) => ({
   type_notification: 'queue',
@@ -24,15 +23,8 @@ describe.skipIf(!haveChromium)('labo page in Chromium', () => {
 
   beforeAll(async () => {
     s = await startTestServer(['acme.json']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    browser = await launchChromium();
+    page = await openPage(browser, { width: 1200, height: 700 }, pageErrors);
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,13 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { ADMIN_TOKEN, http, publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
 import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`wallboard-browser: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+warnIfNoChromium('wallboard-browser');
 
 const SHOTS = new URL('../test-results/', import.meta.url).pathname;
 const ACCOUNT = 3;
@@ -44,15 +43,8 @@ describe.skipIf(!haveChromium)('wallboard in Chromium', () => {
     if (!existsSync(`${WALLBOARD_DIST}index.html`)) execSync('npm run build', { stdio: 'ignore', cwd: new URL('..', import.meta.url).pathname });
     mkdirSync(SHOTS, { recursive: true });
     s = await startTestServer(['acme.json']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    browser = await launchChromium();
+    page = await openPage(browser, { width: 1920, height: 1080 }, pageErrors);
     await control('/operators/8/login');
     await control('/operators/9/login');
   }, 60_000);

@@ -1,0 +1,25 @@
+// Debian's Chromium driven by playwright-core, as the browser tests use it.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const haveChromium = existsSync(CHROMIUM);
+
+/** Says why a browser test file is skipped (only when Chromium is missing). */
+export function warnIfNoChromium(file: string): void {
+  if (!haveChromium) console.warn(`${file}: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** A new page whose uncaught errors and console errors are pushed to `errors`. */
+export async function openPage(browser: Browser, viewport: { width: number; height: number }, errors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return page;
+}
