@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { wallboardRoutes } from '../src/http/routes/wallboard.ts';
 import { installErrorHandling } from '../src/http/errors.ts';
+import { http, startTestServer } from './helpers/server.ts';
 
 const dirs: string[] = [];
 async function serve(root: string): Promise<FastifyInstance> {
@@ -48,5 +49,16 @@ describe('/wallboard', () => {
     expect(html.statusCode).toBe(503);
     expect(html.body).toContain('npm run build');
     await app.close();
+  });
+
+  it('is where the product opens: / redirects to it', async () => {
+    const srv = await startTestServer([]);
+    try {
+      const r = await http(`${srv.url}/`);
+      expect(r.status).toBe(302);
+      expect(r.headers.location).toBe('/wallboard/');
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -18,6 +18,8 @@ const protocolJs =
 export const webRoutes: FastifyPluginAsync = async (app) => {
   const labo = { html: read('labo/index.htm'), js: read('labo/labo.js'), css: read('labo/labo.css') };
   app.get('/labo/index.htm', async (_req, reply) => reply.type('text/html; charset=utf-8').send(labo.html));
+  // The product opens onto the wallboard.
+  app.get('/', async (_req, reply) => reply.redirect('/wallboard/'));
   app.get('/labo/', async (req, reply) => reply.redirect(`/labo/index.htm${req.url.slice('/labo/'.length)}`));
   app.get('/labo/labo.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(labo.js));
   app.get('/labo/labo.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(labo.css));
