@@ -141,7 +141,28 @@ describe('vm import / vm export (CLI)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/account 3 unchanged/);
     expect(dump(t.data)).toEqual(before);
+    // The export as it is, without passwords, is the same account too: stored hashes stay.
+    const raw = await vm('import', t.file('raw-export.json', exported.stdout), '--data', t.data);
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toMatch(/account 3 unchanged/);
+    expect(dump(t.data)).toEqual(before);
   }, 90_000);
+
+  it.concurrent('keeps the web-callback secret out of exports, and a re-imported export keeps the stored secret', async ({ expect }) => {
+    const t = fresh();
+    expect((await vm('import', FIXTURES + 'callcenter.json', '--data', t.data)).code).toBe(0);
+    const exported = await vm('export', '--account', '7', '--data', t.data);
+    expect(exported.stdout).not.toContain('callcenter-callback-secret');
+    expect(JSON.parse(exported.stdout).web_callback).toMatchObject({ group: 70, type: 'MANUAL' });
+    const back = await vm('import', t.file('cc-export.json', exported.stdout), '--data', t.data);
+    expect(back.stdout).toMatch(/account 7 unchanged/);
+    const store = createSqliteStore(t.data);
+    try {
+      expect((await store.directory.getDirectory(7))?.web_callback?.secret).toBe('callcenter-callback-secret');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it.concurrent('imports into the data directory of a running server, which sees the new account at once', async ({ expect }) => {
     const s = await startTestServer(['acme.json']);
@@ -241,7 +262,8 @@ describe('importAccountFile', () => {
       ['groups that are not a list', (f) => (f.operators[0].groups = 5), /^operators\[0\]\.groups\b/],
       ['a number routed to a missing group', (f) => (f.numbers[0].route = { type: 'group', id: 99 }), /^numbers\[0\]\.route\.id: .*99/],
       ['a number with a bad service', (f) => (f.numbers[0].service = '+33 8 20'), /^numbers\[0\]\.service\b/],
-      ['a supervisor without a password', (f) => delete f.supervisors[0].password, /^supervisors\[0\]/],
+      ['a new supervisor without a password', (f) => f.supervisors.push({ id: 13, login: 'new-sup' }), /^supervisors\[1\]\.password: required/],
+      ['a new api user without a password', (f) => f.api_users.push({ login: 'new-api' }), /^api_users\[1\]\.password: required/],
       ['a duplicate api login', (f) => f.api_users.push({ login: 'api', password: 'x' }), /^api_users\[1\]\.login: duplicate/],
       ['no account', (f) => delete f.account, /account/],
     ];

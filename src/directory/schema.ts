@@ -46,7 +46,8 @@ export const AccountFileSchema = Type.Object(
     supervisors: Type.Optional(
       Type.Array(
         Type.Object(
-          { id: Id, login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          // password may be left out for an existing supervisor (an exported file): the stored hash stays.
+          { id: Id, login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
           { additionalProperties: false },
         ),
       ),
@@ -54,7 +55,7 @@ export const AccountFileSchema = Type.Object(
     api_users: Type.Optional(
       Type.Array(
         Type.Object(
-          { login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
           { additionalProperties: false },
         ),
       ),

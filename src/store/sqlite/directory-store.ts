@@ -60,22 +60,31 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         }
       }
 
-      const directory = JSON.stringify(withoutSecrets(file));
       const before = q.account.get(accountId) as { name: string; directory: string } | undefined;
+      // `vm export` leaves the callback link's secret out: a file without one keeps the stored one.
+      const storedSecret = before && (JSON.parse(before.directory) as AccountDirectory).web_callback?.secret;
+      if (file.web_callback && file.web_callback.secret === undefined && storedSecret) {
+        file = { ...file, web_callback: { ...file.web_callback, secret: storedSecret } };
+      }
+      const directory = JSON.stringify(withoutSecrets(file));
       let changed = !before || before.directory !== directory || before.name !== file.account.name;
 
-      // Passwords: keep a stored hash when the file's password still verifies against it.
+      // Passwords: keep a stored hash when the file's password still verifies against it,
+      // or when the file leaves the password out for an existing user (an exported file).
       const oldSups = new Map((q.supsOf.all(accountId) as { id: number; login: string; password_hash: string }[]).map((s) => [s.id, s]));
-      const sups = (file.supervisors ?? []).map((s) => {
+      const sups = (file.supervisors ?? []).map((s, i) => {
         const old = oldSups.get(s.id);
-        if (old && old.login === s.login && secrets.verify(s.password, old.password_hash)) return { ...s, hash: old.password_hash };
+        const same = old !== undefined && old.login === s.login;
+        if (same && (s.password === undefined || secrets.verify(s.password, old.password_hash))) return { ...s, hash: old.password_hash };
+        if (s.password === undefined) throw vmError('INVALID_ACCOUNT_FILE', `supervisors[${i}].password: required for a new supervisor (or a changed login).`);
         changed = true;
         return { ...s, hash: secrets.hash(s.password) };
       });
       const oldApis = new Map((q.apisOf.all(accountId) as { login: string; password_hash: string }[]).map((a) => [a.login, a]));
-      const apis = (file.api_users ?? []).map((a) => {
+      const apis = (file.api_users ?? []).map((a, i) => {
         const old = oldApis.get(a.login);
-        if (old && secrets.verify(a.password, old.password_hash)) return { ...a, hash: old.password_hash };
+        if (old && (a.password === undefined || secrets.verify(a.password, old.password_hash))) return { ...a, hash: old.password_hash };
+        if (a.password === undefined) throw vmError('INVALID_ACCOUNT_FILE', `api_users[${i}].password: required for a new API user.`);
         changed = true;
         return { ...a, hash: secrets.hash(a.password) };
       });
