@@ -6,7 +6,8 @@ import { serveParent } from '../lib/procs.ts';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-interface Load {
+/** What one load run measured (the auth scenario reads it). */
+export interface Load {
   ok: number;
   non2xx: number;
   errors: number;

@@ -5,15 +5,8 @@ import { SCRYPT_PARAMS } from '../../src/auth/passwords.ts';
 import { log, sleep, withServer, type Config } from '../lib/harness.ts';
 import { spawnChild } from '../lib/procs.ts';
 import { fmt, ratio, type ScenarioResult } from './types.ts';
+import type { Load } from '../load/http-worker.ts';
 
-interface Load {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  statuses: Record<string, number>;
-  wallMs: number;
-  cpu: { user: number; system: number };
-}
 
 const BODY = '{"user_type":"api"}';
 const raw = (path: string, headers: Record<string, string>, body = '') =>

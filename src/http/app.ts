@@ -72,12 +72,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     srv: opts.srv,
     recentPerAccount: opts.recentPerAccount,
-    accountExists: async (id) => {
-      if (accounts.has(id)) return true;
-      // Imported by another process (vm import) since we started.
-      if (await store.directory.getDirectory(id)) accounts.add(id);
-      return accounts.has(id);
-    },
+    // Known accounts answer synchronously (no extra await per published event); an
+    // account imported by another process (vm import) since we started is looked up once.
+    accountExists: (id) =>
+      accounts.has(id) ||
+      store.directory.getDirectory(id).then((dir) => {
+        if (dir) accounts.add(id);
+        return dir !== undefined;
+      }),
   });
   await publisher.init();
   const stats = new StatsService({ store, clock, logger });

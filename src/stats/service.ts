@@ -70,7 +70,8 @@ export class StatsService {
       const accountId = events[i]!.accountId;
       let j = i + 1;
       while (j < events.length && events[j]!.accountId === accountId) j++;
-      const slice = events.slice(i, j);
+      // One account per batch is the common case: no copy then.
+      const slice = i === 0 && j === events.length ? events : events.slice(i, j);
       const a = this.accounts.get(accountId);
       if (a) this.applyBatch(a, slice);
       else {

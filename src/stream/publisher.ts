@@ -97,8 +97,8 @@ export class Publisher {
     }
     const v = validateNotification(input);
     if (!v.ok) throw vmError('INVALID_NOTIFICATION', v.message);
-    const known = await this.opts.accountExists(accountId);
-    if (!known) throw vmError('UNKNOWN_ACCOUNT', `No account ${accountId}.`);
+    const known = this.opts.accountExists(accountId);
+    if (known !== true && !(await known)) throw vmError('UNKNOWN_ACCOUNT', `No account ${accountId}.`);
     return this.publishValid(accountId, v.value);
   }
 
