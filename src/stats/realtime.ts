@@ -11,6 +11,12 @@ import type { Alert, GroupSnapshot, RealtimeSnapshot } from '../protocol/index.t
 
 export const DEFAULT_SL_THRESHOLD_S = 20;
 
+/** A group's service-level threshold in seconds: its `sl_threshold`, or the default. */
+export function slThresholdOf(group: object): number {
+  const sl = (group as { sl_threshold?: unknown }).sl_threshold;
+  return typeof sl === 'number' && sl > 0 ? sl : DEFAULT_SL_THRESHOLD_S;
+}
+
 interface GroupDay {
   offered: number;
   answered: number;
@@ -72,9 +78,8 @@ export class RealtimeState {
   /** Applies a new directory (after an import), keeping live state. */
   setDirectory(dir: AccountDirectory | undefined): void {
     for (const g of dir?.groups ?? []) {
-      const sl = (g as { sl_threshold?: unknown }).sl_threshold;
       const existing = this.groups.get(g.id);
-      const slThresholdMs = (typeof sl === 'number' && sl > 0 ? sl : DEFAULT_SL_THRESHOLD_S) * 1000;
+      const slThresholdMs = slThresholdOf(g) * 1000;
       if (existing) Object.assign(existing, { name: g.name, slThresholdMs });
       else this.groups.set(g.id, { id: g.id, name: g.name, slThresholdMs, waiting: new Map(), day: emptyDay() });
     }

@@ -7,7 +7,7 @@ import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { groupStats, operatorStats, toCsv, type Bucket } from '../../stats/aggregate.ts';
-import { DEFAULT_SL_THRESHOLD_S } from '../../stats/realtime.ts';
+import { DEFAULT_SL_THRESHOLD_S, slThresholdOf } from '../../stats/realtime.ts';
 
 /** The account of a supervisor or api token (Bearer header or ?id_session=). */
 export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
@@ -69,7 +69,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       // Calls that entered a queue in the range may have started up to a day before.
       const calls = await services.store.history.calls(account, { from: from - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
-      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, (g as { sl_threshold?: number }).sl_threshold ?? DEFAULT_SL_THRESHOLD_S]));
+      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
       const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
       const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S).map(({ period, id_queue, ...rest }) => ({
         period,
