@@ -64,6 +64,16 @@ CREATE TABLE IF NOT EXISTS history_cpt (
   account_id INTEGER PRIMARY KEY,
   cpt INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS engine_ids (
+  account_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  mark INTEGER NOT NULL,
+  PRIMARY KEY (account_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS engine_settled (
+  account_id INTEGER PRIMARY KEY,
+  cpt INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT PRIMARY KEY,
   kind TEXT NOT NULL,

@@ -1,7 +1,7 @@
 // The event log on SQLite: one row per event keyed by (account, cpt), batches appended in
 // one transaction, and a counters table so cpt continues after pruning and restarts.
 import type { Db } from './database.ts';
-import type { EventLog, LoggedEvent } from '../types.ts';
+import type { EventLog, SerialisedEvent } from '../types.ts';
 
 export function sqliteEventLog(db: Db): EventLog {
   const insert = db.prepare('INSERT INTO events (account_id, cpt, at, body) VALUES (?, ?, ?, ?)');
@@ -12,7 +12,7 @@ export function sqliteEventLog(db: Db): EventLog {
   const bump = db.prepare(
     'INSERT INTO counters (account_id, last_cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET last_cpt = max(last_cpt, excluded.last_cpt)',
   );
-  const appendTx = db.transaction((events: readonly LoggedEvent[]) => {
+  const appendTx = db.transaction((events: readonly SerialisedEvent[]) => {
     const last = new Map<number, number>();
     let i = 0;
     for (; i + CHUNK <= events.length; i += CHUNK) {
@@ -21,13 +21,13 @@ export function sqliteEventLog(db: Db): EventLog {
         args[j * 4] = e.accountId;
         args[j * 4 + 1] = e.cpt;
         args[j * 4 + 2] = e.at;
-        args[j * 4 + 3] = JSON.stringify(e.notification);
+        args[j * 4 + 3] = e.body;
       }
       insertChunk.run(args);
     }
     for (; i < events.length; i++) {
       const e = events[i]!;
-      insert.run(e.accountId, e.cpt, e.at, JSON.stringify(e.notification));
+      insert.run(e.accountId, e.cpt, e.at, e.body);
     }
     for (const e of events) last.set(e.accountId, e.cpt);
     for (const [account, cpt] of last) bump.run(account, cpt);
