@@ -277,7 +277,7 @@ describe('engine commands and durability', () => {
     for (const u of got) checker.observe(u.event as Notification);
     expect(checker.errors).toEqual([]);
     // The first call got its end; no event of the refused call was ever logged.
-    const ends = got.filter((u) => u.event.type_notification === 'num' && u.event.event === 'end').map((u) => u.event.msg.id_call);
+    const ends = got.filter((u) => u.event.type_notification === 'num' && u.event.event === 'end').map((u) => (u.event.msg as { id_call: number }).id_call);
     expect(ends).toContain(call.body.id_call);
     expect(got.some((u) => u.event.type_notification === 'num' && u.event.msg.caller_id_num === '33622222222')).toBe(false);
   });

@@ -97,7 +97,7 @@ async function expectCoherent(url: string): Promise<void> {
   const checker = checked(got.map((u) => ({ notification: u.event as Notification })));
   expect(checker.finalErrors()).toEqual([]);
 
-  const inbound = new Set(got.filter((u) => u.event.type_notification === 'num' && u.event.event === 'start').map((u) => u.event.msg.id_call as number));
+  const inbound = new Set(got.filter((u) => u.event.type_notification === 'num' && u.event.event === 'start').map((u) => (u.event.msg as { id_call: number }).id_call));
   const day = new Date().toISOString().slice(0, 10);
   const auth = `Basic ${Buffer.from('cc-api:cc-secret2').toString('base64')}`;
   const rows = await until('a history row for every call', async () => {
