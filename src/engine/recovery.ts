@@ -3,7 +3,9 @@
 // the process that carried them is gone. They get what PROTOCOL §5 makes lawful, in the
 // order the engine itself would emit: delete_call of the open leg, `available` (catchup 0)
 // for every operator on the call, num/end; then a pending push is cancelled and every
-// logged-in operator logs out. Pure: fed notifications, asked for closing notifications.
+// logged-in operator logs out. Only what the engine opened is closed: a telephony system
+// publishing over the admin API carries its calls itself, and they survive our restart.
+// Pure: fed notifications, asked for closing notifications.
 import type { Notification } from '../protocol/index.ts';
 
 interface OpenCall {
@@ -181,7 +183,7 @@ export class OpenState {
 
 export interface SettleDeps {
   /** The account's logged events with cpt > after, in order, at most `limit`. */
-  readAfter(accountId: number, after: number, limit: number): Promise<{ cpt: number; at: number; notification: Notification }[]>;
+  readAfter(accountId: number, after: number, limit: number): Promise<{ cpt: number; at: number; notification: Notification; fromEngine?: boolean }[]>;
   settledCpt(accountId: number): Promise<number>;
   setSettledCpt(accountId: number, cpt: number): Promise<void>;
   /** Publishes a closing event; resolves with its cpt once durable. */
@@ -199,15 +201,17 @@ export async function settleAccount(accountId: number, deps: SettleDeps): Promis
   const open = new OpenState(accountId);
   let after = await deps.settledCpt(accountId);
   const end = deps.lastCpt(accountId);
+  let at = 0;
   while (after < end) {
     const page = await deps.readAfter(accountId, after, 5000);
     if (page.length === 0) break;
-    for (const e of page) open.apply(e.notification, e.at);
+    for (const e of page) if (e.fromEngine) open.apply(e.notification, e.at);
     after = page[page.length - 1]!.cpt;
+    at = Math.max(at, page[page.length - 1]!.at);
   }
-  // The process that held them died after the last event it logged: they ended then.
-  const closing = open.closingEvents(open.lastAt);
-  const at = open.lastAt;
+  // The process that held them died after the last event it logged: they ended then (and
+  // event times keep growing with cpt).
+  const closing = open.closingEvents(at);
   await Promise.all(closing.map((n) => deps.publish(accountId, n, at)));
   await deps.setSettledCpt(accountId, deps.lastCpt(accountId));
   return closing.length;

@@ -91,7 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
   const engines = new EngineHost({
     directory: (id) => store.directory.getDirectory(id),
-    publish: (id, n, at) => publisher.publishValid(id, n, at),
+    publish: (id, n, at) => publisher.publishValid(id, n, at, true),
     ids: (id) => durableIds(store.engines, id, (err) => logger.error({ err, account: id }, 'id reservation failed')),
     settle: async (id) => {
       await publisher.idle();
@@ -99,7 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         readAfter: (a, after, limit) => store.events.readAfter(a, after, limit),
         settledCpt: (a) => store.engines.settledCpt(a),
         setSettledCpt: (a, cpt) => store.engines.setSettledCpt(a, cpt),
-        publish: (a, n, at) => publisher.publishValid(a, n, at),
+        publish: (a, n, at) => publisher.publishValid(a, n, at, true),
         lastCpt: (a) => publisher.deliveredCpt(a),
       });
       if (closed > 0) logger.warn({ account: id, events: closed }, 'closed what the event log left open');

@@ -12,6 +12,12 @@ export interface LoggedEvent {
   /** When the event happened (ms since epoch). */
   at: number;
   notification: Notification;
+  /**
+   * Produced by the account's engine (the server carried the call or operator state), as
+   * opposed to published over the admin API by a telephony system that carries it itself.
+   * After a crash, only what the engine opened is closed.
+   */
+  fromEngine?: boolean;
 }
 
 /** An event ready to be appended: `body` is its notification already serialised (JSON). */

@@ -111,9 +111,10 @@ export class Publisher {
   /**
    * Publishes a notification the caller guarantees is valid (the engine's own output):
    * no validation, no account lookup. Fills `id_client` and, on `num` events, `srv`.
-   * `at` is when it happened (the engine's clock), by default now.
+   * `at` is when it happened (the engine's clock), by default now; `fromEngine` marks the
+   * account's engine as its source (see LoggedEvent).
    */
-  publishValid(accountId: number, n: Notification, at?: number): Promise<number> {
+  publishValid(accountId: number, n: Notification, at?: number, fromEngine = false): Promise<number> {
     if (this.closed) return Promise.reject(vmError('SHUTTING_DOWN'));
     const msg = n.msg as { id_client?: unknown };
     if (msg.id_client === undefined) msg.id_client = accountId;
@@ -134,7 +135,9 @@ export class Publisher {
     const cpt = (this.counters.get(accountId) ?? 0) + 1;
     this.counters.set(accountId, cpt);
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ event: { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n, body }, resolve, reject });
+      const event: SerialisedEvent = { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n, body };
+      if (fromEngine) event.fromEngine = true;
+      this.pending.push({ event, resolve, reject });
       this.schedule();
     });
   }
