@@ -14,6 +14,7 @@ import { fail, type EngineFailure, type EngineResult } from './errors.ts';
 import { countingIds, type IdSource } from './ids.ts';
 import type { NotificationSink } from './model.ts';
 import { RealTimeScheduler, type Scheduler } from './scheduler.ts';
+import { vmError } from '../errors/registry.ts';
 
 /** What the host gives an engine it builds. */
 export interface EngineParts {
@@ -92,7 +93,8 @@ export class EngineHost {
       return fail('ACCOUNT_RECOVERING');
     }
     if (!gen) return undefined;
-    if (!gen.alive || this.draining) return fail('ACCOUNT_RECOVERING');
+    if (this.draining) throw vmError('SHUTTING_DOWN');
+    if (!gen.alive) return fail('ACCOUNT_RECOVERING');
     const collected: Promise<unknown>[] = [];
     this.collecting = collected;
     let result: R;
