@@ -48,6 +48,11 @@ export interface EngineHostOptions {
    * after an engine is discarded. @default nothing to close
    */
   settle?: (accountId: number) => Promise<void>;
+  /**
+   * Records that the account's log has nothing open up to now, without reading it (after a
+   * drain whose events were all stored). @default settle
+   */
+  markSettled?: (accountId: number) => Promise<void>;
   /** @default a RealTimeScheduler per engine */
   scheduler?: () => Scheduler;
   /** Server number on num events. @default 1 */
@@ -213,8 +218,8 @@ export class EngineHost {
   /**
    * Ends what the engines hold before a shutdown, so the log stays lawful: traffic stops,
    * every call gets its delete_call and end, pending callbacks are cancelled, operators
-   * log out; then each account is settled (anything else its log shows open is closed
-   * too). Resolves once all of it is durable.
+   * log out. Once all of it is durable the account is marked settled, so the next start
+   * reads nothing; if some of it could not be stored, the account is settled from the log.
    */
   async drain(): Promise<void> {
     this.draining = true;
@@ -236,7 +241,9 @@ export class EngineHost {
       this.settled.delete(accountId);
       done.push(
         Promise.allSettled(collected)
-          .then(() => this.settle(accountId))
+          .then((outcomes) =>
+            outcomes.every((o) => o.status === 'fulfilled') && this.opts.markSettled ? this.opts.markSettled(accountId) : this.settle(accountId),
+          )
           .catch((err: unknown) => this.report(err, accountId)),
       );
     }

@@ -104,6 +104,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       });
       if (closed > 0) logger.warn({ account: id, events: closed }, 'closed what the event log left open');
     },
+    markSettled: async (id) => {
+      await publisher.idle();
+      await store.engines.setSettledCpt(id, publisher.deliveredCpt(id));
+    },
     onError: (err, id) => logger.error({ err, account: id }, 'engine events not durable'),
     ...(opts.srv !== undefined ? { srv: opts.srv } : {}),
   });
