@@ -2,6 +2,7 @@
 // the data directory. A real `vm serve --simulate` child is restarted on the same data
 // directory after SIGTERMs, after kill -9s, and with a retention that prunes the whole log
 // at start; call ids (inbound and outgoing) and push ids are never reused.
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,5 +112,34 @@ describe('engine ids', () => {
     expect(distinct(ids), `id_appel ${ids}`).toBe(true);
     for (const id of calls) expect(ids).toContain(id);
     await stopChild(s.child, 'SIGTERM');
+  });
+});
+
+describe('ReservedIds (hi/lo over a durable mark)', () => {
+  it('never hands out an id twice across restarts, whatever the block size and when the reservations land', async () => {
+    const { ReservedIds } = await import('../src/engine/ids.ts');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.record({ ids: fc.integer({ min: 0, max: 200 }), yieldEvery: fc.integer({ min: 1, max: 100 }) }), { minLength: 1, maxLength: 6 }),
+        async (block, runs) => {
+          // The durable mark, as the store keeps it (it only grows).
+          const stored = { call: 0, outgoing: 0, push: 0, asr: 0 };
+          const reserve = async (kind: keyof typeof stored, mark: number) => (stored[kind] = Math.max(stored[kind], mark));
+          const seen = new Set<number>();
+          for (const run of runs) {
+            // Each run is a process: it starts from what the store holds, then dies (no clean-up).
+            const ids = await ReservedIds.open({ ...stored }, reserve, { block });
+            for (let i = 0; i < run.ids; i++) {
+              const id = ids.next('call');
+              expect(seen.has(id), `id ${id} handed out twice`).toBe(false);
+              seen.add(id);
+              if (i % run.yieldEvery === 0) await Promise.resolve();
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
