@@ -61,6 +61,14 @@ export interface EngineHostOptions {
   onError?: (err: unknown, accountId: number) => void;
 }
 
+/** The account's log could not be settled (its closing events could not be stored). */
+class NotSettledError extends Error {
+  constructor(readonly accountId: number, cause: unknown) {
+    super(`account ${accountId}: what the event log left open could not be closed`, { cause });
+    this.name = 'NotSettledError';
+  }
+}
+
 /** One engine's life: its events are published only while it is the account's current one. */
 interface Generation extends HostedEngine {
   alive: boolean;
@@ -94,6 +102,7 @@ export class EngineHost {
     try {
       gen = await this.open(accountId);
     } catch (err) {
+      if (!(err instanceof NotSettledError)) throw err;
       this.report(err, accountId);
       return fail('ACCOUNT_RECOVERING');
     }
@@ -133,7 +142,11 @@ export class EngineHost {
 
   private async settle(accountId: number): Promise<void> {
     if (this.settled.has(accountId)) return;
-    await this.opts.settle?.(accountId);
+    try {
+      await this.opts.settle?.(accountId);
+    } catch (err) {
+      throw new NotSettledError(accountId, err);
+    }
     this.settled.add(accountId);
   }
 
