@@ -167,15 +167,16 @@ export class Publisher {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
+    const events = batch.map((p) => p.event);
     try {
-      await this.opts.log.append(batch.map((p) => p.event));
+      await this.opts.log.append(events);
     } catch (e) {
       // Nothing of the batch is durable. Retry it account by account, so a failure fails
       // only the account it belongs to.
       await this.commitPerAccount(batch, e);
       return;
     }
-    this.delivered(batch);
+    this.delivered(batch, events);
   }
 
   private async commitPerAccount(batch: Pending[], first: unknown): Promise<void> {
@@ -187,13 +188,14 @@ export class Publisher {
     }
     if (byAccount.size === 1) return this.failAccount(batch[0]!.event.accountId, batch, first);
     for (const [accountId, items] of byAccount) {
+      const events = items.map((p) => p.event);
       try {
-        await this.opts.log.append(items.map((p) => p.event));
+        await this.opts.log.append(events);
       } catch (e) {
         this.failAccount(accountId, items, e);
         continue;
       }
-      this.delivered(items);
+      this.delivered(items, events);
     }
   }
 
@@ -213,8 +215,7 @@ export class Publisher {
   }
 
   /** A durable part of a batch: remembered for catch-up, fanned out, acknowledged. */
-  private delivered(batch: Pending[]): void {
-    const events = batch.map((p) => p.event);
+  private delivered(batch: Pending[], events: SerialisedEvent[]): void {
     for (const ev of events) {
       let r = this.recent.get(ev.accountId);
       if (!r) this.recent.set(ev.accountId, (r = new RecentEvents(this.recentSize)));
