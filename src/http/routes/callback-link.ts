@@ -66,7 +66,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     schema: {
       summary: 'A visitor asks to be called back (signed link)', tags: ['call control'], params, querystring,
       body: Type.Object({ e164: Type.String({ pattern: '^[0-9]{3,20}$' }), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer() }), '4xx': errorSchema },
+      response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer() }), '4xx': errorSchema, '5xx': errorSchema },
     },
   }, async (req) => {
     await check(req.params.id, req.query.sig);
