@@ -209,15 +209,12 @@ describe('resume with since', () => {
     // test publishes, so events are provably published (durable and fanned out) while the
     // replay is in progress and before the socket has joined the live rooms.
     const reads: { after: number; limit: number; got: number; publishedDuring: number[] }[] = [];
-    let firstReadStarted!: () => void;
-    const started = new Promise<void>((r) => (firstReadStarted = r));
     const own = await startServerWithLog(
       (inner) =>
         async function readAfter(accountId, after, limit) {
           const read = { after, limit, got: -1, publishedDuring: [] as number[] };
           reads.push(read);
-          firstReadStarted();
-          // The replay is now waiting on this read: publish before letting it go.
+          // The replay is now waiting on this read: publish 40 events before letting it go.
           for (let i = 0; i < 40; i++) read.publishedDuring.push(await own.app.services.publisher.publish(3, uiLogin(8)));
           const rows = await inner(accountId, after, limit);
           read.got = rows.length;
@@ -235,14 +232,11 @@ describe('resume with since', () => {
 
       const d = connect(own.url);
       clients.push(d);
-      const ack = d.init('api', 3, token, { since: start });
-      await started;
-      const a = await ack;
+      const a = await d.init('api', 3, token, { since: start });
       if (!a.ok) throw new Error(`init refused: ${a.error}`);
       const during = reads.flatMap((r) => r.publishedDuring);
-      // The replay read the log in several pages, and every page was held while events were published.
-      expect(reads.length).toBeGreaterThanOrEqual(3);
-      expect(reads.every((r) => r.got > 0 && r.publishedDuring.length === 40)).toBe(true);
+      // The replay read the log in several pages, each held while events were published.
+      expect(reads.filter((r) => r.got > 0).length).toBeGreaterThanOrEqual(3);
       // Each read is the replay's next page (nothing else read the log meanwhile).
       expect(reads[0]!.after).toBe(start);
       for (let i = 1; i < reads.length; i++) expect(reads[i]!.after).toBe(reads[i - 1]!.after + reads[i - 1]!.got);
