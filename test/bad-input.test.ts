@@ -279,23 +279,39 @@ describe('bad input', () => {
 
   it('disconnects a socket that sends no init in time with init_error INIT_TIMEOUT', async () => {
     const t = await startTestServer(['acme.json'], { initTimeoutMs: 300 });
+    // Beside each connection's 300 ms init timer, the server process arms a 250 ms mark in
+    // the same turn: Node runs timers in order of expiry, so a refusal that comes before the
+    // mark came too early, however fast or slow the machine.
+    const refusals: { marked: boolean }[] = [];
+    t.app.io.on('connection', (socket) => {
+      let marked = false;
+      setTimeout(() => (marked = true), 250).unref();
+      const emit = socket.emit.bind(socket) as (ev: string, ...args: unknown[]) => boolean;
+      (socket as unknown as { emit: typeof emit }).emit = (ev, ...args) => {
+        if (ev === 'init_error') refusals.push({ marked });
+        return emit(ev, ...args);
+      };
+    });
     const token = (await vmToken(t.url, 'api', 'secret2', { user_type: 'api' })).body.id_session as string;
-    const started = Date.now();
-    const silent = connect(t.url);
+    // The initialised socket connects first: its init timer, had init not cancelled it, would
+    // fire before the silent one's.
     const quick = connect(t.url);
+    let silent: TestClient | undefined;
     try {
       expect(await quick.init('api', 3, token)).toMatchObject({ ok: true });
+      silent = connect(t.url);
       const err = await silent.waitForError(3_000);
       expect(err).toEqual({ error: 'INIT_TIMEOUT', message: expect.stringMatching(/0\.3 s/) });
       await disconnected(silent);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-      // An initialised socket is not timed out.
-      await new Promise((r) => setTimeout(r, 400));
-      expect(quick.socket.connected).toBe(true);
+      expect(refusals).toEqual([{ marked: true }]);
+      // An initialised socket is not timed out: it still receives, and was sent no init_error
+      // (which would have come before this event on the same socket).
       await publishHttp(t.url, 3, uiLogin(9));
       expect((await quick.waitFor(1))[0]!.cpt).toBe(1);
+      expect(quick.errors).toEqual([]);
+      expect(quick.socket.connected).toBe(true);
     } finally {
-      silent.close();
+      silent?.close();
       quick.close();
       await t.close();
     }
@@ -303,34 +319,30 @@ describe('bad input', () => {
 });
 
 describe('10,000 failed logins', () => {
-  it('answers them mostly with a fast 429 while a subscribed client keeps receiving', async () => {
+  // How fast the 429s come is for a benchmark to say; this checks what is answered, and that
+  // the password checks stop at the limit.
+  it('answers them mostly with a 429 while a subscribed client keeps receiving', async () => {
     const s = await startTestServer(['acme.json']);
     const token = (await vmToken(s.url, 'api', 'secret2', { user_type: 'api' })).body.id_session as string;
     const watcher = connect(s.url);
     try {
       expect(await watcher.init('api', 3, token)).toMatchObject({ ok: true });
 
-      // Publish an event every 20 ms during the whole flood.
-      let publishing = true;
+      // One event published alongside each batch of the flood.
       const cpts: number[] = [];
-      const publisher = (async () => {
-        while (publishing) {
-          const r = await publishHttp(s.url, 3, uiLogin(8));
-          expect(r.status).toBe(200);
-          cpts.push(r.body.cpt);
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      })();
-
       const statuses = new Map<number, number>();
-      const started = Date.now();
       const batch = 250;
       for (let i = 0; i < 10_000; i += batch) {
-        const answers = await Promise.all(
-          Array.from({ length: batch }, (_, j) =>
-            (i + j) % 2 ? wsInit(s.url, `intruder${i + j}`, 'guess') : vmToken(s.url, 'api', `guess${i + j}`, { user_type: 'api' }),
+        const [answers, published] = await Promise.all([
+          Promise.all(
+            Array.from({ length: batch }, (_, j) =>
+              (i + j) % 2 ? wsInit(s.url, `intruder${i + j}`, 'guess') : vmToken(s.url, 'api', `guess${i + j}`, { user_type: 'api' }),
+            ),
           ),
-        );
+          publishHttp(s.url, 3, uiLogin(8)),
+        ]);
+        expect(published.status).toBe(200);
+        cpts.push(published.body.cpt);
         for (const a of answers) {
           expect([401, 429]).toContain(a.status);
           expect(Object.keys(a.body).sort()).toEqual(['error', 'message']);
@@ -338,18 +350,14 @@ describe('10,000 failed logins', () => {
           statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
         }
       }
-      const elapsed = Date.now() - started;
-      publishing = false;
-      await publisher;
 
       expect((statuses.get(401) ?? 0) + (statuses.get(429) ?? 0)).toBe(10_000);
       // The per-IP limit (50 by default) is where password checks stop.
       expect(statuses.get(401) ?? 0).toBeLessThanOrEqual(50);
       expect(statuses.get(429)).toBeGreaterThanOrEqual(9_950);
-      expect(elapsed).toBeLessThan(30_000);
 
       // The subscribed client got every event published during the flood, in order.
-      expect(cpts.length).toBeGreaterThan(5);
+      expect(cpts.length).toBe(10_000 / batch);
       const got = await watcher.waitFor(cpts.length);
       expect(got.map((u) => u.cpt)).toEqual(cpts);
       expect(cpts).toEqual(Array.from({ length: cpts.length }, (_, i) => i + 1));

@@ -1,6 +1,6 @@
 // The schedulers: virtual time runs timers in (time, insertion) order and only when
-// advanced; real time fires them from Node timers.
-import { describe, expect, it } from 'vitest';
+// advanced; real time fires them from Node timers (checked under fake timers, not by the wall clock).
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RealTimeScheduler, TimerHeap, VirtualScheduler } from '../src/engine/scheduler.ts';
 import fc from 'fast-check';
 
@@ -50,20 +50,77 @@ describe('VirtualScheduler', () => {
 });
 
 describe('RealTimeScheduler', () => {
-  it('fires timers at their time from Node timers, in order; stop() prevents the rest', async () => {
+  // Node's timers and Date under vitest's fake timers: the test moves time, so each timer's
+  // moment is checked exactly and "nothing more runs" is checked by advancing past it.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires each timer when the clock reaches its time, in (time, insertion) order; stop() prevents the rest', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 8, 0, 0) });
     const s = new RealTimeScheduler();
     const start = s.now();
-    const seen: number[] = [];
-    s.after(30, () => seen.push(2));
-    s.after(10, () => {
-      seen.push(1);
-      expect(s.now() - start).toBeGreaterThanOrEqual(9);
+    const seen: string[] = [];
+    const mark = (name: string) => () => seen.push(`${name}@${s.now() - start}`);
+    s.after(30, mark('b'));
+    s.after(10, mark('a'));
+    s.at(start + 30, mark('c')); // same time as b, set later: runs after it
+    s.after(10_000, mark('z'));
+    expect(vi.getTimerCount()).toBe(1); // one Node timer, armed for the earliest
+
+    vi.advanceTimersByTime(9);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(seen).toEqual(['a@10']);
+    vi.advanceTimersByTime(19);
+    expect(seen).toEqual(['a@10']);
+    vi.advanceTimersByTime(1);
+    expect(seen).toEqual(['a@10', 'b@30', 'c@30']);
+
+    s.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    s.after(0, mark('after-stop'));
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(20_000);
+    expect(seen).toEqual(['a@10', 'b@30', 'c@30']);
+  });
+
+  it('re-arms for an earlier timer, runs a past time at once, skips cancelled ones, and runs timers set by a timer in the same turn when due', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 8, 0, 0) });
+    const s = new RealTimeScheduler();
+    const start = s.now();
+    const seen: string[] = [];
+    const mark = (name: string) => () => seen.push(`${name}@${s.now() - start}`);
+    s.after(100, mark('late'));
+    s.after(50, () => {
+      mark('early')();
+      s.after(0, mark('chained'));
     });
+    s.after(70, mark('cancelled')).cancel();
+    s.at(start - 1000, mark('past'));
+    vi.advanceTimersByTime(0);
+    expect(seen).toEqual(['past@0']);
+    vi.advanceTimersByTime(50);
+    expect(seen).toEqual(['past@0', 'early@50', 'chained@50']);
+    vi.advanceTimersByTime(50);
+    expect(seen).toEqual(['past@0', 'early@50', 'chained@50', 'late@100']);
+    expect(vi.getTimerCount()).toBe(0); // nothing left armed
+    s.stop();
+  });
+
+  it('runs on real Node timers, in time order', async () => {
+    const s = new RealTimeScheduler();
+    const seen: number[] = [];
+    const second = new Promise<void>((resolve) =>
+      s.after(30, () => {
+        seen.push(2);
+        resolve();
+      }),
+    );
+    s.after(10, () => seen.push(1));
     s.after(10_000, () => seen.push(3));
-    await new Promise((r) => setTimeout(r, 80));
+    await second;
     expect(seen).toEqual([1, 2]);
     s.stop();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toEqual([1, 2]);
   });
 });

@@ -47,18 +47,29 @@ describe('kill -9 mid-publish', () => {
     expect(imp.exitCode).toBe(0);
 
     let { child, url } = await serve();
-    const acked = new Map<number, number>(); // cpt -> operator
+    const acked = new Map<number, { id_operator: number; supp: string }>(); // cpt -> what was published
     let stop = false;
+    let enough!: () => void;
+    const fourHundred = new Promise<void>((r) => (enough = r));
     // 8 concurrent publishers; each event names its sequence in `supp` to check content.
     const loops = Array.from({ length: 8 }, async (_, w) => {
       for (let i = 0; !stop; i++) {
         const op = 8 + (i % 2);
-        const r = await publishHttp(url, 3, { ...uiLogin(op), msg: { id_operator: op, supp: `w${w}-${i}` } }).catch(() => undefined);
+        const supp = `w${w}-${i}`;
+        const r = await publishHttp(url, 3, { ...uiLogin(op), msg: { id_operator: op, supp } }).catch(() => undefined);
         if (!r || r.status !== 200) return;
-        acked.set(r.body.cpt as number, op);
+        expect(acked.has(r.body.cpt as number)).toBe(false);
+        acked.set(r.body.cpt as number, { id_operator: op, supp });
+        if (acked.size >= 400) enough();
       }
     });
-    while (acked.size < 400) await new Promise((r) => setTimeout(r, 10));
+    // Kill once 400 events are acknowledged (or fail at once if the publishers stopped first).
+    await Promise.race([
+      fourHundred,
+      Promise.all(loops).then(() => {
+        throw new Error(`the publishers stopped after ${acked.size} acknowledged events`);
+      }),
+    ]);
     child.kill('SIGKILL');
     stop = true;
     await Promise.all(loops);
@@ -76,9 +87,17 @@ describe('kill -9 mid-publish', () => {
     expect(ack).toMatchObject({ ok: true, cpt: after.body.cpt });
     const got = await c.waitFor(after.body.cpt);
     c.close();
-    // Gapless from 1, and every acknowledged event is there with its content.
+    // Gapless from 1, and every acknowledged event is there with its content: the operator
+    // and the sequence it was published with.
     expect(got.map((u) => u.cpt)).toEqual(Array.from({ length: after.body.cpt }, (_, i) => i + 1));
-    for (const [cpt, op] of acked) expect(got[cpt - 1]!.event.msg).toMatchObject({ id_operator: op, id_client: 3 });
+    expect(acked.size).toBeGreaterThanOrEqual(400);
+    for (const [cpt, sent] of acked) expect({ cpt, ...got[cpt - 1]!.event }).toEqual({ cpt, type_notification: 'UI', event: 'login', msg: { ...sent, id_client: 3 } });
+    // No event was logged twice (a publish retried or replayed by the restart would repeat its
+    // supp). Events the server itself logs on start, if any, carry no such supp.
+    const supps = got.map((u) => (u.event.msg as { supp?: unknown }).supp).filter((x) => typeof x === 'string' && /^w\d+-\d+$/.test(x));
+    expect(supps.length).toBeGreaterThanOrEqual(acked.size);
+    expect(new Set(supps).size).toBe(supps.length);
+    expect(got.at(-1)!.event.msg).toEqual({ ...uiLogin(8).msg, id_client: 3 });
     child.kill('SIGTERM');
     await exited(child);
   }, 120_000);

@@ -105,11 +105,17 @@ describe('demo center', () => {
     const file = readAccountFile('demo/demo-center.yaml');
     const seen: Notification[] = [];
     const checker = new LawfulChecker(1);
-    const t0 = Date.now();
-    const live = startLiveSimulation(file, { seed: 1, sink: (n) => { seen.push(n); checker.observe(n); } });
-    await new Promise((r) => setTimeout(r, 300));
-    live.stop();
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Its own RealTimeScheduler on Node's timers and Date, faked so the test moves time: what
+    // happens in the first 300 ms of the simulation, whatever the machine's speed.
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 9, 0, 0) });
+    try {
+      const live = startLiveSimulation(file, { seed: 1, sink: (n) => { seen.push(n); checker.observe(n); } });
+      vi.advanceTimersByTime(300);
+      live.stop();
+      expect(vi.getTimerCount()).toBe(0); // stop() leaves no timer behind
+    } finally {
+      vi.useRealTimers();
+    }
     expect(seen.filter((n) => n.type_notification === 'UI' && n.event === 'login')).toHaveLength(20);
     expect(seen.filter((n) => n.type_notification === 'num' && n.event === 'start').length).toBeGreaterThan(0);
     expect(seen.every((n) => validateNotification(n).ok)).toBe(true);

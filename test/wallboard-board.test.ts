@@ -1,7 +1,7 @@
 // The wallboard's model without a browser: counts come from snapshots only, an event the
 // shown snapshot already reflects is ignored, an older snapshot never replaces a newer one,
 // and a stream alert is shown at once then handed over to the snapshot without a duplicate.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert, RealtimeSnapshot, StreamToken, Update } from '@voice-management/client';
 import { Board } from '../web/wallboard/src/board.ts';
 import type { LinkState, LiveSource } from '../web/wallboard/src/source.ts';
@@ -33,12 +33,21 @@ class FakeSource implements LiveSource {
   }
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 0));
+// The board's timers and Date are faked, so the test moves time (its coalescing window
+// included) instead of sleeping; setImmediate stays real to let promise callbacks run.
+const settle = () => new Promise((r) => setImmediate(r));
+const wait = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 const alertFile = (id_call: number) => ({ type_notification: 'queue', event: 'alert_file', msg: { id_queue: 5, id_client: 3, id_call, duration_in_queue: 60, validity: 3600 * 24 * 365 } }) as unknown as Update['event'];
 const insert = (id_call: number) => ({ type_notification: 'queue', event: 'insert_call', msg: { id_call, id_queue: 5, id_client: 3 } }) as unknown as Update['event'];
 
 let board: Board | undefined;
-afterEach(() => board?.close());
+beforeEach(() => {
+  vi.useFakeTimers({ now: T, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+});
+afterEach(() => {
+  board?.close();
+  vi.useRealTimers();
+});
 
 describe('wallboard model', () => {
   it('takes counts from snapshots only and never lets an older one win', async () => {
@@ -51,13 +60,13 @@ describe('wallboard model', () => {
     // Events the snapshot reflects are ignored: no refetch is asked for them.
     src.push(9, insert(1));
     src.push(10, insert(2));
-    await new Promise((r) => setTimeout(r, 250));
+    await wait(250);
     expect(src.asked).toHaveLength(0);
 
     // A new event asks for a snapshot (once for a burst); a late reply of an older state is dropped.
     src.push(11, insert(3));
     src.push(12, insert(4));
-    await new Promise((r) => setTimeout(r, 250));
+    await wait(250);
     expect(src.asked).toHaveLength(1);
     src.asked.shift()!(snapshot(12, 3));
     await settle();
@@ -75,7 +84,7 @@ describe('wallboard model', () => {
     await settle();
     src.push(21, alertFile(7));
     expect(board.view().alerts).toMatchObject([{ type: 'alert_file', id_queue: 5, id_call: 7 }]);
-    await new Promise((r) => setTimeout(r, 250));
+    await wait(250);
     const [stored] = board.view().alerts;
     src.asked.shift()!(snapshot(21, 0, [stored!]));
     await settle();
