@@ -36,10 +36,12 @@ export function normalizeIp(ip: string | undefined): string {
 
 export class AuthService {
   readonly throttle: LoginThrottle;
+  private readonly adminThrottle: LoginThrottle;
   private readonly ttl: number;
 
   constructor(private readonly opts: AuthOptions) {
     this.throttle = new LoginThrottle(opts.clock, opts.throttle);
+    this.adminThrottle = new LoginThrottle(opts.clock, opts.throttle);
     this.ttl = opts.tokenTtlMs ?? TOKEN_TTL_MS;
   }
 
@@ -64,19 +66,20 @@ export class AuthService {
    * the reservation counts against the limit until its verdict, so a burst of concurrent
    * guesses all passing this check at once gets no more verdicts than the limit.
    */
-  private attempt(login: string, ip: string): Attempt {
+  private attempt(login: string, ip: string, throttle = this.throttle): Attempt {
     const source = normalizeIp(ip);
-    const wait = this.throttle.blockedFor(login, source);
+    const wait = throttle.blockedFor(login, source);
     if (wait > 0) throw vmError('TOO_MANY_ATTEMPTS', `Too many failed attempts from your address; retry in ${wait} s.`, { retryAfter: wait });
-    return this.throttle.begin(login, source);
+    return throttle.begin(login, source);
   }
 
   /**
-   * Whether `presented` is the admin bearer token. Wrong tokens are failures of the
-   * source like wrong passwords (429 once it is locked, even for the right token).
+   * Whether `presented` is the admin bearer token. Wrong tokens are counted per source
+   * like wrong passwords (429 once it is locked, even for the right token), on their own
+   * counters: failed logins from an address do not stop its telephony system publishing.
    */
   checkAdminToken(presented: string, adminToken: string, ip: string): boolean {
-    const attempt = this.attempt('admin', ip);
+    const attempt = this.attempt('admin', ip, this.adminThrottle);
     if (safeEqual(presented, adminToken)) {
       attempt.succeeded();
       return true;

@@ -22,7 +22,7 @@ const Account = Type.Object({ id: Id });
 const CallParams = Type.Object({ id: Id, call: CallId });
 const OpParams = Type.Object({ id: Id, op: Id });
 const PushParams = Type.Object({ id: Id, op: Id, push: Id });
-const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()) });
+const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
 const responses = { 200: OkAnswer, '4xx': errorSchema };
 
 /** Throws unless the caller may act on this account (and operator). */
