@@ -37,7 +37,7 @@ export const ERRORS = {
   ACCOUNT_MISMATCH: { status: 400, message: 'msg.id_client does not match the account.' },
   // Import
   INVALID_ACCOUNT_FILE: { status: 400, message: 'The account file is invalid.' },
-  ID_OWNED_BY_OTHER_ACCOUNT: { status: 409, message: 'An id in the file belongs to another account.' },
+  ID_OWNED_BY_OTHER_ACCOUNT: { status: 409, message: 'An id, login or service number in the file belongs to another account.' },
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
