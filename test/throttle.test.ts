@@ -227,11 +227,14 @@ describe('a long-polling session', () => {
     const endpoint = `${s.url}/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
 
     // Another address posts a packet into the owner's session: refused.
+    const refusal = { error: 'SESSION_IP_MISMATCH', message: 'This stream session was opened from another IP address.' };
     const post = await engineRequest(endpoint, { method: 'POST', body: '42["subscribe_stats"]', localAddress: ATTACKER });
-    expect(post.status).toBe(400);
+    expect(post.status).toBe(403);
+    expect(JSON.parse(post.body)).toEqual(refusal);
     // Another address polls it: refused (it would take the owner's events).
     const poll = await engineRequest(endpoint, { method: 'GET', localAddress: ATTACKER });
-    expect(poll.status).toBe(400);
+    expect(poll.status).toBe(403);
+    expect(JSON.parse(poll.body)).toEqual(refusal);
     // Another address upgrades it to a WebSocket: refused.
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${encodeURIComponent(sid)}`, { localAddress: ATTACKER });
     const upgrade = await new Promise<number>((resolve) => {

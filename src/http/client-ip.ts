@@ -1,7 +1,8 @@
 // Who the client is: the peer address, or — only when the peer is a trusted reverse proxy
 // — the address it forwarded in X-Forwarded-For. One trust function serves Fastify
 // (request.ip) and Socket.IO (the stream's IP binding of tokens and sessions).
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { vmError } from '../errors/registry.ts';
 import proxyAddr from '@fastify/proxy-addr';
 import type { Server as IoServer } from 'socket.io';
 import { normalizeIp } from '../auth/service.ts';
@@ -33,12 +34,15 @@ export function bindSessionsToIp(engine: IoServer['engine'], clientIp: (req: Inc
   engine.on('connection', (socket: { request: IncomingMessage }) => {
     owners.set(socket, clientIp(socket.request));
   });
-  engine.use((req: IncomingMessage & { _query?: Record<string, string> }, _res: unknown, next: (err?: Error) => void) => {
+  engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: unknown, next: (err?: Error) => void) => {
     const sid = req._query?.sid;
     const clients = (engine as unknown as { clients: Record<string, object> }).clients;
     const client = sid && Object.hasOwn(clients, sid) ? clients[sid] : undefined;
     const owner = client && owners.get(client);
-    if (owner !== undefined && owner !== clientIp(req)) next(new Error('This session belongs to another address.'));
-    else next();
+    if (owner === undefined || owner === clientIp(req)) return next();
+    const e = vmError('SESSION_IP_MISMATCH');
+    // A polling request gets the product's error body; an upgrade is refused by Engine.IO.
+    if (res instanceof ServerResponse) res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify(e.toBody()));
+    else next(e);
   });
 }
