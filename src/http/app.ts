@@ -104,7 +104,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const http = Fastify({
     // Per-request logs are noise at this volume: Fastify's own logger only reports problems.
     loggerInstance: logger.child({ component: 'http' }, { level: logger.isLevelEnabled('info') ? 'warn' : logger.level }) as FastifyBaseLogger,
-    trustProxy: trust,
+    // Fastify computes request.ip from X-Forwarded-For only when some proxy is trusted.
+    trustProxy: opts.trustProxy ? trust : false,
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
