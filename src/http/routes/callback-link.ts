@@ -66,6 +66,8 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     if (!dir || !secret || !safeEqual(sig, signAccount(secret, id))) throw vmError('CALLBACK_LINK_INVALID');
     return dir;
   };
+  // The directory of a request whose signature was checked (its account's quota).
+  const checked = new WeakMap<FastifyRequest, AccountDirectory>();
   // Local, bounded (LRU) counters; `global: false`: only the limits below, only here.
   await app.register(rateLimit, { global: false, cache: 100_000 });
   const perSource = app.createRateLimit({
@@ -74,7 +76,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     keyGenerator: (req) => `source:${sourceOf(normalizeIp(req.ip))}`,
   });
   const perAccount = app.createRateLimit({
-    max: async (req) => (await services.store.directory.getDirectory(accountOf(req)))?.web_callback?.max_requests_per_hour ?? CALLBACK_PER_ACCOUNT_PER_HOUR,
+    max: (req) => checked.get(req)?.web_callback?.max_requests_per_hour ?? CALLBACK_PER_ACCOUNT_PER_HOUR,
     timeWindow: 3600_000,
     keyGenerator: (req) => `account:${accountOf(req)}`,
   });
@@ -103,7 +105,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     // Every request counts against its source, signed or not (before the body is read).
     onRequest: async (req) => limit(perSource, req, 'The callback link'),
   }, async (req) => {
-    await check(req.params.id, req.query.sig);
+    checked.set(req, await check(req.params.id, req.query.sig));
     // Only signed requests count against the account: strangers cannot use up its quota.
     await limit(perAccount, req, "This account's callback link");
     const engine = await services.engines.get(req.params.id);
