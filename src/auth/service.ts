@@ -4,8 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { DirectoryStore, TokenKind, TokenRecord, TokenStore } from '../store/types.ts';
 import { vmError } from '../errors/registry.ts';
-import { verifyPassword } from './passwords.ts';
-import { LoginThrottle, type ThrottleOptions } from './throttle.ts';
+import { safeEqual, verifyPassword } from './passwords.ts';
+import { LoginThrottle, type Attempt, type ThrottleOptions } from './throttle.ts';
 
 /** Token lifetime: two hours (guide §3.1). */
 export const TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
@@ -36,10 +36,12 @@ export function normalizeIp(ip: string | undefined): string {
 
 export class AuthService {
   readonly throttle: LoginThrottle;
+  private readonly adminThrottle: LoginThrottle;
   private readonly ttl: number;
 
   constructor(private readonly opts: AuthOptions) {
     this.throttle = new LoginThrottle(opts.clock, opts.throttle);
+    this.adminThrottle = new LoginThrottle(opts.clock, opts.throttle);
     this.ttl = opts.tokenTtlMs ?? TOKEN_TTL_MS;
   }
 
@@ -51,19 +53,45 @@ export class AuthService {
   }
 
   private async checkPassword(login: string, password: string, hash: string | undefined, ip: string): Promise<void> {
-    const wait = this.throttle.blockedFor(login, normalizeIp(ip));
-    if (wait > 0) throw vmError('TOO_MANY_ATTEMPTS', `Too many failed logins; retry in ${wait} s.`, { retryAfter: wait });
-    // Counted as a failure before the (slow) hash, and refunded on success: otherwise a
-    // burst of concurrent guesses all pass the check above and each gets a verdict.
-    this.throttle.recordFailure(login, normalizeIp(ip));
-    if (!(await verifyPassword(password, hash))) throw vmError('BAD_CREDENTIALS');
-    this.throttle.recordSuccess(login, normalizeIp(ip));
+    const attempt = this.attempt(login, ip);
+    if (!(await verifyPassword(password, hash))) {
+      attempt.failed();
+      throw vmError('BAD_CREDENTIALS');
+    }
+    attempt.succeeded();
+  }
+
+  /**
+   * Refuses (429) while (login, source) or the source is locked, else reserves an attempt:
+   * the reservation counts against the limit until its verdict, so a burst of concurrent
+   * guesses all passing this check at once gets no more verdicts than the limit.
+   */
+  private attempt(login: string, ip: string, throttle = this.throttle): Attempt {
+    const source = normalizeIp(ip);
+    const wait = throttle.blockedFor(login, source);
+    if (wait > 0) throw vmError('TOO_MANY_ATTEMPTS', `Too many failed attempts from your address; retry in ${wait} s.`, { retryAfter: wait });
+    return throttle.begin(login, source);
+  }
+
+  /**
+   * Whether `presented` is the admin bearer token. Wrong tokens are counted per source
+   * like wrong passwords (429 once it is locked, even for the right token), on their own
+   * counters: failed logins from an address do not stop its telephony system publishing.
+   */
+  checkAdminToken(presented: string, adminToken: string, ip: string): boolean {
+    const attempt = this.attempt('admin', ip, this.adminThrottle);
+    if (safeEqual(presented, adminToken)) {
+      attempt.succeeded();
+      return true;
+    }
+    attempt.failed();
+    return false;
   }
 
   /** `POST /ws/` init: a supervisor's login. */
   async loginSupervisor(login: string, password: string, ip: string) {
     const sup = await this.opts.directory.findSupervisor(login);
-    await this.checkPassword(login, password, sup?.passwordHash, ip);
+    await this.checkPassword(`sup:${login}`, password, sup?.passwordHash, ip);
     const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip);
     return { ...issued, supervisorId: sup!.id };
   }

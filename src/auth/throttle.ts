@@ -1,21 +1,54 @@
-// Failed-login throttling per login and per IP: after too many failures in a window the
-// key is refused with 429 and Retry-After, before any password is hashed.
+// Failed-login throttling per (login, source) and per source. Each key locks after too
+// many failures and each new lockout of the same key lasts twice the previous one, so a
+// guesser slows down geometrically while the real user, coming from another address,
+// is never refused. A locked key is refused with 429 and Retry-After before any password
+// is hashed.
+import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.ts';
 
 export interface ThrottleOptions {
-  /** Failures allowed per login within the window. @default 10 */
+  /** Failures allowed per login from one source before that pair is locked. @default 10 */
   perLogin?: number;
-  /** Failures allowed per IP within the window. @default 50 */
+  /** Failures allowed per source (every login together) before the source is locked. @default 50 */
   perIp?: number;
-  /** Window length in ms. @default 900000 (15 min) */
+  /** Failures are counted over this window; it is also the first lockout. @default 900000 (15 min) */
   windowMs?: number;
-  /** Keys remembered at most (oldest dropped first). @default 100000 */
+  /** The longest lockout (each lockout of a key doubles the previous one up to this). @default 86400000 (24 h) */
+  maxLockMs?: number;
+  /** Keys remembered at most (least recently failed dropped first). @default 100000 */
   maxKeys?: number;
 }
 
 interface Entry {
-  count: number;
-  resetAt: number;
+  /** Failures in the current window. */
+  failures: number;
+  /** Attempts whose verdict is not known yet (the password is being hashed). */
+  pending: number;
+  windowEnd: number;
+  lockedUntil: number;
+  /** Lockouts so far: the next one lasts windowMs × 2^strikes. */
+  strikes: number;
+  /** When an idle entry is forgotten (strikes included). */
+  forgetAt: number;
+}
+
+/** One attempt under way: tell the throttle how it went. */
+export interface Attempt {
+  succeeded(): void;
+  failed(): void;
+}
+
+/**
+ * The source an address counts as: an IPv4 address, or the /64 network of an IPv6 one
+ * (one host is usually given a whole /64, so single IPv6 addresses are free to rotate).
+ */
+export function sourceOf(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 export class LoginThrottle {
@@ -23,6 +56,7 @@ export class LoginThrottle {
   private readonly perLogin: number;
   private readonly perIp: number;
   private readonly windowMs: number;
+  private readonly maxLockMs: number;
   private readonly maxKeys: number;
 
   constructor(
@@ -32,47 +66,93 @@ export class LoginThrottle {
     this.perLogin = opts.perLogin ?? 10;
     this.perIp = opts.perIp ?? 50;
     this.windowMs = opts.windowMs ?? 15 * 60_000;
+    this.maxLockMs = Math.max(this.windowMs, opts.maxLockMs ?? 24 * 3600_000);
     this.maxKeys = opts.maxKeys ?? 100_000;
   }
 
-  private live(key: string): Entry | undefined {
+  private keys(login: string, ip: string): [string, number][] {
+    const source = sourceOf(ip);
+    return [
+      [`l:${source}\u0000${login}`, this.perLogin],
+      [`s:${source}`, this.perIp],
+    ];
+  }
+
+  private live(key: string, now: number): Entry | undefined {
     const e = this.entries.get(key);
-    if (e && e.resetAt <= this.clock.now()) {
+    if (!e) return undefined;
+    if (e.pending === 0 && e.forgetAt <= now) {
       this.entries.delete(key);
       return undefined;
     }
+    if (e.windowEnd <= now) e.failures = 0;
     return e;
   }
 
-  /** Seconds to wait if the login or IP is blocked, else 0. */
-  blockedFor(login: string, ip: string): number {
-    const now = this.clock.now();
-    let wait = 0;
-    const l = this.live(`l:${login}`);
-    if (l && l.count >= this.perLogin) wait = Math.max(wait, l.resetAt - now);
-    const i = this.live(`i:${ip}`);
-    if (i && i.count >= this.perIp) wait = Math.max(wait, i.resetAt - now);
-    return Math.ceil(wait / 1000);
-  }
-
-  recordFailure(login: string, ip: string): void {
-    for (const key of [`l:${login}`, `i:${ip}`]) {
-      const e = this.live(key);
-      if (e) e.count++;
-      else {
-        if (this.entries.size >= this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
-        this.entries.set(key, { count: 1, resetAt: this.clock.now() + this.windowMs });
-      }
+  private entry(key: string, now: number): Entry {
+    let e = this.live(key, now);
+    if (e) {
+      // Most recently used last: the oldest keys are the ones dropped when full.
+      this.entries.delete(key);
+    } else {
+      if (this.entries.size >= this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+      e = { failures: 0, pending: 0, windowEnd: 0, lockedUntil: 0, strikes: 0, forgetAt: 0 };
     }
+    this.entries.set(key, e);
+    return e;
   }
 
   /**
-   * A login that turned out right: forgets the login's failures and gives back the IP's
-   * attempt (AuthService counts every attempt as a failure before the slow hash).
+   * Seconds to wait before (login, source) may try again, else 0. Attempts still being
+   * checked count against the limit, so a burst of concurrent guesses gets no more
+   * verdicts than the limit allows.
    */
-  recordSuccess(login: string, ip: string): void {
-    this.entries.delete(`l:${login}`);
-    const i = this.live(`i:${ip}`);
-    if (i && i.count > 0) i.count--;
+  blockedFor(login: string, ip: string): number {
+    const now = this.clock.now();
+    let wait = 0;
+    for (const [key, limit] of this.keys(login, ip)) {
+      const e = this.live(key, now);
+      if (!e) continue;
+      if (e.lockedUntil > now) wait = Math.max(wait, e.lockedUntil - now);
+      else if (e.failures + e.pending >= limit) wait = Math.max(wait, 1000);
+    }
+    return Math.ceil(wait / 1000);
+  }
+
+  /** Reserves an attempt; call `blockedFor` first. */
+  begin(login: string, ip: string): Attempt {
+    const now = this.clock.now();
+    const entries = this.keys(login, ip).map(([key, limit]) => ({ key, limit, e: this.entry(key, now) }));
+    for (const { e } of entries) e.pending++;
+    let settled = false;
+    return {
+      succeeded: () => {
+        if (settled) return;
+        settled = true;
+        for (const { e } of entries) e.pending--;
+        // The right password from this source: the pair starts afresh. The source keeps
+        // its record (one valid account must not launder a guessing source).
+        this.entries.delete(entries[0]!.key);
+      },
+      failed: () => {
+        if (settled) return;
+        settled = true;
+        const at = this.clock.now();
+        for (const { key, limit } of entries) {
+          const e = this.entry(key, at);
+          e.pending = Math.max(0, e.pending - 1);
+          if (e.windowEnd <= at) e.windowEnd = at + this.windowMs;
+          e.failures++;
+          if (e.failures >= limit) {
+            const lock = Math.min(this.maxLockMs, this.windowMs * 2 ** Math.min(e.strikes, 40));
+            e.strikes++;
+            e.lockedUntil = at + lock;
+            e.failures = 0;
+            e.windowEnd = e.lockedUntil;
+          }
+          e.forgetAt = Math.max(e.forgetAt, e.windowEnd, e.lockedUntil ? e.lockedUntil + this.maxLockMs : 0);
+        }
+      },
+    };
   }
 }

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
+import { trustFunction } from '../http/client-ip.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, parseDuration, parsePort } from './options.ts';
 import { startLiveSimulation } from '../sim/index.ts';
@@ -12,7 +13,8 @@ export interface ServeOptions {
   data?: string;
   retention?: number;
   logLevel?: string;
-  trustProxy?: boolean;
+  /** Reverse proxies to believe (comma-separated addresses/CIDRs; `true`: loopback). */
+  trustProxy?: boolean | string;
   json?: boolean;
   /** Drive these accounts (or all with `true`) with live simulated traffic. */
   simulate?: boolean | number[];
@@ -42,7 +44,7 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
     logger,
     adminToken: process.env.VM_ADMIN_TOKEN || undefined,
     retentionMs: o.retention ?? DEFAULT_RETENTION_MS,
-    trustProxy: o.trustProxy ?? false,
+    trustProxy: o.trustProxy === true ? 'loopback' : (o.trustProxy ?? false),
     // Short lifetimes are for testing token renewal (e.g. VM_TOKEN_TTL=5s).
     tokenTtlMs: process.env.VM_TOKEN_TTL ? parseDuration(process.env.VM_TOKEN_TTL) : undefined,
   });
@@ -62,6 +64,16 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   return { app, port, url };
 }
 
+/** `--trust-proxy 10.0.0.5,192.168.1.0/24`: checked now, so a typo is an error, not trust in nobody. */
+function parseTrustProxy(v: string): string {
+  try {
+    trustFunction(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`expected comma-separated proxy addresses or CIDRs (${(e as Error).message}).`);
+  }
+  return v;
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -70,7 +82,11 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to listen on (env HOST)', '0.0.0.0')
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
     .option('--retention <duration>', 'how long the event log keeps events', parseDuration, DEFAULT_RETENTION_MS)
-    .option('--trust-proxy', 'trust X-Forwarded-For from a reverse proxy')
+    .option(
+      '--trust-proxy [addresses]',
+      'believe X-Forwarded-For only from these reverse proxies: comma-separated addresses or CIDRs, or loopback, linklocal, uniquelocal (bare flag: loopback)',
+      parseTrustProxy,
+    )
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)')
     .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all) with live simulated traffic', (v: string) =>
       v.split(',').map((x) => {

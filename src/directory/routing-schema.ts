@@ -146,6 +146,8 @@ export const WebCallbackSchema = Type.Object(
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
     /** Seconds after the request when it expires. @default 3600 */
     expire_after: Type.Optional(Seconds),
+    /** Requests the public callback link takes per hour (429 beyond). @default 120 */
+    max_requests_per_hour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     /** Secret signing the per-account callback link (HMAC); kept out of exports. */
     secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
   },

@@ -267,7 +267,8 @@ export class Engine {
   // ---- Web callback ---------------------------------------------------------------
 
   /** A visitor asks to be called back (the signed link, or the API). */
-  callbackRequest(req: CallbackRequest): EngineResult<{ id_push: number }> {
+  /** A callback request; one for a number that already has a push under way answers that push (`merged`). */
+  callbackRequest(req: CallbackRequest): EngineResult<{ id_push: number; merged?: true }> {
     if (!this.model.callback) return fail('CALLBACK_DISABLED', `account ${this.accountId}`);
     if (typeof req.e164 !== 'string' || !E164_RE.test(req.e164)) return fail('DESTINATION_INVALID', `number ${JSON.stringify(req.e164)}`);
     if (isForbidden(this.ctx, req.e164)) return fail('DESTINATION_FORBIDDEN', `number ${req.e164}`);
@@ -278,6 +279,8 @@ export class Engine {
     const groupId = req.groupId ?? this.model.callback.groupId;
     const group = groupId === null ? null : this.ctx.groups.get(groupId);
     if (group === undefined) return fail('GROUP_UNKNOWN', `group ${groupId}`);
+    // A number already waiting for its callback is called back once: the request joins it.
+    for (const p of this.ctx.pushes.values()) if (p.e164 === req.e164) return { ok: true, id_push: p.id, merged: true };
     const push = requestCallback(this.ctx, req, group);
     return { ok: true, id_push: push.id };
   }

@@ -20,6 +20,7 @@ export const ERRORS = {
   AUTH_REQUIRED: { status: 401, message: 'Authentication is required.' },
   TOKEN_INVALID: { status: 401, message: 'The token is unknown, expired or revoked.' },
   TOKEN_IP_MISMATCH: { status: 401, message: 'The token was issued to another IP address.' },
+  SESSION_IP_MISMATCH: { status: 403, message: 'This stream session was opened from another IP address.' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed logins; retry later.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   UNKNOWN_OPERATOR: { status: 400, message: 'No such operator in this account.' },
@@ -38,7 +39,7 @@ export const ERRORS = {
   ACCOUNT_MISMATCH: { status: 400, message: 'msg.id_client does not match the account.' },
   // Import
   INVALID_ACCOUNT_FILE: { status: 400, message: 'The account file is invalid.' },
-  ID_OWNED_BY_OTHER_ACCOUNT: { status: 409, message: 'An id in the file belongs to another account.' },
+  ID_OWNED_BY_OTHER_ACCOUNT: { status: 409, message: 'An id, login or service number in the file belongs to another account.' },
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },

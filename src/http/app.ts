@@ -11,6 +11,7 @@ import type { ThrottleOptions } from '../auth/throttle.ts';
 import { Publisher } from '../stream/publisher.ts';
 import { StreamGateway, type StreamServer } from '../stream/gateway.ts';
 import { clientErrorHandler, installErrorHandling } from './errors.ts';
+import { bindSessionsToIp, clientIpOf, trustFunction, type TrustProxy } from './client-ip.ts';
 import { registerDocs } from './docs.ts';
 import { installPayloadBounds } from './payload-bounds.ts';
 import { wsRoutes } from './routes/ws.ts';
@@ -39,8 +40,11 @@ export interface AppOptions {
   adminToken?: string;
   /** Event log retention in ms. @default 7 days */
   retentionMs?: number;
-  /** Trust X-Forwarded-For (behind a reverse proxy). @default false */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs, or `loopback`,
+   * `linklocal`, `uniquelocal`); anyone else's X-Forwarded-For is ignored. @default none
+   */
+  trustProxy?: TrustProxy;
   throttle?: ThrottleOptions;
   /** Stream token lifetime in ms (env VM_TOKEN_TTL for `vm serve`). @default 7200000 (2 h, as the guide says) */
   tokenTtlMs?: number;
@@ -115,10 +119,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await engines.settleAll(accounts);
   const services: Services = { clock, store, auth, publisher, stats, engines, adminToken: opts.adminToken };
 
+  // One trust function for HTTP (request.ip) and the stream (token and session binding).
+  const trust = trustFunction(opts.trustProxy);
   const http = Fastify({
     // Per-request logs are noise at this volume: Fastify's own logger only reports problems.
     loggerInstance: logger.child({ component: 'http' }, { level: logger.isLevelEnabled('info') ? 'warn' : logger.level }) as FastifyBaseLogger,
-    trustProxy: opts.trustProxy ?? false,
+    // Fastify computes request.ip from X-Forwarded-For only when some proxy is trusted.
+    trustProxy: opts.trustProxy ? trust : false,
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
@@ -150,10 +157,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     logger,
     initTimeoutMs: opts.initTimeoutMs,
-    clientIp: opts.trustProxy
-      ? (s) => String(s.handshake.headers['x-forwarded-for'] ?? s.handshake.address).split(',')[0]!.trim()
-      : undefined,
+    clientIp: (s) => clientIpOf(s.request, trust),
   });
+  bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));
 
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   const housekeeping = async () => {

@@ -80,6 +80,14 @@ function base64(text: string): string {
   return btoa(bin);
 }
 
+/** `Retry-After` in seconds: a number of seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterSeconds(h: string | null): number {
+  if (!h) return NaN;
+  if (/^\s*\d+\s*$/.test(h)) return Number(h);
+  const at = Date.parse(h);
+  return Number.isNaN(at) ? NaN : Math.max(1, Math.ceil((at - Date.now()) / 1000));
+}
+
 async function call<T>(url: string, init: RequestInit, opts: AuthOptions): Promise<{ body: T; token: Pick<StreamToken, 'receivedAt'>; date: string | null }> {
   let res: Response;
   try {
@@ -97,7 +105,7 @@ async function call<T>(url: string, init: RequestInit, opts: AuthOptions): Promi
   }
   const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
   if (!res.ok) {
-    const retry = Number(res.headers.get('retry-after'));
+    const retry = retryAfterSeconds(res.headers.get('retry-after'));
     throw new VmClientError(
       typeof obj?.error === 'string' ? obj.error : `HTTP_${res.status}`,
       typeof obj?.message === 'string' ? obj.message : `${res.status} ${res.statusText}`,

@@ -190,6 +190,17 @@ type StreamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const renewRetryMs = (left: number) => Math.min(30_000, Math.max(1_000, left / 4));
 
 /**
+ * The delay before trying again after `e`: never less than `ms`, never less than the
+ * server's `Retry-After`, and on a 429 without one, doubling from 1 s to 5 min.
+ */
+function retryDelayMs(e: unknown, ms: number, failures: number): number {
+  if (!(e instanceof VmClientError)) return ms;
+  if (e.retryAfter !== undefined) return Math.max(ms, e.retryAfter * 1000);
+  if (e.status === 429) return Math.max(ms, Math.min(300_000, 1000 * 2 ** Math.min(failures, 9)));
+  return ms;
+}
+
+/**
  * A live subscription to the notification stream. Get one with {@link connect}.
  *
  * @example
@@ -219,6 +230,8 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
   private everLive = false;
   private needsAuth = false;
   private refusals = 0;
+  /** Failed renewals or logins in a row (for the 429 backoff). */
+  private authFailures = 0;
   private closed = false;
   private authing: Promise<void> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -442,6 +455,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     if (this.closed) return;
     if (this.tokenValue) this.stats.renewals++;
     this.tokenValue = token;
+    this.authFailures = 0;
     this.emit('token', token);
     // From when the token was received: a kept token may already be half-way through its life.
     this.scheduleRenewal(token.receivedAt + token.lifetimeMs * this.renewAt - Date.now());
@@ -473,7 +487,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     } catch (e) {
       this.report(e);
       const left = token.receivedAt + token.lifetimeMs - Date.now();
-      this.scheduleRenewal(renewRetryMs(left));
+      this.scheduleRenewal(retryDelayMs(e, renewRetryMs(left), this.authFailures++));
     }
   }
 
@@ -556,7 +570,9 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
         } catch (e) {
           if (!isTransient(e)) return this.fail(e);
           this.report(e);
-          return this.scheduleReconnect(Math.min(delay * 2, this.opts.reconnectionDelayMax ?? 5_000));
+          // A throttled login waits as long as the server says (Retry-After), however short
+          // reconnectionDelayMax is.
+          return this.scheduleReconnect(retryDelayMs(e, Math.min(delay * 2, this.opts.reconnectionDelayMax ?? 5_000), this.authFailures++));
         }
       }
       if (!this.closed && !this.socket.connected && !this.socket.active) this.socket.connect();

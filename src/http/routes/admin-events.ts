@@ -4,16 +4,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
-import { safeEqual } from '../../auth/passwords.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 
-/** Throws unless the request carries the admin bearer token. */
+/** Throws unless the request carries the admin bearer token (wrong ones are throttled per source). */
 export function requireAdmin(services: Services, request: FastifyRequest): void {
   if (!services.adminToken) throw vmError('ADMIN_API_DISABLED');
   const h = request.headers.authorization ?? '';
   const m = /^Bearer (.+)$/i.exec(h);
-  if (!m || !safeEqual(m[1]!.trim(), services.adminToken)) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token>.');
+  if (!m || !services.auth.checkAdminToken(m[1]!.trim(), services.adminToken, request.ip)) {
+    throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token>.');
+  }
 }
 
 export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {

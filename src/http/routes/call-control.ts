@@ -5,8 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { vmError } from '../../errors/registry.ts';
-import { safeEqual } from '../../auth/passwords.ts';
+import { isVmError, vmError } from '../../errors/registry.ts';
 import type { Engine, EngineResult } from '../../engine/index.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
@@ -23,7 +22,7 @@ const Account = Type.Object({ id: Id });
 const CallParams = Type.Object({ id: Id, call: CallId });
 const OpParams = Type.Object({ id: Id, op: Id });
 const PushParams = Type.Object({ id: Id, op: Id, push: Id });
-const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()) });
+const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
 const responses = { 200: OkAnswer, '4xx': errorSchema, '5xx': errorSchema };
 
 /** Throws unless the caller may act on this account (and operator). */
@@ -31,8 +30,16 @@ async function authorize(services: Services, request: FastifyRequest, accountId:
   const m = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '');
   if (!m) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token or id_session>.');
   const presented = m[1]!.trim();
-  if (services.adminToken && safeEqual(presented, services.adminToken)) return;
-  const rec = await services.auth.verify(presented, request.ip);
+  let rec;
+  try {
+    rec = await services.auth.verify(presented, request.ip);
+  } catch (e) {
+    // Not a session: the admin token, or a guess at it (throttled per source).
+    if (isVmError(e) && e.code === 'TOKEN_INVALID' && services.adminToken) {
+      if (services.auth.checkAdminToken(presented, services.adminToken, request.ip)) return;
+    }
+    throw e;
+  }
   if (rec.accountId !== accountId) throw vmError('FORBIDDEN', 'This token is for another account.');
   if (rec.kind === 'agent' && rec.subject !== operatorId) throw vmError('FORBIDDEN', `An agent token may only act for operator ${rec.subject}.`);
 }

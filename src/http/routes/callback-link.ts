@@ -1,11 +1,17 @@
 // The web-callback link (the guide's "WebCallBack"): a per-account URL signed with the
 // account's `web_callback.secret`, where a visitor leaves a number to be called back. The
-// request becomes PUSHCALL/request and UI/push through the account's engine.
+// request becomes PUSHCALL/request and UI/push through the account's engine. The link is
+// public: requests are rate-limited per source and per account (429 + Retry-After), and a
+// number that already waits for its callback is not queued twice.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { createHmac } from 'node:crypto';
 import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
 import { safeEqual } from '../../auth/passwords.ts';
+import { sourceOf } from '../../auth/throttle.ts';
+import { normalizeIp } from '../../auth/service.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
@@ -44,7 +50,14 @@ document.getElementById('f').addEventListener('submit', async (e) => {
 });
 </script></body></html>`;
 
+/** Requests one source may send to callback links (all accounts together). */
+export const CALLBACK_PER_SOURCE = { max: 5, windowMs: 10 * 60_000 };
+/** Requests an account's link takes per hour unless its `web_callback.max_requests_per_hour` says otherwise. */
+export const CALLBACK_PER_ACCOUNT_PER_HOUR = 120;
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const accountOf = (req: FastifyRequest) => Number((req.params as { id?: unknown }).id);
 
 export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const check = async (id: number, sig: string): Promise<AccountDirectory> => {
@@ -52,6 +65,27 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     const secret = dir && secretOf(dir);
     if (!dir || !secret || !safeEqual(sig, signAccount(secret, id))) throw vmError('CALLBACK_LINK_INVALID');
     return dir;
+  };
+  // The directory of a request whose signature was checked (its account's quota).
+  const checked = new WeakMap<FastifyRequest, AccountDirectory>();
+  // Local, bounded (LRU) counters; `global: false`: only the limits below, only here.
+  await app.register(rateLimit, { global: false, cache: 100_000 });
+  const perSource = app.createRateLimit({
+    max: CALLBACK_PER_SOURCE.max,
+    timeWindow: CALLBACK_PER_SOURCE.windowMs,
+    keyGenerator: (req) => `source:${sourceOf(normalizeIp(req.ip))}`,
+  });
+  const perAccount = app.createRateLimit({
+    max: (req) => checked.get(req)?.web_callback?.max_requests_per_hour ?? CALLBACK_PER_ACCOUNT_PER_HOUR,
+    timeWindow: 3600_000,
+    keyGenerator: (req) => `account:${accountOf(req)}`,
+  });
+  const limit = async (limiter: typeof perSource, req: FastifyRequest, what: string) => {
+    const r = await limiter(req);
+    if (!r.isAllowed && r.isExceeded) {
+      const wait = Math.max(1, r.ttlInSeconds);
+      throw vmError('RATE_LIMITED', `${what} allows ${r.max} requests per ${r.timeWindow / 60_000} min; retry in ${wait} s.`, { retryAfter: wait });
+    }
   };
   const params = Type.Object({ id: Type.Integer({ minimum: 1 }) });
   const querystring = Type.Object({ sig: Type.String({ maxLength: 64 }) });
@@ -66,10 +100,14 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     schema: {
       summary: 'A visitor asks to be called back (signed link)', tags: ['call control'], params, querystring,
       body: Type.Object({ e164: Type.String({ pattern: '^[0-9]{3,20}$' }), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer() }), '4xx': errorSchema, '5xx': errorSchema },
+      response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer(), merged: Type.Optional(Type.Boolean()) }), '4xx': errorSchema, '5xx': errorSchema },
     },
+    // Every request counts against its source, signed or not (before the body is read).
+    onRequest: async (req) => limit(perSource, req, 'The callback link'),
   }, async (req) => {
-    await check(req.params.id, req.query.sig);
+    checked.set(req, await check(req.params.id, req.query.sig));
+    // Only signed requests count against the account: strangers cannot use up its quota.
+    await limit(perAccount, req, "This account's callback link");
     const vars = { source: 'web', ...(req.body.name ? { name: req.body.name } : {}) };
     // Answered once the request's events are durable.
     const r = await services.engines.run(req.params.id, (engine) => engine.callbackRequest({ e164: req.body.e164, vars }));

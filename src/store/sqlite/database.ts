@@ -17,6 +17,10 @@ CREATE TABLE IF NOT EXISTS entity_ids (
   account_id INTEGER NOT NULL,
   PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS service_numbers (
+  service TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS supervisors (
   id INTEGER PRIMARY KEY,
   account_id INTEGER NOT NULL,

@@ -1,5 +1,6 @@
 // Accounts and directories on SQLite. An import replaces the account's directory in one
-// transaction; ids are unique per kind across all accounts (entity_ids).
+// transaction; ids are unique per kind across all accounts (entity_ids), and so is each
+// service number (service_numbers): one number rings in one account.
 import type { Db } from './database.ts';
 import type { DirectoryStore, ImportResult } from '../types.ts';
 import type { AccountDirectory, AccountFile } from '../../directory/schema.ts';
@@ -26,6 +27,9 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     ),
     dropIds: db.prepare('DELETE FROM entity_ids WHERE account_id = ?'),
     addId: db.prepare('INSERT INTO entity_ids (kind, id, account_id) VALUES (?, ?, ?)'),
+    serviceOwner: db.prepare('SELECT account_id FROM service_numbers WHERE service = ?'),
+    dropServices: db.prepare('DELETE FROM service_numbers WHERE account_id = ?'),
+    addService: db.prepare('INSERT INTO service_numbers (service, account_id) VALUES (?, ?)'),
     supByLogin: db.prepare('SELECT id, account_id, login, password_hash FROM supervisors WHERE login = ?'),
     supsOf: db.prepare('SELECT id, login, password_hash FROM supervisors WHERE account_id = ?'),
     dropSups: db.prepare('DELETE FROM supervisors WHERE account_id = ?'),
@@ -45,6 +49,12 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
           if (row && row.account_id !== accountId) {
             throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `${kind}[${i}].id: ${kind.slice(0, -1)} id ${e.id} already belongs to account ${row.account_id}.`);
           }
+        }
+      }
+      for (const [i, n] of (file.numbers ?? []).entries()) {
+        const row = q.serviceOwner.get(n.service) as { account_id: number } | undefined;
+        if (row && row.account_id !== accountId) {
+          throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `numbers[${i}].service: service number ${n.service} already belongs to account ${row.account_id}; remove it from that account first.`);
         }
       }
       for (const [i, s] of (file.supervisors ?? []).entries()) {
@@ -94,6 +104,8 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
       q.upsertAccount.run(accountId, file.account.name, directory);
       q.dropIds.run(accountId);
       for (const kind of KINDS) for (const e of file[kind] ?? []) q.addId.run(kind, e.id, accountId);
+      q.dropServices.run(accountId);
+      for (const n of file.numbers ?? []) q.addService.run(n.service, accountId);
       q.dropSups.run(accountId);
       for (const s of sups) q.addSup.run(s.id, accountId, s.login, s.hash);
       q.dropApis.run(accountId);
@@ -101,6 +113,14 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
       return { accountId, changed: true };
     },
   );
+
+  // Data directories from before service_numbers existed: fill it from the directories
+  // (where two accounts already share a number, the lower account id keeps it, and the
+  // other account's next import is refused until the number is removed from one of them).
+  db.exec(`INSERT OR IGNORE INTO service_numbers (service, account_id)
+    SELECT json_extract(n.value, '$.service'), a.id FROM accounts a, json_each(a.directory, '$.numbers') n
+    WHERE json_type(n.value, '$.service') = 'text' AND NOT EXISTS (SELECT 1 FROM service_numbers WHERE account_id = a.id)
+    ORDER BY a.id`);
 
   return {
     async importAccount(file, secrets) {

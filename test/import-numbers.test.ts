@@ -1,0 +1,148 @@
+// A service number rings in one account (issue 9, item 10): an import giving an account a
+// number another account already has is refused, naming the owner, and writes nothing —
+// through the real `vm import` and in-process. Data directories from before the rule get
+// their owners from the stored directories.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createSqliteStore } from '../src/store/sqlite/index.ts';
+import { importAccountFile } from '../src/cli/directory.ts';
+import { FIXTURES } from './helpers/server.ts';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const ACME = FIXTURES + 'acme.json';
+const GLOBEX = FIXTURES + 'globex.json';
+const ACME_NUMBER = '33820620620';
+const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'vm-numbers-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+function fresh() {
+  const id = ++n;
+  return {
+    data: join(tmp, `t${id}`, 'data'),
+    file(name: string, content: unknown): string {
+      const path = join(tmp, `t${id}-${name}`);
+      writeFileSync(path, JSON.stringify(content, null, 2));
+      return path;
+    },
+  };
+}
+
+function vm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: { ...process.env, VM_DATA: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function dump(data: string) {
+  const db = new Database(join(data, 'vm.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return {
+      accounts: db.prepare('SELECT * FROM accounts ORDER BY id').all(),
+      entity_ids: db.prepare('SELECT * FROM entity_ids ORDER BY kind, id').all(),
+      supervisors: db.prepare('SELECT * FROM supervisors ORDER BY id').all(),
+      api_users: db.prepare('SELECT * FROM api_users ORDER BY login').all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function importIn(data: string, path: string) {
+  const store = createSqliteStore(data);
+  try {
+    return await importAccountFile(store, path);
+  } finally {
+    await store.close();
+  }
+}
+
+async function importError(data: string, path: string): Promise<{ code: string; message: string }> {
+  const e = await importIn(data, path).then(
+    () => undefined,
+    (err: unknown) => err as { code: string; message: string },
+  );
+  expect(e, `importing ${path} should fail`).toBeDefined();
+  return e!;
+}
+
+/** Globex's file, with Acme's service number added under a Globex number id. */
+function globexWithAcmeNumber() {
+  const g = read(GLOBEX);
+  g.numbers.push({ id: 42, service: ACME_NUMBER, route: { type: 'group', id: 15 } });
+  return g;
+}
+
+describe('a service number of another account', () => {
+  it('is refused by `vm import`, naming the number and its owner, and nothing is written', async () => {
+    const t = fresh();
+    expect((await vm('import', ACME, GLOBEX, '--data', t.data)).code).toBe(0);
+    const before = dump(t.data);
+    const path = t.file('globex-steals.json', globexWithAcmeNumber());
+    const r = await vm('import', path, '--data', t.data);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('ID_OWNED_BY_OTHER_ACCOUNT');
+    expect(r.stderr).toMatch(new RegExp(`numbers\\[1\\]\\.service: service number ${ACME_NUMBER} already belongs to account 3`));
+    expect(dump(t.data)).toEqual(before);
+  });
+
+  it('is refused for a new account too, which is then not created; once the owner drops it, another may take it', async () => {
+    const t = fresh();
+    await importIn(t.data, ACME);
+    const before = dump(t.data);
+    const g = globexWithAcmeNumber();
+    const e = await importError(t.data, t.file('globex.json', g));
+    expect(e).toMatchObject({ code: 'ID_OWNED_BY_OTHER_ACCOUNT', message: expect.stringMatching(/^numbers\[1\]\.service: .*account 3/) });
+    expect(dump(t.data)).toEqual(before);
+
+    // Moving it inside Acme (another number id) is fine.
+    const a = read(ACME);
+    a.numbers[0].id = 32;
+    expect(await importIn(t.data, t.file('acme-renumbered.json', a))).toEqual({ accountId: 3, changed: true });
+    // Acme lets it go; Globex takes it; now Acme cannot take it back.
+    const without = read(ACME);
+    without.numbers = [];
+    expect((await importIn(t.data, t.file('acme-without.json', without))).changed).toBe(true);
+    expect(await importIn(t.data, t.file('globex-with.json', g))).toEqual({ accountId: 4, changed: true });
+    const back = await importError(t.data, ACME);
+    expect(back.message).toMatch(new RegExp(`^numbers\\[0\\]\\.service: service number ${ACME_NUMBER} already belongs to account 4`));
+  });
+
+  it('in a data directory from before the rule, belongs to the account that had it first', async () => {
+    const t = fresh();
+    await importIn(t.data, ACME);
+    await importIn(t.data, GLOBEX);
+    // What an older version could leave: Globex's stored directory has Acme's number, and
+    // no service_numbers rows exist yet.
+    const db = new Database(join(t.data, 'vm.sqlite'));
+    const stored = JSON.parse((db.prepare('SELECT directory FROM accounts WHERE id = 4').get() as { directory: string }).directory);
+    stored.numbers.push({ id: 42, service: ACME_NUMBER, route: { type: 'group', id: 15 } });
+    db.prepare('UPDATE accounts SET directory = ? WHERE id = 4').run(JSON.stringify(stored));
+    db.exec('DELETE FROM service_numbers');
+    db.close();
+
+    const e = await importError(t.data, t.file('globex-again.json', globexWithAcmeNumber()));
+    expect(e.message).toMatch(new RegExp(`service number ${ACME_NUMBER} already belongs to account 3`));
+    // Globex's own number is Globex's.
+    const a = read(ACME);
+    a.numbers.push({ id: 33, service: '33900000041', route: { type: 'group', id: 5 } });
+    expect((await importError(t.data, t.file('acme-steals.json', a))).message).toMatch(/service number 33900000041 already belongs to account 4/);
+    // Globex without the shared number imports.
+    expect((await importIn(t.data, GLOBEX)).changed).toBe(true);
+  });
+});
