@@ -4,6 +4,7 @@
 import type { AccountDirectory } from '../directory/schema.ts';
 import type { Notification } from '../protocol/index.ts';
 import { Engine } from './engine.ts';
+import type { ReconfigureSummary } from './reconfigure.ts';
 import { RealTimeScheduler, type Scheduler } from './scheduler.ts';
 
 export interface EngineHostOptions {
@@ -43,6 +44,14 @@ export class EngineHost {
     });
     this.engines.set(accountId, engine);
     return engine;
+  }
+
+  /**
+   * Applies a re-imported directory to the account's engine when one runs (an engine built
+   * later reads the new directory anyway). @throws RoutingConfigError
+   */
+  applyDirectory(dir: AccountDirectory): ReconfigureSummary | undefined {
+    return this.engines.get(dir.account.id)?.applyDirectory(dir);
   }
 
   /** Uses an engine built elsewhere (the live simulation) for an account. */

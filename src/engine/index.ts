@@ -9,3 +9,4 @@ export { checkRouting, compileRouting } from './config.ts';
 export type { RoutingModel } from './config.ts';
 export { OPERATOR_STATES } from './model.ts';
 export type { CallPhase, NotificationSink, OperatorState } from './model.ts';
+export type { ReconfigureSummary } from './reconfigure.ts';
