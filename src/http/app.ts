@@ -25,6 +25,7 @@ import { callbackLinkRoutes } from './routes/callback-link.ts';
 import { EngineHost } from '../engine/host.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
+import { ChangeWatch } from './change-watch.ts';
 
 export interface AppOptions {
   store: Store;
@@ -47,6 +48,11 @@ export interface AppOptions {
   srv?: number;
   /** Events kept in memory per account for resumes without a log read. @default 4096 */
   recentPerAccount?: number;
+  /**
+   * How often the store is polled for changes made by other processes (`vm import`,
+   * `vm token revoke`), in ms. @default 1000
+   */
+  changeWatchMs?: number;
 }
 
 export interface App {
@@ -134,6 +140,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       : undefined,
   });
 
+  const changes = new ChangeWatch({ store, engines, gateway, logger, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
+  await changes.start();
+  services.changes = changes;
+
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   const housekeeping = async () => {
     try {
@@ -174,6 +184,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       closed = true;
       clearInterval(timer);
       clearInterval(statsTimer);
+      changes.stop();
       engines.drain();
       engines.stop();
       await publisher.close();

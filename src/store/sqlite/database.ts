@@ -88,5 +88,34 @@ export function openDatabase(dir: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  migrate(db);
   return db;
+}
+
+/** Columns added after the first release: added in place to an older data directory. */
+const ADDED_COLUMNS: [table: string, column: string, decl: string][] = [
+  // Bumped by every import that changes the account: a running server polls it.
+  ['accounts', 'revision', 'INTEGER NOT NULL DEFAULT 0'],
+  // Whose token (supervisor or API user login), under which password (a fingerprint of its
+  // hash), and whether it was revoked (logout, `vm token revoke`).
+  ['tokens', 'login', "TEXT NOT NULL DEFAULT ''"],
+  ['tokens', 'cred', "TEXT NOT NULL DEFAULT ''"],
+  ['tokens', 'revoked', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+function migrate(db: Db): void {
+  // One writer at a time: two processes opening an old data directory at once (a server
+  // and `vm import`) must not both add a column.
+  db.transaction(() => migrateInTx(db)).immediate();
+}
+
+function migrateInTx(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS token_revisions (
+  account_id INTEGER PRIMARY KEY,
+  revision INTEGER NOT NULL
+);`);
+  for (const [table, column, decl] of ADDED_COLUMNS) {
+    const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+  }
 }
