@@ -88,6 +88,12 @@ export class RealtimeState {
       if (t) t.setProfile(o.name, o.groups ?? []);
       else this.operators.set(o.id, new OperatorTracker(o.id, o.name, o.groups ?? []));
     }
+    // An operator a re-import removed leaves the live state once logged out (the engine
+    // logs them out when their last call is over).
+    if (dir) {
+      const kept = new Set((dir.operators ?? []).map((o) => o.id));
+      for (const [id, t] of this.operators) if (!kept.has(id) && t.state === 'logged_out') this.operators.delete(id);
+    }
     for (const t of dir?.trunks ?? []) this.trunkNames.set(t.id, t.name);
     if (dir) this.pauses = (dir.pauses ?? []).map((p) => ({ id: p.id, value: p.label }));
   }
