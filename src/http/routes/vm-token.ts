@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
 import { Type } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
 
 export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -36,11 +37,12 @@ export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         summary: 'Log out: revoke a token (any kind) and close the sockets opened with it',
         tags: ['auth'],
-        params: Type.Object({ id_session: Type.String({ minLength: 1, maxLength: 256 }) }),
+        params: Type.Object({ id_session: Type.String({ maxLength: 1024 }) }),
         response: { 204: Type.Null({ description: 'Revoked (also when it already was)' }), '4xx': errorSchema },
       },
     },
     async (request, reply) => {
+      if (request.params.id_session === '') throw vmError('NOT_FOUND', 'Name the token to revoke: DELETE /vm/token/<id_session>.');
       await services.auth.logout(request.params.id_session, request.ip);
       await services.changes?.check();
       return reply.code(204).send(null);
