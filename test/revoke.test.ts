@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as sdkConnect, VmClientError, type StateChange, type Update as SdkUpdate } from '../packages/client/src/index.ts';
+import Database from 'better-sqlite3';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
+import { hashToken } from '../src/auth/service.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { ADMIN_TOKEN, FIXTURES, http, publishHttp, startTestServer, uiLogin, vmToken, wsInit, wsRefresh, type TestServer } from './helpers/server.ts';
 import { connect, disconnected, type TestClient } from './helpers/clients.ts';
@@ -162,6 +164,28 @@ describe('revocation by re-import', () => {
     expect((await wsRefresh(s.url, agent9)).body.error).toBe('TOKEN_REVOKED');
     // The REST API's remembered Basic success ends with the user.
     expect((await http(`${s.url}/vm/operators`, { headers: basic })).body.error).toBe('BAD_CREDENTIALS');
+  });
+});
+
+describe('tokens issued before revocation existed (an upgraded data directory)', () => {
+  it('live out their expiry but cannot be refreshed past a revocation; revoking the account ends them', async () => {
+    const s = await server();
+    const legacy = 'legacy-token-from-an-older-version';
+    const db = new Database(join(s.dataDir, 'vm.sqlite'));
+    try {
+      // The row as the older version wrote it: no login, no credential fingerprint.
+      db.prepare('INSERT INTO tokens (hash, kind, account_id, subject, ip, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(hashToken(legacy), 'supervisor', ACCOUNT, 12, '127.0.0.1', Date.now() + 3_600_000);
+    } finally {
+      db.close();
+    }
+    const c = await stream(s, 'supervisor', 12, legacy);
+    expect((await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${legacy}` } })).status).toBe(200);
+    expect((await wsRefresh(s.url, legacy)).body).toEqual({ error: 'TOKEN_REVOKED', message: expect.stringMatching(/log in again/) });
+    await importElsewhere(s, 'acme-legacy', { ...acme(), supervisors: [{ id: 12, login: 'sup', password: 'other' }] });
+    const r = await vmCli('token', 'revoke', '--account', String(ACCOUNT), '--data', s.dataDir, '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 1 });
+    expect(await c.waitForError(15_000)).toMatchObject({ error: 'TOKEN_REVOKED' });
+    expect((await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${legacy}` } })).body.error).toBe('TOKEN_REVOKED');
   });
 });
 

@@ -172,6 +172,9 @@ export class AuthService {
   /** `refresh_token`: a new token of the same kind; the old one stays valid until its own expiry. */
   async refresh(token: string, ip: string): Promise<IssuedToken> {
     const rec = await this.verify(token, ip);
+    // A token from before revocation existed names no user: it lives out its expiry, but a
+    // refresh would carry it past every revocation. Its holder logs in again instead.
+    if (rec.login === '') throw vmError('TOKEN_REVOKED', 'This token dates from an older server version and cannot be refreshed: log in again.');
     return this.issue(rec.kind, rec.accountId, rec.subject, ip, rec.login, rec.cred);
   }
 }

@@ -140,7 +140,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       : undefined,
   });
 
-  const changes = new ChangeWatch({ store, engines, gateway, logger, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
+  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: (id) => stats.directoryChanged(id), ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
   await changes.start();
   services.changes = changes;
 

@@ -17,6 +17,8 @@ export interface ChangeWatchOptions {
   engines: EngineHost;
   gateway: StreamGateway;
   logger: Logger;
+  /** Also told of each re-imported account (the live statistics). */
+  onDirectoryChange?: (accountId: number) => Promise<void>;
   /** How often the revisions are read, in ms. @default 1000 */
   intervalMs?: number;
 }
@@ -81,6 +83,7 @@ export class ChangeWatch {
           logger.error({ err, account: id }, 're-import could not be applied to the running engine');
         }
       }
+      await this.opts.onDirectoryChange?.(id);
       this.directory.set(id, rev);
       touched.add(id);
     }
