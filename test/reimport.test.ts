@@ -109,4 +109,26 @@ describe('re-import while serving', () => {
     for (let i = 1; i < all.length; i++) expect(all[i]!.cpt).toBe(all[i - 1]!.cpt + 1);
     stream.close();
   });
+
+  it('PUT /api/v1/accounts/:id imports over HTTP (admin) and is applied before the answer', async () => {
+    const put = (body: unknown, opts: { id?: number; token?: string } = {}) =>
+      http(`${s.url}/api/v1/accounts/${opts.id ?? ACCOUNT}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const file = JSON.parse(readFileSync(FIXTURES + 'acme.json', 'utf8'));
+    file.operators.push({ id: 11, name: 'Dan Added', groups: [5] });
+    expect((await put(file, { token: 'wrong' })).body).toMatchObject({ error: 'AUTH_REQUIRED' });
+    expect((await put(file, { id: 4 })).body).toEqual({ error: 'INVALID_ACCOUNT_FILE', message: expect.stringMatching(/account\.id/) });
+    expect((await put({ ...file, operators: [{ id: 11, name: 'Dan', groups: [77] }] })).body).toEqual({ error: 'INVALID_ACCOUNT_FILE', message: expect.stringMatching(/operators\[0\]\.groups\[0\]/) });
+    expect((await control('/operators/11/login', {})).body.error).toBe('OPERATOR_UNKNOWN');
+
+    const r = await put(file);
+    expect(r.body).toEqual({ account: ACCOUNT, changed: true });
+    // No waiting: the engine has the new directory when the import is answered.
+    expect((await control('/operators/11/login', {})).body).toEqual({ ok: true });
+    expect((await put(file)).body).toEqual({ account: ACCOUNT, changed: false });
+    expect((await control('/operators/11/logout', {})).body).toEqual({ ok: true });
+  });
 });

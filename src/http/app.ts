@@ -15,6 +15,7 @@ import { registerDocs } from './docs.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
+import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
 import { wallboardRoutes } from './routes/wallboard.ts';
 import type { Services } from './services.ts';
@@ -113,6 +114,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
   await http.register(adminEventRoutes, { services });
+  await http.register(adminImportRoutes, { services });
   await http.register(statsRoutes, { services });
   await http.register(callControlRoutes, { services });
   await http.register(callbackLinkRoutes, { services });
