@@ -147,6 +147,17 @@ function run(first: Shape, imports: Shape[], steps: (typeof stepArb extends fc.A
         if (call !== undefined) results.push(engine.ivrInput(call, { dtmf: String((s.b % 2) + 1) }));
         break;
     }
+    // No call waits in a group while one of its operators is available (distribution
+    // follows the new memberships at once).
+    const members = new Map<number, number[]>();
+    for (const o of current.operators) for (const g of o.groups) if (current.groups.includes(g)) members.set(g, [...(members.get(g) ?? []), o.id]);
+    for (const id of engine.activeCalls()) {
+      const c = engine.call(id)!;
+      if (c.phase !== 'queued' || c.id_queue === null) continue;
+      for (const op of members.get(c.id_queue) ?? []) {
+        if (engine.operator(op)?.state === 'available') problems.push(`call ${id} waits in group ${c.id_queue} while operator ${op} is available`);
+      }
+    }
     // A removed operator is never seen outside a call or its wrap-up.
     const kept = new Set(current.operators.map((o) => o.id));
     for (const o of engine.operators()) {

@@ -77,8 +77,12 @@ export function reconfigure(ctx: EngineContext, directory: AccountDirectory | Ac
     retired.set(id, g);
     summary.groupsRemoved.push(id);
   }
-  for (const [id, g] of retired) {
-    if (g.waitingCount === 0 && !ctx.pendingPushes.some((p) => p.group === g)) retired.delete(id);
+  // A retired group is forgotten once no call is waiting or ringing in it and no callback names it.
+  if (retired.size > 0) {
+    const inUse = new Set<GroupRt>();
+    for (const c of ctx.calls.values()) if (c.group) inUse.add(c.group);
+    for (const p of ctx.pushes.values()) if (p.group) inUse.add(p.group);
+    for (const [id, g] of retired) if (g.waitingCount === 0 && !inUse.has(g)) retired.delete(id);
   }
 
   // Operators: new ones logged out; removed ones marked (and un-marked if they come back).
