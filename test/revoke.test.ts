@@ -195,6 +195,10 @@ describe('logout: DELETE /vm/token/<id_session>', () => {
     const token = (await wsInit(s.url, 'sup', 'secret')).body.id_session as string;
     const other = (await wsInit(s.url, 'sup', 'secret')).body.id_session as string;
     const c = await stream(s, 'supervisor', 12, token);
+    // A Socket.IO v2 client on long-polling, on the same token.
+    const polling = connect(s.url, { version: 'v2', transports: ['polling'] });
+    sockets.push(polling);
+    expect(await polling.init('supervisor', 12, token)).toMatchObject({ ok: true });
     const kept = await stream(s, 'supervisor', 12, other);
     const del = (t: string, localAddress?: string) => http(`${s.url}/vm/token/${encodeURIComponent(t)}`, { method: 'DELETE', ...(localAddress ? { localAddress } : {}) });
 
@@ -206,8 +210,10 @@ describe('logout: DELETE /vm/token/<id_session>', () => {
     const out = await del(token);
     expect(out.status).toBe(204);
     expect(out.body).toBe('');
-    expect(await c.waitForError()).toMatchObject({ error: 'TOKEN_REVOKED' });
-    await disconnected(c);
+    for (const sock of [c, polling]) {
+      expect(await sock.waitForError()).toMatchObject({ error: 'TOKEN_REVOKED' });
+      await disconnected(sock);
+    }
     expect(await uses(s, token)).toEqual(revokedEverywhere);
     // Idempotent: a second logout answers the same.
     expect((await del(token)).status).toBe(204);
