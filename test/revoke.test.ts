@@ -248,10 +248,19 @@ describe('vm token revoke (CLI on the data directory of a running server)', () =
     expect(await sSup.waitForError(15_000)).toMatchObject({ error: 'TOKEN_REVOKED' });
     await stillServed(s, sApi, 9);
 
-    const all = await vmCli('token', 'revoke', '--account', String(ACCOUNT), '--data', s.dataDir, '--json');
-    expect(JSON.parse(all.stdout)).toEqual({ revoked: 1, accounts: [ACCOUNT] });
+    const apiUser = await vmCli('token', 'revoke', '--api-user', 'api', '--data', s.dataDir, '--json');
+    expect(JSON.parse(apiUser.stdout)).toEqual({ revoked: 1, accounts: [ACCOUNT] });
     expect(await sApi.waitForError(15_000)).toMatchObject({ error: 'TOKEN_REVOKED' });
     for (const t of [sup, agent, api]) expect((await wsRefresh(s.url, t)).body.error).toBe('TOKEN_REVOKED');
+
+    // The whole account: every live token, whoever it belongs to.
+    const sup2 = (await wsInit(s.url, 'sup', 'secret')).body.id_session as string;
+    const api2 = (await vmToken(s.url, 'api', 'secret2', { user_type: 'api' })).body.id_session as string;
+    const sApi2 = await stream(s, 'api', ACCOUNT, api2);
+    const all = await vmCli('token', 'revoke', '--account', String(ACCOUNT), '--data', s.dataDir, '--json');
+    expect(JSON.parse(all.stdout)).toEqual({ revoked: 2, accounts: [ACCOUNT] });
+    expect(await sApi2.waitForError(15_000)).toMatchObject({ error: 'TOKEN_REVOKED' });
+    for (const t of [sup2, api2]) expect((await wsRefresh(s.url, t)).body.error).toBe('TOKEN_REVOKED');
     // Revocation ends sessions, not credentials: the users can log in again.
     expect((await wsInit(s.url, 'sup', 'secret')).status).toBe(200);
   });
