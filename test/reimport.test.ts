@@ -108,7 +108,7 @@ describe('re-import while serving', () => {
     expect(checker.finalErrors()).toEqual([]);
     for (let i = 1; i < all.length; i++) expect(all[i]!.cpt).toBe(all[i - 1]!.cpt + 1);
     stream.close();
-  });
+  }, 90_000);
 
   it('PUT /api/v1/accounts/:id imports over HTTP (admin) and is applied before the answer', async () => {
     const put = (body: unknown, opts: { id?: number; token?: string } = {}) =>

@@ -110,7 +110,7 @@ describe('revocation by re-import', () => {
     expect(await uses(s, refreshed)).toEqual(revokedEverywhere);
     expect((await wsInit(s.url, 'sup', 'secret')).body.error).toBe('BAD_CREDENTIALS');
     expect((await wsInit(s.url, 'sup', 'a-new-secret')).status).toBe(200);
-  });
+  }, 90_000);
 
   it('re-importing the same password revokes nothing', async () => {
     const s = await server();
@@ -186,7 +186,7 @@ describe('tokens issued before revocation existed (an upgraded data directory)',
     expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 1 });
     expect(await c.waitForError(15_000)).toMatchObject({ error: 'TOKEN_REVOKED' });
     expect((await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${legacy}` } })).body.error).toBe('TOKEN_REVOKED');
-  });
+  }, 90_000);
 });
 
 describe('logout: DELETE /vm/token/<id_session>', () => {
@@ -263,7 +263,7 @@ describe('vm token revoke (CLI on the data directory of a running server)', () =
     for (const t of [sup2, api2]) expect((await wsRefresh(s.url, t)).body.error).toBe('TOKEN_REVOKED');
     // Revocation ends sessions, not credentials: the users can log in again.
     expect((await wsInit(s.url, 'sup', 'secret')).status).toBe(200);
-  });
+  }, 180_000);
 });
 
 describe('the SDK and a revoked token', () => {

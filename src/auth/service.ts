@@ -144,11 +144,14 @@ export class AuthService {
     // Issued before revocation existed: only an explicit revocation (or expiry) ends it.
     if (rec.login === '') return true;
     const { directory } = this.opts;
-    const user = rec.kind === 'supervisor' ? await directory.findSupervisor(rec.login) : await directory.findApiUser(rec.login);
-    if (!user || user.accountId !== rec.accountId || credentialFingerprint(user.passwordHash) !== rec.cred) return false;
-    if (rec.kind === 'supervisor') return (user as { id?: number }).id === rec.subject;
-    if (rec.kind === 'agent') return directory.hasOperator(rec.accountId, rec.subject);
-    return true;
+    const same = (u: { accountId: number; passwordHash: string } | undefined) =>
+      u !== undefined && u.accountId === rec.accountId && credentialFingerprint(u.passwordHash) === rec.cred;
+    if (rec.kind === 'supervisor') {
+      const sup = await directory.findSupervisor(rec.login);
+      return same(sup) && sup!.id === rec.subject;
+    }
+    if (!same(await directory.findApiUser(rec.login))) return false;
+    return rec.kind !== 'agent' || directory.hasOperator(rec.accountId, rec.subject);
   }
 
   /**
