@@ -118,7 +118,11 @@ describe('re-import while serving', () => {
         body: JSON.stringify(body),
       });
     const file = JSON.parse(readFileSync(FIXTURES + 'acme.json', 'utf8'));
-    file.operators.push({ id: 11, name: 'Dan Added', groups: [5] });
+    // A new operator in a new group behind a new number, and a new pause.
+    file.groups.push({ id: 7, name: 'Billing' });
+    file.operators.push({ id: 11, name: 'Dan Added', groups: [7] });
+    file.numbers.push({ id: 33, service: '33820620633', route: { type: 'group', id: 7 } });
+    file.pauses.push({ id: 2, label: 'Training' });
     expect((await put(file, { token: 'wrong' })).body).toMatchObject({ error: 'AUTH_REQUIRED' });
     expect((await put(file, { id: 4 })).body).toEqual({ error: 'INVALID_ACCOUNT_FILE', message: expect.stringMatching(/account\.id/) });
     expect((await put({ ...file, operators: [{ id: 11, name: 'Dan', groups: [77] }] })).body).toEqual({ error: 'INVALID_ACCOUNT_FILE', message: expect.stringMatching(/operators\[0\]\.groups\[0\]/) });
@@ -129,6 +133,12 @@ describe('re-import while serving', () => {
     // No waiting: the engine has the new directory when the import is answered.
     expect((await control('/operators/11/login', {})).body).toEqual({ ok: true });
     expect((await put(file)).body).toEqual({ account: ACCOUNT, changed: false });
+    const call = await control('/calls', { service: '33820620633', caller: '33600000003' });
+    expect(call.status).toBe(200);
+    expect((await control('/operators/11/answer', {})).body).toEqual({ ok: true, id_call: call.body.id_call });
+    expect((await control('/operators/11/hangup', {})).body).toEqual({ ok: true, id_call: call.body.id_call });
+    expect((await control('/operators/11/pause', { pause: 2 })).body).toEqual({ ok: true });
+    expect((await control('/operators/11/unpause', {})).body).toEqual({ ok: true });
     expect((await control('/operators/11/logout', {})).body).toEqual({ ok: true });
   });
 });
