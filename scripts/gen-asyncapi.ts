@@ -116,6 +116,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       name: 'init_error',
       title: 'init_error',
       summary: 'init was refused; the socket is then disconnected',
+      description: 'Also sent to a live socket whose token was revoked (a logout, a changed password, a removed user or operator), with error TOKEN_REVOKED, before it is disconnected: log in again.',
       payload: ref('#/components/schemas/ErrorBody'),
     },
     stats: {

@@ -52,3 +52,12 @@ export function safeEqual(a: string, b: string): boolean {
   const db = createHash('sha256').update(b).digest();
   return timingSafeEqual(da, db);
 }
+
+/** `hashPasswordSync` off the main thread (libuv pool), for servers. */
+export function hashPassword(password: string): Promise<string> {
+  const { N, r, p, keylen } = SCRYPT_PARAMS;
+  const salt = randomBytes(16);
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, { N, r, p, maxmem }, (err, key) => (err ? reject(err) : resolve(encode(salt, key, N, r, p))));
+  });
+}

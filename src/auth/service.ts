@@ -24,6 +24,11 @@ export interface AuthOptions {
   tokenTtlMs?: number;
 }
 
+/** What a token remembers of its user's password: a digest of the stored hash. */
+export function credentialFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(`cred\u0000${passwordHash}`).digest('hex');
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -45,9 +50,19 @@ export class AuthService {
     this.ttl = opts.tokenTtlMs ?? TOKEN_TTL_MS;
   }
 
-  private async issue(kind: TokenKind, accountId: number, subject: number, ip: string): Promise<IssuedToken> {
+  private async issue(kind: TokenKind, accountId: number, subject: number, ip: string, login: string, cred: string): Promise<IssuedToken> {
     const token = randomBytes(32).toString('base64url');
-    const record: TokenRecord = { hash: hashToken(token), kind, accountId, subject, ip: normalizeIp(ip), expiresAt: this.opts.clock.now() + this.ttl };
+    const record: TokenRecord = {
+      hash: hashToken(token),
+      kind,
+      accountId,
+      subject,
+      ip: normalizeIp(ip),
+      expiresAt: this.opts.clock.now() + this.ttl,
+      login,
+      cred,
+      revoked: false,
+    };
     await this.opts.tokens.save(record);
     return { token, record };
   }
@@ -92,7 +107,7 @@ export class AuthService {
   async loginSupervisor(login: string, password: string, ip: string) {
     const sup = await this.opts.directory.findSupervisor(login);
     await this.checkPassword(`sup:${login}`, password, sup?.passwordHash, ip);
-    const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip);
+    const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip, sup!.login, credentialFingerprint(sup!.passwordHash));
     return { ...issued, supervisorId: sup!.id };
   }
 
@@ -107,12 +122,12 @@ export class AuthService {
       if (!dir?.operators?.some((o) => o.id === operatorId)) {
         throw vmError('UNKNOWN_OPERATOR', `Operator ${operatorId} is not in this account.`);
       }
-      return this.issue('agent', accountId, operatorId, ip);
+      return this.issue('agent', accountId, operatorId, ip, user!.login, credentialFingerprint(user!.passwordHash));
     }
-    return this.issue('api', accountId, 0, ip);
+    return this.issue('api', accountId, 0, ip, user!.login, credentialFingerprint(user!.passwordHash));
   }
 
-  private readonly basicCache = new Map<string, { accountId: number; until: number }>();
+  private readonly basicCache = new Map<string, { accountId: number; passwordHash: string; until: number }>();
 
   /**
    * Checks an API user's credentials for the REST API (HTTP Basic on every request).
@@ -123,16 +138,24 @@ export class AuthService {
     const key = hashToken(`${login}\u0000${password}`);
     const hit = this.basicCache.get(key);
     const now = this.opts.clock.now();
-    if (hit && hit.until > now) return { accountId: hit.accountId };
     const user = await this.opts.directory.findApiUser(login);
+    // A remembered success holds only while the stored password is the one it was checked
+    // against: a re-import that changes or removes it ends it at once.
+    if (hit && hit.until > now && user?.passwordHash === hit.passwordHash && user.accountId === hit.accountId) return { accountId: hit.accountId };
     await this.checkPassword(`api:${login}`, password, user?.passwordHash, ip);
     if (this.basicCache.size > 10_000) this.basicCache.clear();
-    this.basicCache.set(key, { accountId: user!.accountId, until: now + 60_000 });
+    this.basicCache.set(key, { accountId: user!.accountId, passwordHash: user!.passwordHash, until: now + 60_000 });
     return { accountId: user!.accountId };
   }
 
-  /** Resolves a token used from `ip`, or throws TOKEN_INVALID / TOKEN_IP_MISMATCH. */
+  /** Resolves a token used from `ip`, or throws TOKEN_INVALID / TOKEN_IP_MISMATCH / TOKEN_REVOKED. */
   async verify(token: unknown, ip: string): Promise<TokenRecord> {
+    const rec = await this.find(token, ip);
+    if (!(await this.holds(rec))) throw vmError('TOKEN_REVOKED');
+    return rec;
+  }
+
+  private async find(token: unknown, ip: string): Promise<TokenRecord> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) throw vmError('TOKEN_INVALID');
     const rec = await this.opts.tokens.find(hashToken(token));
     if (!rec || rec.expiresAt <= this.opts.clock.now()) throw vmError('TOKEN_INVALID');
@@ -140,9 +163,49 @@ export class AuthService {
     return rec;
   }
 
+  /**
+   * True while nothing revoked the token: no logout or `vm token revoke`, its user is still
+   * there with the password it was issued under, an agent token's operator still exists.
+   */
+  private async holds(rec: TokenRecord): Promise<boolean> {
+    if (rec.revoked) return false;
+    // Issued before revocation existed: only an explicit revocation (or expiry) ends it.
+    if (rec.login === '') return true;
+    const { directory } = this.opts;
+    const same = (u: { accountId: number; passwordHash: string } | undefined) =>
+      u !== undefined && u.accountId === rec.accountId && credentialFingerprint(u.passwordHash) === rec.cred;
+    if (rec.kind === 'supervisor') {
+      const sup = await directory.findSupervisor(rec.login);
+      return same(sup) && sup!.id === rec.subject;
+    }
+    if (!same(await directory.findApiUser(rec.login))) return false;
+    return rec.kind !== 'agent' || directory.hasOperator(rec.accountId, rec.subject);
+  }
+
+  /**
+   * Whether a socket opened with `rec` may stay open: not revoked, user and password
+   * unchanged. Its expiry does not matter (open sockets are not cut at expiry).
+   */
+  async stillValid(rec: TokenRecord): Promise<boolean> {
+    return this.holds((await this.opts.tokens.find(rec.hash)) ?? rec);
+  }
+
+  /**
+   * `DELETE /vm/token/<id_session>`: revokes the token presented (logout). A token already
+   * revoked answers the same; unknown, expired or used from another IP is refused.
+   */
+  async logout(token: unknown, ip: string): Promise<TokenRecord> {
+    const rec = await this.find(token, ip);
+    if (!rec.revoked) await this.opts.tokens.revoke({ hash: rec.hash }, this.opts.clock.now());
+    return { ...rec, revoked: true };
+  }
+
   /** `refresh_token`: a new token of the same kind; the old one stays valid until its own expiry. */
   async refresh(token: string, ip: string): Promise<IssuedToken> {
     const rec = await this.verify(token, ip);
-    return this.issue(rec.kind, rec.accountId, rec.subject, ip);
+    // A token from before revocation existed names no user: it lives out its expiry, but a
+    // refresh would carry it past every revocation. Its holder logs in again instead.
+    if (rec.login === '') throw vmError('TOKEN_REVOKED', 'This token dates from an older server version and cannot be refreshed: log in again.');
+    return this.issue(rec.kind, rec.accountId, rec.subject, ip, rec.login, rec.cred);
   }
 }

@@ -1,7 +1,11 @@
 // `vm token`: gets a stream token over HTTP with the SDK's auth functions, as a client would.
 import type { Command } from 'commander';
 import { apiToken, supervisorLogin } from '../../packages/client/src/index.ts';
-import { parsePositiveInt } from './options.ts';
+import { dataDir, parsePositiveInt } from './options.ts';
+import { createSqliteStore } from '../store/sqlite/index.ts';
+import { hashToken } from '../auth/service.ts';
+import { vmError } from '../errors/registry.ts';
+import type { TokenFilter } from '../store/types.ts';
 
 export function registerTokenCommand(program: Command): void {
   const token = program.command('token').description('Get a stream token from a running server');
@@ -36,6 +40,32 @@ export function registerTokenCommand(program: Command): void {
         console.log(`id_session ${String(body.id_session)}`);
         console.log(`expires    ${String(body.expire)}`);
         console.log(`demo page  ${new URL(`/labo/index.htm?id_client=${String(body.id_client)}&id_session=${String(body.id_session)}`, o.url).href}`);
+      }
+    });
+  token
+    .command('revoke')
+    .description('Revoke tokens in a data directory: one session, one user\'s, or all of an account; a running server closes their sockets within a second')
+    .option('-d, --data <dir>', 'data directory (env VM_DATA)')
+    .option('--session <id_session>', 'one token (the id_session a login answered)')
+    .option('--supervisor <login>', 'every token of this supervisor')
+    .option('--api-user <login>', 'every api and agent token of this API user')
+    .option('-a, --account <id>', 'every token of this account', parsePositiveInt)
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { data?: string; session?: string; supervisor?: string; apiUser?: string; account?: number; json?: boolean }) => {
+      const given = [o.session, o.supervisor, o.apiUser, o.account].filter((v) => v !== undefined);
+      if (given.length !== 1) throw vmError('BAD_REQUEST', 'Say which tokens to revoke with exactly one of --session, --supervisor, --api-user or --account.');
+      const filter: TokenFilter =
+        o.session !== undefined ? { hash: hashToken(o.session) }
+        : o.supervisor !== undefined ? { user: { kind: 'supervisor', login: o.supervisor } }
+        : o.apiUser !== undefined ? { user: { kind: 'api', login: o.apiUser } }
+        : { accountId: o.account! };
+      const store = createSqliteStore(dataDir(o.data));
+      try {
+        const r = await store.tokens.revoke(filter, Date.now());
+        if (o.json) console.log(JSON.stringify({ revoked: r.revoked, accounts: r.accounts }));
+        else console.log(`${r.revoked} token${r.revoked === 1 ? '' : 's'} revoked`);
+      } finally {
+        await store.close();
       }
     });
 }

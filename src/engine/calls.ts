@@ -30,11 +30,19 @@ export function startInbound(ctx: EngineContext, number: NumberConfig, caller: s
   return call;
 }
 
+/**
+ * Sends a call where a route says. A route read before a re-import (an IVR menu the caller
+ * is in, a removed group's overflow) may name something that is gone: the call then ends,
+ * as the hang-up route does.
+ */
 export function routeCall(ctx: EngineContext, call: Call, route: Route): void {
   const id = route.id ?? 0;
-  if (route.type === 'group') enqueue(ctx, call, ctx.groups.get(id)!);
-  else if (route.type === 'trunk') startTrunkLeg(ctx, call, ctx.model.trunks.get(id)!);
-  else if (route.type === 'ivr') enterIvr(ctx, call, ctx.model.ivrs.get(id)!);
+  const group = route.type === 'group' ? ctx.groups.get(id) : undefined;
+  const trunk = route.type === 'trunk' ? ctx.model.trunks.get(id) : undefined;
+  const ivr = route.type === 'ivr' ? ctx.model.ivrs.get(id) : undefined;
+  if (group) enqueue(ctx, call, group);
+  else if (trunk) startTrunkLeg(ctx, call, trunk);
+  else if (ivr) enterIvr(ctx, call, ivr);
   else endCall(ctx, call);
 }
 
@@ -120,7 +128,9 @@ export function closeLeg(ctx: EngineContext, call: Call): void {
 /** A transfer to an operator was not answered: back to the last group, else the call ends. */
 export function redirectAfterDirect(ctx: EngineContext, call: Call): void {
   call.leg = null;
-  if (call.lastGroup) enqueue(ctx, call, call.lastGroup);
+  // A group a re-import removed takes no new calls.
+  const g = call.lastGroup && ctx.groups.get(call.lastGroup.cfg.id) === call.lastGroup ? call.lastGroup : null;
+  if (g) enqueue(ctx, call, g);
   else endCall(ctx, call);
 }
 

@@ -2,7 +2,7 @@
 // choosing an operator (longest-idle, round-robin, ring-all), ringing, ring timeouts.
 import { checkAlertOp, startFileAlert } from './alerts.ts';
 import { assignPendingPush } from './callback.ts';
-import { emitInsert, emitOperatorStatus } from './emit.ts';
+import { emitInsert, emitOperatorStatus, emitUi } from './emit.ts';
 import { overflow, redirectAfterDirect } from './calls.ts';
 import type { Call, EngineContext, GroupRt, OperatorRt, OperatorState, QueueEntry } from './model.ts';
 
@@ -29,8 +29,31 @@ export function setState(ctx: EngineContext, op: OperatorRt, state: OperatorStat
 
 /** Makes an operator available and gives them the best waiting call or a pending push. */
 export function makeAvailable(ctx: EngineContext, op: OperatorRt): void {
+  if (op.removed) return leaveAccount(ctx, op);
   setState(ctx, op, 'available');
   findWork(ctx, op);
+}
+
+/**
+ * An operator a re-import removed is free (their last call or wrap-up is over): logged out
+ * (UI/logout) and forgotten, so a login for them is refused from now on.
+ */
+export function leaveAccount(ctx: EngineContext, op: OperatorRt): void {
+  if (op.state !== 'logged_out') {
+    setState(ctx, op, 'logged_out');
+    op.pauseId = 0;
+    emitUi(ctx, op, 'logout', '');
+  }
+  forgetOperator(ctx, op);
+}
+
+/** Takes an operator out of the account's maps and its groups' member lists. */
+export function forgetOperator(ctx: EngineContext, op: OperatorRt): void {
+  for (const g of op.groups) {
+    const i = g.members.indexOf(op);
+    if (i >= 0) g.members.splice(i, 1);
+  }
+  if (ctx.operators.get(op.id) === op) ctx.operators.delete(op.id);
 }
 
 export function validHead(g: GroupRt): QueueEntry | undefined {

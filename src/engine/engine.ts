@@ -7,13 +7,14 @@ import { requestCallback, acceptPush, cancelPush, refusePush, releaseReservation
 import { checkAlertOp } from './alerts.ts';
 import { answerByOperator, endCall, farAnswer, startInbound } from './calls.ts';
 import { compileRouting, type RoutingModel } from './config.ts';
-import { makeAvailable, setState } from './dispatch.ts';
+import { forgetOperator, makeAvailable, setState } from './dispatch.ts';
 import { emitUi } from './emit.ts';
 import { fail, OK, type EngineResult } from './errors.ts';
 import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
 import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type NotificationSink, type OperatorState } from './model.ts';
 import type { Scheduler } from './scheduler.ts';
 import { countingIds, type IdSource } from './ids.ts';
+import { reconfigure, type ReconfigureSummary } from './reconfigure.ts';
 import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
 
 export interface EngineOptions {
@@ -83,7 +84,8 @@ const CALLER_RE = /^[0-9]{1,32}$/;
 export class Engine {
   readonly accountId: number;
   readonly scheduler: Scheduler;
-  readonly model: RoutingModel;
+  /** The routing model in force; replaced by `applyDirectory`. */
+  model: RoutingModel;
   private readonly ctx: EngineContext;
 
   /** @throws RoutingConfigError when the directory's routing references do not resolve. */
@@ -167,7 +169,7 @@ export class Engine {
   // ---- Operator toolbar -----------------------------------------------------------
 
   operatorLogin(operatorId: number): EngineResult {
-    const op = this.ctx.operators.get(operatorId);
+    const op = this.current(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if (op.state !== 'logged_out') return fail('OPERATOR_ALREADY_LOGGED_IN', `operator ${operatorId}`);
     emitUi(this.ctx, op, 'login', '');
@@ -184,11 +186,12 @@ export class Engine {
     op.pauseId = 0;
     emitUi(this.ctx, op, 'logout', '');
     for (const g of op.groups) checkAlertOp(this.ctx, g);
+    if (op.removed) forgetOperator(this.ctx, op);
     return OK;
   }
 
   operatorPause(operatorId: number, pauseId: number): EngineResult {
-    const op = this.ctx.operators.get(operatorId);
+    const op = this.current(operatorId);
     if (op && !this.model.pauses.has(pauseId)) return fail('PAUSE_UNKNOWN', `pause ${pauseId}`);
     const refused = this.leaveCheck(operatorId, op);
     if (refused || !op) return refused ?? fail('OPERATOR_UNKNOWN');
@@ -240,7 +243,7 @@ export class Engine {
 
   /** The operator dials a number (outgoing call, negative id). */
   operatorCall(operatorId: number, e164: string): EngineResult<{ id_call: number }> {
-    const op = this.ctx.operators.get(operatorId);
+    const op = this.current(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if (op.state === 'logged_out') return fail('OPERATOR_LOGGED_OUT', `operator ${operatorId}`);
     if (op.state !== 'available') return fail('OPERATOR_NOT_AVAILABLE', `operator ${operatorId} is ${op.state}`);
@@ -290,6 +293,20 @@ export class Engine {
     if (!push) return fail('PUSH_UNKNOWN', `push ${pushId}`);
     cancelPush(this.ctx, push);
     return OK;
+  }
+
+  // ---- Directory ------------------------------------------------------------------
+
+  /**
+   * Applies a re-imported directory to the running engine without dropping a call: see
+   * src/engine/reconfigure.ts for what happens to removed operators, groups and numbers.
+   * @throws RoutingConfigError when the directory's routing references do not resolve
+   * (nothing is changed then).
+   */
+  applyDirectory(directory: AccountDirectory | AccountFile): ReconfigureSummary {
+    const summary = reconfigure(this.ctx, directory);
+    this.model = this.ctx.model;
+    return summary;
   }
 
   // ---- Queries --------------------------------------------------------------------
@@ -364,6 +381,12 @@ export class Engine {
       id_push: op.push?.id ?? null,
       since: op.since,
     };
+  }
+
+  /** An operator of the account who may start something (not one a re-import removed). */
+  private current(operatorId: number): OperatorRt | undefined {
+    const op = this.ctx.operators.get(operatorId);
+    return op && !op.removed ? op : undefined;
   }
 
   private pushOf(operatorId: number, pushId: number): EngineResult<{ op: OperatorRt }> {

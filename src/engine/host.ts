@@ -13,6 +13,7 @@ import { Engine } from './engine.ts';
 import { fail, type EngineFailure, type EngineResult } from './errors.ts';
 import { countingIds, type IdSource } from './ids.ts';
 import type { NotificationSink } from './model.ts';
+import type { ReconfigureSummary } from './reconfigure.ts';
 import { RealTimeScheduler, type Scheduler } from './scheduler.ts';
 import { vmError } from '../errors/registry.ts';
 
@@ -90,6 +91,22 @@ export class EngineHost {
   /** The account's engine, created on first use; undefined when the account does not exist. */
   async get(accountId: number): Promise<Engine | undefined> {
     return (await this.open(accountId))?.engine;
+  }
+
+  /**
+   * Applies a re-imported directory to the account's engine when one runs (an engine built
+   * later reads the new directory anyway), answering once the events it produced are
+   * durable. @throws RoutingConfigError
+   */
+  async applyDirectory(dir: AccountDirectory): Promise<ReconfigureSummary | undefined> {
+    const gen = this.hosted.get(dir.account.id);
+    if (!gen || !gen.alive) return undefined;
+    let summary: ReconfigureSummary | undefined;
+    await this.run(dir.account.id, (engine) => {
+      summary = engine.applyDirectory(dir);
+      return { ok: true as const };
+    });
+    return summary;
   }
 
   /**

@@ -11,3 +11,4 @@ export { OPERATOR_STATES } from './model.ts';
 export type { CallPhase, NotificationSink, OperatorState } from './model.ts';
 export { ID_KINDS, ReservedIds, countingIds } from './ids.ts';
 export type { IdKind, IdSource, ReserveIds } from './ids.ts';
+export type { ReconfigureSummary } from './reconfigure.ts';

@@ -128,6 +128,11 @@ export class OperatorRt {
   epoch = 0;
   timer: TimerHandle | null = null;
   push: Push | null = null;
+  /**
+   * Removed from the account by a re-import while busy: takes no new work, and is logged
+   * out and forgotten as soon as it would become available (src/engine/reconfigure.ts).
+   */
+  removed = false;
   /** Milliseconds spent in each state, closed at each state change. */
   readonly stateMs: Record<OperatorState, number> = {
     logged_out: 0, available: 0, paused: 0, ringing: 0, connected: 0, calling: 0, wrapup: 0, reserved: 0,
@@ -135,7 +140,8 @@ export class OperatorRt {
 
   constructor(
     readonly id: number,
-    readonly name: string,
+    /** Renamed by a re-import. */
+    public name: string,
     now: number,
   ) {
     this.since = now;
@@ -153,7 +159,8 @@ export class GroupRt {
   alertOpUntil = 0;
   alertOpTimer: TimerHandle | null = null;
 
-  constructor(readonly cfg: GroupConfig) {}
+  /** Replaced by a re-import (src/engine/reconfigure.ts). */
+  constructor(public cfg: GroupConfig) {}
 }
 
 export type PushState = 'pending' | 'assigned' | 'dialing' | 'waiting_retry' | 'done';
@@ -183,7 +190,8 @@ export class Push {
 /** The state every flow module reads and changes. */
 export interface EngineContext {
   readonly accountId: number;
-  readonly model: RoutingModel;
+  /** Replaced by a re-import (src/engine/reconfigure.ts). */
+  model: RoutingModel;
   readonly sched: Scheduler;
   readonly srv: number;
   emit(n: Notification): void;

@@ -21,6 +21,7 @@ export const ERRORS = {
   TOKEN_INVALID: { status: 401, message: 'The token is unknown, expired or revoked.' },
   TOKEN_IP_MISMATCH: { status: 401, message: 'The token was issued to another IP address.' },
   SESSION_IP_MISMATCH: { status: 403, message: 'This stream session was opened from another IP address.' },
+  TOKEN_REVOKED: { status: 401, message: 'This token was revoked (a logout, a changed password or a removed user): log in again.' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed logins; retry later.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   UNKNOWN_OPERATOR: { status: 400, message: 'No such operator in this account.' },

@@ -17,6 +17,7 @@ import { installPayloadBounds } from './payload-bounds.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
+import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
 import { wallboardRoutes } from './routes/wallboard.ts';
 import type { Services } from './services.ts';
@@ -29,6 +30,7 @@ import { settleAccount } from '../engine/recovery.ts';
 import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
+import { ChangeWatch } from './change-watch.ts';
 
 export interface AppOptions {
   store: Store;
@@ -54,6 +56,11 @@ export interface AppOptions {
   srv?: number;
   /** Events kept in memory per account for resumes without a log read. @default 4096 */
   recentPerAccount?: number;
+  /**
+   * How often the store is polled for changes made by other processes (`vm import`,
+   * `vm token revoke`), in ms. @default 1000
+   */
+  changeWatchMs?: number;
 }
 
 export interface App {
@@ -135,6 +142,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
   await http.register(adminEventRoutes, { services });
+  await http.register(adminImportRoutes, { services });
   await http.register(statsRoutes, { services });
   await http.register(callControlRoutes, { services });
   await http.register(callbackLinkRoutes, { services });
@@ -160,6 +168,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clientIp: (s) => clientIpOf(s.request, trust),
   });
   bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));
+
+  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: (id) => stats.directoryChanged(id), ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
+  await changes.start();
+  services.changes = changes;
 
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   const housekeeping = async () => {
@@ -201,6 +213,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       closed = true;
       clearInterval(timer);
       clearInterval(statsTimer);
+      changes.stop();
       await engines.drain();
       engines.stop();
       await publisher.close();

@@ -16,4 +16,6 @@ export interface Services {
   engines: EngineHost;
   /** Bearer token of the admin API; undefined turns the admin API off. */
   adminToken?: string;
+  /** Applies store changes (re-imports, revocations) now rather than at the next poll. */
+  changes?: { check(): Promise<void> };
 }

@@ -67,6 +67,8 @@ export class RealtimeState {
    * then enters another queue or a trunk (overflow).
    */
   private readonly leftUnanswered = new Map<number, GroupState>();
+  /** Operators of the directory last applied (a removed one leaves at its logout). */
+  private directoryOps: Set<number> | undefined;
 
   constructor(
     readonly accountId: number,
@@ -87,6 +89,12 @@ export class RealtimeState {
       const t = this.operators.get(o.id);
       if (t) t.setProfile(o.name, o.groups ?? []);
       else this.operators.set(o.id, new OperatorTracker(o.id, o.name, o.groups ?? []));
+    }
+    // An operator a re-import removed leaves the live state once logged out (the engine
+    // logs them out when their last call is over).
+    if (dir) {
+      this.directoryOps = new Set((dir.operators ?? []).map((o) => o.id));
+      for (const [id, t] of this.operators) if (!this.directoryOps.has(id) && t.state === 'logged_out') this.operators.delete(id);
     }
     for (const t of dir?.trunks ?? []) this.trunkNames.set(t.id, t.name);
     if (dir) this.pauses = (dir.pauses ?? []).map((p) => ({ id: p.id, value: p.label }));
@@ -123,6 +131,10 @@ export class RealtimeState {
       case 'UI':
       case 'operator':
         this.operator(n.msg.id_operator).apply(n, at);
+        if (n.type_notification === 'UI' && n.event === 'logout' && this.directoryOps && !this.directoryOps.has(n.msg.id_operator)) {
+          this.operators.delete(n.msg.id_operator);
+          return;
+        }
         if (n.type_notification === 'operator' && n.msg.status === 'available' && n.msg.id_call !== undefined) {
           const link = this.connected.get(n.msg.id_call);
           if (link) {

@@ -121,6 +121,12 @@ export class StatsService {
     return this.accounts.get(accountId)?.history.openIntervals(this.opts.clock.now()) ?? [];
   }
 
+  /** A re-import changed the account's directory: names, groups and operators follow at once. */
+  async directoryChanged(accountId: number): Promise<void> {
+    const a = this.accounts.get(accountId);
+    if (a) a.realtime.setDirectory(await this.opts.store.directory.getDirectory(accountId));
+  }
+
   /** Snapshot without a directory refresh (for the per-second push). */
   snapshotNow(accountId: number): RealtimeSnapshot | undefined {
     return this.accounts.get(accountId)?.realtime.snapshot(this.opts.clock.now());

@@ -78,6 +78,13 @@ export interface DirectoryStore {
   listAccounts(): Promise<{ id: number; name: string }[]>;
   findSupervisor(login: string): Promise<SupervisorRecord | undefined>;
   findApiUser(login: string): Promise<ApiUserRecord | undefined>;
+  /** True when the operator is in the account's directory. */
+  hasOperator(accountId: number, operatorId: number): Promise<boolean>;
+  /**
+   * Each account's directory revision, bumped by every import that changes it (in any
+   * process): a running server polls this to apply re-imports.
+   */
+  revisions(): Promise<Map<number, number>>;
 }
 
 export type TokenKind = 'supervisor' | 'api' | 'agent';
@@ -91,13 +98,35 @@ export interface TokenRecord {
   subject: number;
   ip: string;
   expiresAt: number;
+  /**
+   * The login the token was issued to (a supervisor's, or the API user's for api and agent
+   * tokens); '' for tokens issued before revocation existed.
+   */
+  login: string;
+  /** Fingerprint of the password hash the login had: a changed password revokes the token. */
+  cred: string;
+  /** Revoked by a logout or `vm token revoke`. */
+  revoked: boolean;
 }
+
+/** Which tokens to revoke: one session, one user's, or all of an account. */
+export type TokenFilter =
+  | { hash: string }
+  | { user: { kind: 'supervisor' | 'api'; login: string } }
+  | { accountId: number };
 
 export interface TokenStore {
   save(token: TokenRecord): Promise<void>;
   find(hash: string): Promise<TokenRecord | undefined>;
   /** Drops expired tokens; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /**
+   * Marks the matching live tokens revoked (api and agent tokens for an API user) and bumps
+   * the revision of each account concerned; returns how many were revoked.
+   */
+  revoke(filter: TokenFilter, now: number): Promise<{ revoked: number; accounts: number[] }>;
+  /** Each account's revocation revision (a running server polls it to close sockets). */
+  revisions(): Promise<Map<number, number>>;
 }
 
 export interface HistoryQuery {

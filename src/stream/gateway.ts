@@ -4,7 +4,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import type { EventLog, LoggedEvent } from '../store/types.ts';
+import type { EventLog, LoggedEvent, TokenRecord } from '../store/types.ts';
 import {
   DEFAULT_TYPES,
   operatorOf,
@@ -52,6 +52,8 @@ export function toUpdate(e: LoggedEvent, now: number): Update {
 export class StreamGateway {
   private readonly initTimeoutMs: number;
   private readonly replayPage: number;
+  /** Initialised sockets per account, with the token each was opened with. */
+  private readonly sessions = new Map<number, Map<StreamSocket, TokenRecord>>();
 
   constructor(private readonly opts: GatewayOptions) {
     this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
@@ -139,12 +141,46 @@ export class StreamGateway {
     const rooms = types.map((t) => (operatorId === undefined ? typeRoom(accountId, t) : operatorRoom(accountId, operatorId, t)));
     if (options.stats && operatorId === undefined) rooms.push(statsRoom(accountId));
     socket.data = { accountId, userType: rec.kind, types, ...(operatorId !== undefined ? { operatorId } : {}) };
+    this.track(socket, rec);
 
     if (options.since === undefined) {
       socket.join(rooms);
       return this.opts.publisher.deliveredCpt(accountId);
     }
     return this.replayThenJoin(socket, options.since, new Set(types), operatorId, rooms);
+  }
+
+  private track(socket: StreamSocket, rec: TokenRecord): void {
+    let open = this.sessions.get(rec.accountId);
+    if (!open) this.sessions.set(rec.accountId, (open = new Map()));
+    open.set(socket, rec);
+    socket.once('disconnect', () => {
+      open.delete(socket);
+      if (open.size === 0 && this.sessions.get(rec.accountId) === open) this.sessions.delete(rec.accountId);
+    });
+  }
+
+  /**
+   * Closes the account's sockets whose token no longer holds (logged out, revoked, its
+   * user's password changed, its user or operator removed): they get `init_error`
+   * TOKEN_REVOKED and are disconnected. Resolves with how many were closed.
+   */
+  async closeRevoked(accountId: number): Promise<number> {
+    const open = this.sessions.get(accountId);
+    if (!open) return 0;
+    const verdicts = new Map<string, Promise<boolean>>();
+    let closed = 0;
+    for (const [socket, rec] of [...open]) {
+      let holds = verdicts.get(rec.hash);
+      if (!holds) verdicts.set(rec.hash, (holds = this.opts.auth.stillValid(rec)));
+      if (await holds) continue;
+      if (!open.delete(socket)) continue;
+      // Out of the rooms at once: nothing more reaches it while the refusal is delivered.
+      for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
+      this.refuse(socket, vmError('TOKEN_REVOKED', 'This token was revoked (a logout, a changed password or a removed user): log in again.'));
+      closed++;
+    }
+    return closed;
   }
 
   private parseOptions(raw: unknown): InitOptions {

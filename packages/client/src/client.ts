@@ -266,6 +266,7 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on('update', (u) => this.onUpdate(u));
+    this.socket.on('init_error', (e) => this.onRevoked(e));
   }
 
   /** The connection's state. */
@@ -543,6 +544,17 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
       this.needsAuth = true;
       this.restart(true);
     } else this.fail(e);
+  }
+
+  /**
+   * A live stream whose token the server revoked (a logout, a changed password, a removed
+   * user) gets `init_error` TOKEN_REVOKED and is disconnected: log in again before the
+   * reconnection — which fails for good (an `error` with `fatal`) if the password changed.
+   */
+  private onRevoked(e: { error?: unknown; message?: unknown } | undefined): void {
+    if (this.closed || this.stateValue !== 'live' || e?.error !== 'TOKEN_REVOKED') return;
+    this.report(new VmClientError('TOKEN_REVOKED', typeof e.message === 'string' ? e.message : 'The token was revoked.'));
+    this.needsAuth = true;
   }
 
   private onDisconnect(reason: string): void {

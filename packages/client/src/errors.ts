@@ -53,7 +53,7 @@ export class VmClientError extends Error {
 }
 
 /** Server codes that mean "this token is no good": get a new one and try again. */
-export const TOKEN_ERRORS: ReadonlySet<string> = new Set(['TOKEN_INVALID', 'TOKEN_IP_MISMATCH', 'INIT_BAD_TARGET']);
+export const TOKEN_ERRORS: ReadonlySet<string> = new Set(['TOKEN_INVALID', 'TOKEN_IP_MISMATCH', 'TOKEN_REVOKED', 'INIT_BAD_TARGET']);
 
 /** Codes worth retrying later (the server or the network may come back). */
 export function isTransient(e: unknown): boolean {

@@ -4,6 +4,8 @@ import { VmTokenRequest, VmTokenResponse, formatExpire, type VmTokenResponse as 
 import type { Services } from '../services.ts';
 import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
+import { Type } from 'typebox';
+import { vmError } from '../../errors/registry.ts';
 
 export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -24,6 +26,26 @@ export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       const body: VmTokenAnswer = { id_session: token, expire: formatExpire(record.expiresAt), id_client: record.accountId, user_type };
       if (user_type === 'agent') body.id_operator = record.subject;
       return body;
+    },
+  );
+
+  // Extension: logout. Possession of the token is the authentication (from the IP it was
+  // issued to); its sockets are closed with init_error TOKEN_REVOKED.
+  app.delete(
+    '/vm/token/:id_session',
+    {
+      schema: {
+        summary: 'Log out: revoke a token (any kind) and close the sockets opened with it',
+        tags: ['auth'],
+        params: Type.Object({ id_session: Type.String({ maxLength: 1024 }) }),
+        response: { 204: Type.Null({ description: 'Revoked (also when it already was)' }), '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      if (request.params.id_session === '') throw vmError('NOT_FOUND', 'Name the token to revoke: DELETE /vm/token/<id_session>.');
+      await services.auth.logout(request.params.id_session, request.ip);
+      await services.changes?.check();
+      return reply.code(204).send(null);
     },
   );
 };

@@ -89,14 +89,6 @@ CREATE TABLE IF NOT EXISTS tokens (
 ) WITHOUT ROWID;
 `;
 
-/** Brings a data directory written by an earlier version up to the current schema. */
-function migrate(db: Db): void {
-  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
-  if (!(columns.all('events') as string[]).includes('from_engine')) {
-    db.exec('ALTER TABLE events ADD COLUMN from_engine INTEGER NOT NULL DEFAULT 0');
-  }
-}
-
 /** Opens (creating if needed) `<dir>/vm.sqlite`, or an in-memory database for ':memory:'. */
 export function openDatabase(dir: string): Db {
   let file = ':memory:';
@@ -113,4 +105,34 @@ export function openDatabase(dir: string): Db {
   db.exec(SCHEMA);
   migrate(db);
   return db;
+}
+
+/** Columns added after the first release: added in place to an older data directory. */
+const ADDED_COLUMNS: [table: string, column: string, decl: string][] = [
+  // Whether the engine produced the event (after a crash only those are closed).
+  ['events', 'from_engine', 'INTEGER NOT NULL DEFAULT 0'],
+  // Bumped by every import that changes the account: a running server polls it.
+  ['accounts', 'revision', 'INTEGER NOT NULL DEFAULT 0'],
+  // Whose token (supervisor or API user login), under which password (a fingerprint of its
+  // hash), and whether it was revoked (logout, `vm token revoke`).
+  ['tokens', 'login', "TEXT NOT NULL DEFAULT ''"],
+  ['tokens', 'cred', "TEXT NOT NULL DEFAULT ''"],
+  ['tokens', 'revoked', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+function migrate(db: Db): void {
+  // One writer at a time: two processes opening an old data directory at once (a server
+  // and `vm import`) must not both add a column.
+  db.transaction(() => migrateInTx(db)).immediate();
+}
+
+function migrateInTx(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS token_revisions (
+  account_id INTEGER PRIMARY KEY,
+  revision INTEGER NOT NULL
+);`);
+  for (const [table, column, decl] of ADDED_COLUMNS) {
+    const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+  }
 }

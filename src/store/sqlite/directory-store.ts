@@ -23,8 +23,9 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     account: db.prepare('SELECT id, name, directory FROM accounts WHERE id = ?'),
     accounts: db.prepare('SELECT id, name FROM accounts ORDER BY id'),
     upsertAccount: db.prepare(
-      'INSERT INTO accounts (id, name, directory) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, directory = excluded.directory',
+      'INSERT INTO accounts (id, name, directory, revision) VALUES (?, ?, ?, 1) ON CONFLICT(id) DO UPDATE SET name = excluded.name, directory = excluded.directory, revision = revision + 1',
     ),
+    revisions: db.prepare('SELECT id, revision FROM accounts'),
     dropIds: db.prepare('DELETE FROM entity_ids WHERE account_id = ?'),
     addId: db.prepare('INSERT INTO entity_ids (kind, id, account_id) VALUES (?, ?, ?)'),
     serviceOwner: db.prepare('SELECT account_id FROM service_numbers WHERE service = ?'),
@@ -136,6 +137,13 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     async findSupervisor(login) {
       const r = q.supByLogin.get(login) as { id: number; account_id: number; login: string; password_hash: string } | undefined;
       return r && { id: r.id, accountId: r.account_id, login: r.login, passwordHash: r.password_hash };
+    },
+    async hasOperator(accountId, operatorId) {
+      const row = q.owner.get('operators', operatorId) as { account_id: number } | undefined;
+      return row?.account_id === accountId;
+    },
+    async revisions() {
+      return new Map((q.revisions.all() as { id: number; revision: number }[]).map((r) => [r.id, r.revision]));
     },
     async findApiUser(login) {
       const r = q.apiByLogin.get(login) as { login: string; account_id: number; password_hash: string } | undefined;

@@ -1,24 +1,61 @@
-// Session tokens on SQLite, stored by their sha256 only, so they survive a restart.
+// Session tokens on SQLite, stored by their sha256 only, so they survive a restart. A
+// revocation marks rows and bumps the account's revision in one transaction, so a server
+// running on the same data directory learns of it (a logout, `vm token revoke`).
 import type { Db } from './database.ts';
-import type { TokenRecord, TokenStore } from '../types.ts';
+import type { TokenFilter, TokenRecord, TokenStore } from '../types.ts';
 
 export function sqliteTokenStore(db: Db): TokenStore {
   const save = db.prepare(
-    'INSERT OR REPLACE INTO tokens (hash, kind, account_id, subject, ip, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO tokens (hash, kind, account_id, subject, ip, expires_at, login, cred, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const find = db.prepare('SELECT hash, kind, account_id, subject, ip, expires_at FROM tokens WHERE hash = ?');
+  const find = db.prepare('SELECT hash, kind, account_id, subject, ip, expires_at, login, cred, revoked FROM tokens WHERE hash = ?');
   const purge = db.prepare('DELETE FROM tokens WHERE expires_at <= ?');
-  type Row = { hash: string; kind: TokenRecord['kind']; account_id: number; subject: number; ip: string; expires_at: number };
+  const live = 'revoked = 0 AND expires_at > ?';
+  const selectors = {
+    hash: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE hash = ? AND ${live}`),
+    supervisor: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE kind = 'supervisor' AND login = ? AND ${live}`),
+    api: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE kind IN ('api', 'agent') AND login = ? AND ${live}`),
+    account: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE account_id = ? AND ${live}`),
+  };
+  const updates = {
+    hash: db.prepare(`UPDATE tokens SET revoked = 1 WHERE hash = ? AND ${live}`),
+    supervisor: db.prepare(`UPDATE tokens SET revoked = 1 WHERE kind = 'supervisor' AND login = ? AND ${live}`),
+    api: db.prepare(`UPDATE tokens SET revoked = 1 WHERE kind IN ('api', 'agent') AND login = ? AND ${live}`),
+    account: db.prepare(`UPDATE tokens SET revoked = 1 WHERE account_id = ? AND ${live}`),
+  };
+  const bump = db.prepare(
+    'INSERT INTO token_revisions (account_id, revision) VALUES (?, 1) ON CONFLICT(account_id) DO UPDATE SET revision = revision + 1',
+  );
+  const revisions = db.prepare('SELECT account_id, revision FROM token_revisions');
+
+  const revokeTx = db.transaction((filter: TokenFilter, now: number) => {
+    const [which, key]: [keyof typeof updates, string | number] =
+      'hash' in filter ? ['hash', filter.hash] : 'user' in filter ? [filter.user.kind, filter.user.login] : ['account', filter.accountId];
+    const accounts = (selectors[which].all(key, now) as { account_id: number }[]).map((r) => r.account_id);
+    const revoked = updates[which].run(key, now).changes;
+    for (const a of accounts) bump.run(a);
+    return { revoked, accounts };
+  });
+
+  type Row = { hash: string; kind: TokenRecord['kind']; account_id: number; subject: number; ip: string; expires_at: number; login: string; cred: string; revoked: number };
   return {
     async save(t) {
-      save.run(t.hash, t.kind, t.accountId, t.subject, t.ip, t.expiresAt);
+      save.run(t.hash, t.kind, t.accountId, t.subject, t.ip, t.expiresAt, t.login, t.cred, t.revoked ? 1 : 0);
     },
     async find(hash) {
       const r = find.get(hash) as Row | undefined;
-      return r && { hash: r.hash, kind: r.kind, accountId: r.account_id, subject: r.subject, ip: r.ip, expiresAt: r.expires_at };
+      return (
+        r && { hash: r.hash, kind: r.kind, accountId: r.account_id, subject: r.subject, ip: r.ip, expiresAt: r.expires_at, login: r.login, cred: r.cred, revoked: r.revoked !== 0 }
+      );
     },
     async purgeExpired(now) {
       return purge.run(now).changes;
+    },
+    async revoke(filter, now) {
+      return revokeTx(filter, now);
+    },
+    async revisions() {
+      return new Map((revisions.all() as { account_id: number; revision: number }[]).map((r) => [r.account_id, r.revision]));
     },
   };
 }
