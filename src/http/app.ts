@@ -25,6 +25,7 @@ import { callbackLinkRoutes } from './routes/callback-link.ts';
 import { EngineHost } from '../engine/host.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
+import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
   store: Store;
@@ -47,6 +48,8 @@ export interface AppOptions {
   srv?: number;
   /** Events kept in memory per account for resumes without a log read. @default 4096 */
   recentPerAccount?: number;
+  /** Security headers and CORS (src/http/security.ts): frame-ancestors, CORS allow-list. */
+  web?: WebSecurityOptions;
 }
 
 export interface App {
@@ -103,6 +106,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
+  // ---- Web security: headers on every answer, CORS by allow-list (src/http/security.ts) ----
+  const web = opts.web ?? {};
+  await registerWebSecurity(http, web);
+  // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
@@ -117,10 +124,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const io: StreamServer = new Server(http.server, {
     allowEIO3: true,
-    cors: { origin: true, credentials: true },
+    cors: socketIoCors(web),
     serveClient: true,
     perMessageDeflate: false,
   });
+  secureSocketIoAnswers(http.server, web);
   const gateway = new StreamGateway({
     io,
     auth,

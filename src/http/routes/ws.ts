@@ -6,6 +6,7 @@ import { WsInitRequest, WsInitResponse, WsRefreshRequest, WsRefreshResponse, for
 import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { noStore } from '../security.ts';
 
 const MAX_X_JSON = 8 * 1024;
 const checkInit = Compile(WsInitRequest);
@@ -40,6 +41,8 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
   app.post(
     '/ws/',
     {
+      // The answer is a token (or why not): never cached.
+      onRequest: noStore,
       schema: {
         summary: 'Supervisor login (requete: init) and token refresh (requete: refresh_token), the request in the X-JSON header',
         tags: ['auth'],
