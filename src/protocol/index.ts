@@ -31,5 +31,8 @@ export {
   formatExpire,
 } from './auth.ts';
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
+export { dotted, explainIssues } from './explain.ts';
+export type { ExplainOptions, SchemaIssue } from './explain.ts';
+export { CallId, CallerNumber, Digits, Id, IdOrZero, MAX_ID } from './fields.ts';
 export type { Validation } from './validate.ts';
 export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot } from './stats.ts';

@@ -9,6 +9,7 @@ import { safeEqual } from '../../auth/passwords.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { Digits, Id } from '../../protocol/index.ts';
 
 function secretOf(dir: AccountDirectory): string | undefined {
   const cb = dir.web_callback;
@@ -58,7 +59,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     if (!dir || !secret || !safeEqual(sig, signAccount(secret, id))) throw vmError('CALLBACK_LINK_INVALID');
     return dir;
   };
-  const params = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+  const params = Type.Object({ id: Id('Account id') });
   const querystring = Type.Object({ sig: Type.String({ maxLength: 64 }) });
 
   app.get('/callback/page.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
@@ -72,7 +73,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     bodyLimit: 4096,
     schema: {
       summary: 'A visitor asks to be called back (signed link)', tags: ['call control'], params, querystring,
-      body: Type.Object({ e164: Type.String({ pattern: '^[0-9]{3,20}$' }), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+      body: Type.Object({ e164: Digits(3, 20), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer() }), '4xx': errorSchema },
     },
   }, async (req) => {
