@@ -316,6 +316,12 @@ describe('numbers, ids, dates and the sentences that refuse them', () => {
     // Digits (and a withheld number, empty) are accepted.
     expect((await publishHttp(s.url, 3, { type_notification: 'queue', event: 'insert_call', msg: { id_call: 1, id_queue: 5, caller_id_num: '33612345678' } })).status).toBe(200);
     expect((await publishHttp(s.url, 3, { type_notification: 'queue', event: 'insert_call', msg: { id_call: 2, id_queue: 5, caller_id_num: '' } })).status).toBe(200);
+    expectSentence(
+      await http(`${s.url}/vm/calls/in`, { method: 'POST', headers: basic, body: JSON.stringify({ date: '2026-11-25', caller_number: '=1+1' }) }),
+      400,
+      'INVALID_FIELD',
+      'body.caller_number must be 1 to 32 digits.',
+    );
     expectSentence(await post('/api/v1/accounts/3/calls', { service: '33820620620', caller: '=1+1' }), 400, 'INVALID_FIELD', 'body.caller must be 1 to 32 digits.');
     expectSentence(await post('/api/v1/accounts/3/operators/8/call', { e164: '+33612345678' }), 400, 'INVALID_FIELD', 'body.e164 must be 1 to 32 digits.');
     const sig = (await import('../src/http/routes/callback-link.ts')).signAccount('callcenter-callback-secret', 7);
