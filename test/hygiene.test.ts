@@ -6,7 +6,7 @@
 // is a sentence a person understands.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -413,6 +413,35 @@ describe('numbers, ids, dates and the sentences that refuse them', () => {
     expectSentence(await http(`${s.url}/api/v1/stats/groups?interval=2h&id_session=${token}`), 400, 'INVALID_FIELD', 'query parameter interval must be one of "15m", "1h", "1d".');
     expectSentence(await http(`${s.url}/vm/calls/in`, { method: 'POST', headers: basic, body: '{}' }), 400, 'INVALID_FIELD', 'body.date is required.');
     expectSentence(await http(`${s.url}/vm/token`, { method: 'POST', headers: basic, body: '' }), 400, 'BAD_REQUEST', /^The body is empty/);
+  });
+
+  it('explains account-file refusals in the same sentences (vm import)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-hyg-import-'));
+    const store = createSqliteStore(dir);
+    const acme = async () => JSON.parse(readFileSync(`${FIXTURES}acme.json`, 'utf8'));
+    const refusal = async (file: unknown) => {
+      const path = join(dir, 'bad.json');
+      writeFileSync(path, JSON.stringify(file));
+      return importAccountFile(store, path).then(
+        () => 'imported',
+        (e: { code: string; message: string }) => `${e.code} ${e.message}`,
+      );
+    };
+    try {
+      const f1 = await acme();
+      f1.operators[0].id = '8';
+      expect(await refusal(f1)).toBe('INVALID_ACCOUNT_FILE operators[0].id must be a whole number from 1 to 2147483647.');
+      const f2 = await acme();
+      delete f2.account;
+      expect(await refusal(f2)).toBe('INVALID_ACCOUNT_FILE account is required.');
+      const f3 = await acme();
+      f3.numbers[0].route = { type: 'group' };
+      expect(await refusal(f3)).toBe('INVALID_ACCOUNT_FILE numbers[0].route.id: is required for a group route');
+      expect(await refusal([1, 2])).toBe('INVALID_ACCOUNT_FILE the file must be a JSON object.');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parseDay / parseInstant / addMonths agree with the calendar (property)', () => {
