@@ -356,6 +356,13 @@ describe('numbers, ids, dates and the sentences that refuse them', () => {
       'INVALID_NOTIFICATION',
       'msg.id_operator must be a positive whole number for UI/login',
     );
+    // A JSON number too large for a double reads as Infinity: refused, wherever it is.
+    expectSentence(
+      await post('/api/v1/accounts/3/events', '{"type_notification":"queue","event":"delete_call","msg":{"id_call":1,"id_queue":5,"duration_in_queue":1e400}}'),
+      400,
+      'INVALID_FIELD',
+      'body.msg.duration_in_queue must be a finite number.',
+    );
     expectSentence(await publishHttp(s.url, 3, { ...{ type_notification: 'UI', event: 'login', msg: { id_operator: 8, supp: '' } }, srv: -1 }), 400, 'INVALID_FIELD', 'body.srv must be a whole number, 0 or more.');
   });
 

@@ -139,7 +139,8 @@ function explainOne(issue: SchemaIssue, opts: ExplainOptions): string {
     case 'exclusiveMaximum':
     case 'multipleOf':
       if (s && branchesOf(s)) return `${where} must be ${describe(s)}`;
-      if (s) return `${where} must be ${numberWords(s)}`;
+      if (s && (s.type === 'integer' || s.type === 'number')) return `${where} must be ${numberWords(s)}`;
+      if (p.limit === undefined) return `${where} must be a finite number`;
       return `${where} must be ${issue.keyword === 'minimum' ? 'at least' : issue.keyword === 'maximum' ? 'at most' : 'within'} ${String(p.limit)}`;
     case 'minLength':
       return p.limit === 1 ? `${where} must not be empty` : `${where} must be at least ${String(p.limit)} characters long`;
