@@ -6,6 +6,7 @@ import { trustFunction } from '../http/client-ip.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, parseDuration, parsePort } from './options.ts';
 import { startLiveSimulation } from '../sim/index.ts';
+import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -16,6 +17,10 @@ export interface ServeOptions {
   /** Reverse proxies to believe (comma-separated addresses/CIDRs; `true`: loopback). */
   trustProxy?: boolean | string;
   json?: boolean;
+  /** Who may frame the pages (env VM_FRAME_ANCESTORS). @default ["'self'"] */
+  frameAncestors?: string[];
+  /** Origins allowed to call the API from a browser (env VM_CORS_ORIGINS). @default none: same origin only */
+  corsOrigins?: string[];
   /** Drive these accounts (or all with `true`) with live simulated traffic. */
   simulate?: boolean | number[];
 }
@@ -47,6 +52,10 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
     trustProxy: o.trustProxy === true ? 'loopback' : (o.trustProxy ?? false),
     // Short lifetimes are for testing token renewal (e.g. VM_TOKEN_TTL=5s).
     tokenTtlMs: process.env.VM_TOKEN_TTL ? parseDuration(process.env.VM_TOKEN_TTL) : undefined,
+    web: {
+      frameAncestors: o.frameAncestors ?? (process.env.VM_FRAME_ANCESTORS ? checkFrameAncestors(parseSourceList(process.env.VM_FRAME_ANCESTORS)) : undefined),
+      corsOrigins: o.corsOrigins ?? (process.env.VM_CORS_ORIGINS ? checkCorsOrigins(parseSourceList(process.env.VM_CORS_ORIGINS)) : undefined),
+    },
   });
   const host = o.host ?? process.env.HOST ?? '0.0.0.0';
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
@@ -74,6 +83,15 @@ function parseTrustProxy(v: string): string {
   return v;
 }
 
+/** A comma-separated CLI list checked by `check`, whose error becomes commander's. */
+function cliList(v: string, check: (list: string[]) => string[]): string[] {
+  try {
+    return check(parseSourceList(v));
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -88,6 +106,12 @@ export function registerServeCommand(program: Command): void {
       parseTrustProxy,
     )
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)')
+    .option('--frame-ancestors <sources>', "who may frame the pages, e.g. 'self',https://crm.example.com (env VM_FRAME_ANCESTORS; default 'self')", (v: string) =>
+      cliList(v, checkFrameAncestors),
+    )
+    .option('--cors-origins <origins>', 'origins allowed to call the API from a browser, comma-separated (env VM_CORS_ORIGINS; default none: same origin only)', (v: string) =>
+      cliList(v, checkCorsOrigins),
+    )
     .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all) with live simulated traffic', (v: string) =>
       v.split(',').map((x) => {
         const n = Number(x);

@@ -6,6 +6,7 @@ import { Compile } from 'typebox/compile';
 import { AccountFileSchema, type AccountFile, type AccountDirectory } from './schema.ts';
 import { vmError } from '../errors/registry.ts';
 import { checkRouting } from '../engine/config.ts';
+import { dotted, explainIssues, type SchemaIssue } from '../protocol/index.ts';
 
 const check = Compile(AccountFileSchema);
 
@@ -35,10 +36,9 @@ function fail(path: string, message: string): never {
 /** Checks the schema and every cross-reference; returns the typed file or throws naming the entry and field. */
 export function validateAccountFile(input: unknown): AccountFile {
   if (!check.Check(input)) {
-    const err = [...check.Errors(input)].find((e) => e.keyword !== 'boolean');
-    const where = err?.instancePath ? err.instancePath.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') : '(root)';
-    const detail = err?.keyword === 'required' ? ` ${JSON.stringify(err.params)}` : '';
-    fail(where, `${err?.message ?? 'invalid'}${detail}`);
+    // One sentence naming the entry and the field: "operators[0].id must be a whole number from 1 to …".
+    const sentence = explainIssues([...check.Errors(input)] as SchemaIssue[], { name: (s) => (s.length ? dotted('')(s) : 'the file'), schema: AccountFileSchema, value: input });
+    throw vmError('INVALID_ACCOUNT_FILE', `${sentence}.`);
   }
   const file = input as AccountFile;
   const ids = (kind: keyof AccountFile) => {
@@ -65,8 +65,9 @@ export function validateAccountFile(input: unknown): AccountFile {
     if (services.has(n.service)) fail(`numbers[${i}].service`, `duplicate service ${n.service}`);
     services.set(n.service, i);
     const r = n.route;
-    if (r.type === 'group' && (r.id === undefined || !groups.has(r.id))) fail(`numbers[${i}].route.id`, `group ${r.id} is not in this file's groups`);
-    if (r.type === 'trunk' && (r.id === undefined || !trunks.has(r.id))) fail(`numbers[${i}].route.id`, `trunk ${r.id} is not in this file's trunks`);
+    if ((r.type === 'group' || r.type === 'trunk') && r.id === undefined) fail(`numbers[${i}].route.id`, `is required for a ${r.type} route`);
+    if (r.type === 'group' && !groups.has(r.id!)) fail(`numbers[${i}].route.id`, `group ${r.id} is not in this file's groups`);
+    if (r.type === 'trunk' && !trunks.has(r.id!)) fail(`numbers[${i}].route.id`, `trunk ${r.id} is not in this file's trunks`);
   }
   const logins = new Set<string>();
   for (const [i, s] of (file.supervisors ?? []).entries()) {

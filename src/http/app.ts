@@ -31,6 +31,7 @@ import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
+import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
   store: Store;
@@ -61,6 +62,8 @@ export interface AppOptions {
    * `vm token revoke`), in ms. @default 1000
    */
   changeWatchMs?: number;
+  /** Security headers and CORS (src/http/security.ts): frame-ancestors, CORS allow-list. */
+  web?: WebSecurityOptions;
 }
 
 export interface App {
@@ -138,6 +141,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
   installPayloadBounds(http);
+  // ---- Web security: headers on every answer, CORS by allow-list (src/http/security.ts) ----
+  const web = opts.web ?? {};
+  await registerWebSecurity(http, web);
+  // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
@@ -153,10 +160,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const io: StreamServer = new Server(http.server, {
     allowEIO3: true,
-    cors: { origin: true, credentials: true },
+    cors: socketIoCors(web),
     serveClient: true,
     perMessageDeflate: false,
   });
+  secureSocketIoAnswers(http.server, web);
   const gateway = new StreamGateway({
     io,
     auth,

@@ -44,5 +44,10 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       return { schema: { ...schema, headers: { type: 'object', required: ['x-json'], properties: { 'x-json': { type: 'string', description: X_JSON_DOC } } } }, url };
     },
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    // Swagger UI injects a <style> element as it renders: its pages alone allow inline styles
+    // (never inline scripts) on top of the server's policy (src/http/security.ts).
+    transformStaticCSP: (header) => header.replace(/style-src 'self'(?=;|$)/, "style-src 'self' 'unsafe-inline'"),
+  });
 }

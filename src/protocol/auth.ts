@@ -1,6 +1,7 @@
 // Wire shapes of authentication: the X-JSON requests of `POST /ws/` (PROTOCOL §2) and the
 // body and answers of `POST /vm/token` (PROTOCOL §3).
 import { Type, type Static } from 'typebox';
+import { Id } from './fields.ts';
 
 export const WsInitRequest = Type.Object({
   requete: Type.Literal('init'),
@@ -45,7 +46,7 @@ export type WsRefreshResponse = Static<typeof WsRefreshResponse>;
 
 export const VmTokenRequest = Type.Object({
   user_type: Type.Union([Type.Literal('api'), Type.Literal('agent')]),
-  id_operator: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$', maxLength: 12 })])),
+  id_operator: Type.Optional(Type.Union([Id('Operator id'), Type.String({ pattern: '^[1-9][0-9]{0,14}$' })])),
 });
 export type VmTokenRequest = Static<typeof VmTokenRequest>;
 

@@ -2,12 +2,15 @@
 // fields of its `msg`. Defined once as JSON Schema (TypeBox) so the same definition gives
 // the TypeScript types, the publish-time validator, and the AsyncAPI/OpenAPI documents.
 import { Type, type Static, type TSchema } from 'typebox';
+import { CallerNumber, CallId as CallIdField, Digits, Id as IdField, IdOrZero } from './fields.ts';
 
-const Id = Type.Integer({ description: 'Positive integer id' });
+const Id = IdField();
 /** Call ids may be negative: outgoing calls are numbered below zero (guide §4.2.1). */
-const CallId = Type.Integer({ description: 'Call id (negative for outgoing calls)' });
+const CallId = CallIdField();
 const Seconds = Type.Number({ minimum: 0, description: 'Seconds' });
-const E164 = Type.String({ maxLength: 32, description: 'Number in E.164 without +' });
+const E164 = Digits(1, 32);
+/** The caller's number: digits (a spreadsheet or a dialler must never see a formula here). */
+const Caller = CallerNumber();
 
 export const OPERATOR_STATUSES = [
   'available',
@@ -30,8 +33,8 @@ const OperatorStatusMsg = msg({
   id_operator: Id,
   id_client: Id,
   id_call: Type.Optional(CallId),
-  id_queue: Type.Optional(Type.Integer({ minimum: 0 })),
-  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  id_queue: Type.Optional(IdOrZero()),
+  caller_id_num: Type.Optional(Caller),
   call_duration: Type.Optional(Seconds),
   step: Type.Optional(Type.Integer()),
   rec: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
@@ -63,7 +66,7 @@ const PushMsg = msg({
 
 const PushCallMsg = msg({
   id_push: Id,
-  id_operator: Type.Integer({ minimum: 0 }),
+  id_operator: IdOrZero('The operator, 0 until assigned'),
   id_client: Id,
   e164: E164,
   priority: Type.Integer({ minimum: 1, maximum: 100 }),
@@ -75,7 +78,7 @@ const QueueInsertMsg = msg({
   id_call: CallId,
   id_queue: Id,
   id_client: Id,
-  caller_id_num: Type.String({ maxLength: 64 }),
+  caller_id_num: Caller,
   priority: Type.Optional(Type.Integer()),
   vip_rate: Type.Optional(Type.Number()),
   call_duration: Type.Optional(Seconds),
@@ -88,7 +91,7 @@ const QueueConnectMsg = msg({
   id_client: Id,
   id_operator: Id,
   status: Type.Literal('connected'),
-  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  caller_id_num: Type.Optional(Caller),
   call_duration: Type.Optional(Seconds),
   step: Type.Optional(Type.Integer()),
 });
@@ -119,7 +122,7 @@ const TrunkMsg = msg({
   id_call: CallId,
   id_trunk: Id,
   id_client: Type.Optional(Id),
-  caller_id_num: Type.Optional(Type.String({ maxLength: 64 })),
+  caller_id_num: Type.Optional(Caller),
   call_duration: Type.Optional(Seconds),
   duration_in_queue: Type.Optional(Seconds),
   status: Type.Optional(Type.Literal('connected')),
@@ -130,7 +133,7 @@ const NumMsg = msg({
   id_num: Id,
   id_client: Id,
   service: E164,
-  caller_id_num: Type.String({ maxLength: 64 }),
+  caller_id_num: Caller,
   type_dest: Type.Union([Type.Literal('GROUPE'), Type.Literal('TRUNK'), Type.Literal('NO')]),
 });
 

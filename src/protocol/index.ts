@@ -31,6 +31,9 @@ export {
   formatExpire,
 } from './auth.ts';
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
+export { dotted, explainIssues } from './explain.ts';
+export type { ExplainOptions, SchemaIssue } from './explain.ts';
+export { CallId, CallerNumber, Digits, Id, IdOrZero, MAX_ID } from './fields.ts';
 export type { Validation } from './validate.ts';
 export { PAYLOAD_LIMITS, checkPayload } from './bounds.ts';
 export type { BoundsCheck, PayloadLimits } from './bounds.ts';

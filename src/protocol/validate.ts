@@ -4,12 +4,13 @@ import { Compile } from 'typebox/compile';
 import { CATALOGUE, NOTIFICATION_TYPES, isNotificationType, type Notification, type NotificationType } from './catalogue.ts';
 import type { TSchema } from 'typebox';
 import { checkPayload } from './bounds.ts';
+import { dotted, explainIssues, type SchemaIssue } from './explain.ts';
 
 type Checker = ReturnType<typeof Compile<TSchema>>;
-const checkers = new Map<string, Checker>();
+const checkers = new Map<string, { check: Checker; schema: TSchema }>();
 for (const type of NOTIFICATION_TYPES) {
   for (const [event, schema] of Object.entries(CATALOGUE[type] as Record<string, TSchema>)) {
-    checkers.set(`${type}/${event}`, Compile(schema));
+    checkers.set(`${type}/${event}`, { check: Compile(schema), schema });
   }
 }
 
@@ -42,11 +43,12 @@ export function validateNotification(input: unknown): Validation {
       message: `unknown event ${JSON.stringify(n.event)} for type_notification "${type}"; expected one of ${Object.keys(CATALOGUE[type]).join(', ')}`,
     };
   }
-  if (!checker.Check(n.msg)) {
-    const first = [...checker.Errors(n.msg)].find((e) => e.keyword !== 'boolean');
-    const path = first ? `msg${first.instancePath.replace(/\//g, '.')}` : 'msg';
-    const missing = first?.keyword === 'required' ? ` (${JSON.stringify((first.params as { requiredProperties?: unknown }).requiredProperties ?? '')})` : '';
-    return { ok: false, field: path, message: `${path} ${first?.message ?? 'is invalid'}${missing} for ${type}/${n.event}` };
+  if (!checker.check.Check(n.msg)) {
+    const issues = [...checker.check.Errors(n.msg)] as SchemaIssue[];
+    const first = issues.find((e) => e.keyword !== 'boolean');
+    const path = first ? dotted('msg')(first.instancePath.split('/').slice(1)) : 'msg';
+    const sentence = explainIssues(issues, { name: dotted('msg'), schema: checker.schema, value: n.msg });
+    return { ok: false, field: path, message: `${sentence} for ${type}/${n.event}` };
   }
   if (n.srv !== undefined && !(Number.isInteger(n.srv) && (n.srv as number) >= 0)) {
     return { ok: false, field: 'srv', message: 'srv must be a non-negative integer' };

@@ -98,13 +98,21 @@ export function operatorStats(intervals: readonly StateInterval[], from: number,
     });
 }
 
-/** Rows as CSV (RFC 4180), columns in the order of the first row's keys. */
+/**
+ * A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR, LF first, or
+ * their full-width forms) gets a leading ' (OWASP "CSV injection"); numbers stay numbers.
+ */
+export function neutraliseCell(s: string): string {
+  return /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/.test(s) ? `'${s}` : s;
+}
+
+/** Rows as CSV (RFC 4180), columns in the order of the first row's keys; text cells neutralised. */
 export function toCsv(rows: readonly object[]): string {
   if (rows.length === 0) return '';
   const cols = Object.keys(rows[0]!);
   const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const s = v === null || v === undefined ? '' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : neutraliseCell(typeof v === 'object' ? JSON.stringify(v) : String(v));
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\r\n') + '\r\n';
+  return [cols.map(neutraliseCell).join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\r\n') + '\r\n';
 }

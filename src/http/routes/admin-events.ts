@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { Id, IdOrZero } from '../../protocol/index.ts';
 
 /** Throws unless the request carries the admin bearer token (wrong ones are throttled per source). */
 export function requireAdmin(services: Services, request: FastifyRequest): void {
@@ -25,12 +26,12 @@ export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
       schema: {
         summary: 'Publish a notification for an account (answers once it is durable)',
         tags: ['admin'],
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Id('Account id') }),
         body: Type.Object({
           type_notification: Type.String(),
           event: Type.String(),
           msg: Type.Object({}, { additionalProperties: true }),
-          srv: Type.Optional(Type.Integer({ minimum: 0 })),
+          srv: Type.Optional(IdOrZero('Server number')),
         }),
         response: { 200: Type.Object({ cpt: Type.Integer() }), '4xx': errorSchema },
       },

@@ -9,10 +9,11 @@ import { isVmError, vmError } from '../../errors/registry.ts';
 import type { Engine, EngineResult } from '../../engine/index.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { CallId as CallIdField, Digits, Id as IdField } from '../../protocol/index.ts';
 
-const Id = Type.Integer({ minimum: 1 });
-const CallId = Type.Integer();
-const E164 = Type.String({ pattern: '^[0-9]{1,32}$' });
+const Id = IdField();
+const CallId = CallIdField();
+const E164 = Digits(1, 32);
 const TransferTarget = Type.Union([
   Type.Object({ type: Type.Literal('operator'), id: Id }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),

@@ -15,6 +15,7 @@ import { normalizeIp } from '../../auth/service.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { Digits, Id } from '../../protocol/index.ts';
 
 function secretOf(dir: AccountDirectory): string | undefined {
   const cb = dir.web_callback;
@@ -31,24 +32,29 @@ export function callbackLink(baseUrl: string, dir: AccountDirectory): string | u
   return secret ? `${baseUrl}/callback/${dir.account.id}?sig=${signAccount(secret, dir.account.id)}` : undefined;
 }
 
-const page = (name: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Call me back — ${name}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+// The page has no inline script or style (the Content-Security-Policy allows neither):
+// they are served beside it, at fixed paths.
+const PAGE_CSS = `body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
 input,button{font:inherit;padding:.5rem;margin:.3rem 0;width:100%;box-sizing:border-box}button{background:#2b6cb0;color:#fff;border:0;border-radius:4px}
-#result{margin-top:1rem}</style></head>
-<body><h1>${name}</h1><p>Leave your number: an advisor calls you back.</p>
-<form id="f"><label>Phone number (international, digits only)<input name="e164" inputmode="tel" pattern="[0-9]{3,20}" required placeholder="33612345678"></label>
-<label>Name (optional)<input name="name" maxlength="100"></label><button>Call me back</button></form><p id="result" role="status"></p>
-<script>
-document.getElementById('f').addEventListener('submit', async (e) => {
+#result{margin-top:1rem}
+`;
+const PAGE_JS = `document.getElementById('f').addEventListener('submit', async (e) => {
   e.preventDefault();
   const data = Object.fromEntries(new FormData(e.target));
   const res = await fetch(location.href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) });
   const body = await res.json();
   document.getElementById('result').textContent = res.ok ? 'Thank you: we will call you back shortly.' : body.message;
 });
-</script></body></html>`;
+`;
+
+const page = (name: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Call me back — ${name}</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/callback/page.css"></head>
+<body><h1>${name}</h1><p>Leave your number: an advisor calls you back.</p>
+<form id="f"><label>Phone number (international, digits only)<input name="e164" inputmode="tel" pattern="[0-9]{3,20}" required placeholder="33612345678"></label>
+<label>Name (optional)<input name="name" maxlength="100"></label><button>Call me back</button></form><p id="result" role="status"></p>
+<script src="/callback/page.js"></script></body></html>`;
 
 /** Requests one source may send to callback links (all accounts together). */
 export const CALLBACK_PER_SOURCE = { max: 5, windowMs: 10 * 60_000 };
@@ -87,9 +93,11 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
       throw vmError('RATE_LIMITED', `${what} allows ${r.max} requests per ${r.timeWindow / 60_000} min; retry in ${wait} s.`, { retryAfter: wait });
     }
   };
-  const params = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+  const params = Type.Object({ id: Id('Account id') });
   const querystring = Type.Object({ sig: Type.String({ maxLength: 64 }) });
 
+  app.get('/callback/page.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(PAGE_CSS));
+  app.get('/callback/page.js', { schema: { hide: true } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(PAGE_JS));
   app.get('/callback/:id', { schema: { summary: 'The web-callback page of an account (signed link)', tags: ['call control'], params, querystring } }, async (req, reply) => {
     const dir = await check(req.params.id, req.query.sig);
     return reply.type('text/html; charset=utf-8').send(page(escapeHtml(dir.account.name)));
@@ -99,7 +107,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     bodyLimit: 4096,
     schema: {
       summary: 'A visitor asks to be called back (signed link)', tags: ['call control'], params, querystring,
-      body: Type.Object({ e164: Type.String({ pattern: '^[0-9]{3,20}$' }), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+      body: Type.Object({ e164: Digits(3, 20), name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ ok: Type.Literal(true), id_push: Type.Integer(), merged: Type.Optional(Type.Boolean()) }), '4xx': errorSchema, '5xx': errorSchema },
     },
     // Every request counts against its source, signed or not (before the body is read).

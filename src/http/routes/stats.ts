@@ -8,6 +8,7 @@ import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { groupStats, operatorStats, toCsv, type Bucket } from '../../stats/aggregate.ts';
 import { DEFAULT_SL_THRESHOLD_S, slThresholdOf } from '../../stats/realtime.ts';
+import { parseInstant } from '../dates.ts';
 
 /** The account of a supervisor or api token (Bearer header or ?id_session=). */
 export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
@@ -24,10 +25,10 @@ const MAX_RANGE_MS = 92 * 86_400_000;
 
 function parseRange(q: { from?: string; to?: string }, now: number): { from: number; to: number } {
   const day = 86_400_000;
-  const from = q.from ? Date.parse(q.from) : now - (now % day);
-  const to = q.to ? Date.parse(q.to) : from + day;
-  if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'from must be an ISO date or date-time.');
-  if (Number.isNaN(to)) throw vmError('INVALID_FIELD', 'to must be an ISO date or date-time.');
+  const from = q.from ? parseInstant(q.from) : now - (now % day);
+  if (from === undefined) throw vmError('INVALID_FIELD', `from ${JSON.stringify(q.from)} is not a date of the calendar; write it 2026-03-07 or 2026-03-07T08:30:00Z.`);
+  const to = q.to ? parseInstant(q.to) : from + day;
+  if (to === undefined) throw vmError('INVALID_FIELD', `to ${JSON.stringify(q.to)} is not a date of the calendar; write it 2026-03-08 or 2026-03-08T08:30:00Z.`);
   if (to <= from) throw vmError('INVALID_FIELD', 'to must be after from.');
   if (to - from > MAX_RANGE_MS) throw vmError('INVALID_FIELD', 'from/to may span 92 days at most.');
   return { from, to };
@@ -39,10 +40,10 @@ function send(request: FastifyRequest, reply: FastifyReply, rows: object[]) {
 }
 
 const StatsQuery = Type.Object({
-  from: Type.Optional(Type.String({ description: 'ISO date or date-time (inclusive); default: today 00:00 UTC' })),
-  to: Type.Optional(Type.String({ description: 'ISO date or date-time (exclusive); default: from + 1 day' })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date or date-time (inclusive; UTC unless an offset is given); default: today 00:00 UTC' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date or date-time (exclusive; UTC unless an offset is given); default: from + 1 day' })),
   interval: Type.Optional(Type.Union([Type.Literal('15m'), Type.Literal('1h'), Type.Literal('1d')], { default: '1h' })),
-  id_session: Type.Optional(Type.String()),
+  id_session: Type.Optional(Type.String({ maxLength: 256 })),
 });
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {

@@ -9,6 +9,8 @@ import type { CallRecord } from '../../stats/records.ts';
 import type { Services } from '../services.ts';
 import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
+import { Digits, Id } from '../../protocol/index.ts';
+import { addMonths, parseDay } from '../dates.ts';
 
 /** operators_init: at most this many requests per API user per window (the published service asks for one per 30 s). */
 export const OPERATORS_INIT_LIMIT = { requests: 10, windowMs: 10_000 };
@@ -16,20 +18,20 @@ export const OPERATORS_INIT_LIMIT = { requests: 10, windowMs: 10_000 };
 const DateFilter = Type.Object({
   date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC), required' }),
   date_end: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, at most one month after date' })),
-  service_number: Type.Optional(Type.String({ maxLength: 32 })),
-  caller_number: Type.Optional(Type.String({ maxLength: 32 })),
+  service_number: Type.Optional(Digits(1, 32, 'Only calls to this number (digits)')),
+  caller_number: Type.Optional(Digits(1, 32, 'Only calls from this number (digits)')),
 });
 type DateFilter = Static<typeof DateFilter>;
 
 function range(f: DateFilter): { from: number; to: number } {
-  const from = Date.parse(`${f.date}T00:00:00Z`);
-  const endDay = Date.parse(`${f.date_end ?? f.date}T00:00:00Z`);
-  if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'date is not a valid YYYY-MM-DD date.');
-  if (Number.isNaN(endDay)) throw vmError('INVALID_FIELD', 'date_end is not a valid YYYY-MM-DD date.');
+  const from = parseDay(f.date);
+  const endDay = parseDay(f.date_end ?? f.date);
+  if (from === undefined) throw vmError('INVALID_FIELD', `date ${JSON.stringify(f.date)} is not a day of the calendar; write it YYYY-MM-DD.`);
+  if (endDay === undefined) throw vmError('INVALID_FIELD', `date_end ${JSON.stringify(f.date_end)} is not a day of the calendar; write it YYYY-MM-DD.`);
   if (endDay < from) throw vmError('INVALID_FIELD', 'date_end is before date.');
-  const oneMonth = new Date(from);
-  oneMonth.setUTCMonth(oneMonth.getUTCMonth() + 1);
-  if (endDay > oneMonth.getTime()) throw vmError('INVALID_FIELD', 'date_end is more than one month after date.');
+  // Calendar months: from 2026-01-31 the last day allowed is 2026-02-28.
+  const last = addMonths(from, 1);
+  if (endDay > last) throw vmError('INVALID_FIELD', `date_end may be one month after date at most (${new Date(last).toISOString().slice(0, 10)}).`);
   return { from, to: endDay + 86_400_000 };
 }
 
@@ -76,7 +78,7 @@ export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
       throw vmError('RATE_LIMITED', `operators_init allows ${OPERATORS_INIT_LIMIT.requests} requests per ${OPERATORS_INIT_LIMIT.windowMs / 1000} s; retry in ${wait} s.`, { retryAfter: wait });
     }
   };
-  const opParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+  const opParams = Type.Object({ id: Id('Operator id') });
   const any = { 200: Type.Unknown(), '4xx': errorSchema };
 
   const operators = async (request: FastifyRequest, id?: number) => {

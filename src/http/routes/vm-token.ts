@@ -6,11 +6,14 @@ import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
 import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
+import { noStore } from '../security.ts';
 
 export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/vm/token',
     {
+      // The answer is a token (or why not): never cached.
+      onRequest: noStore,
       schema: {
         summary: 'Get a stream token for an API user (api: whole account; agent: one operator)',
         tags: ['auth'],

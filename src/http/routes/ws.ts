@@ -1,11 +1,13 @@
 // `POST /ws/` (PROTOCOL §2): supervisor login and token refresh, driven by the X-JSON header.
 import type { FastifyPluginAsync } from 'fastify';
 import { Compile } from 'typebox/compile';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { dotted, explainIssues, type SchemaIssue } from '../../protocol/index.ts';
 import { WsInitRequest, WsInitResponse, WsRefreshRequest, WsRefreshResponse, formatExpire } from '../../protocol/index.ts';
 import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
+import { noStore } from '../security.ts';
 
 const MAX_X_JSON = 8 * 1024;
 const checkInit = Compile(WsInitRequest);
@@ -26,10 +28,9 @@ function parseXJson(raw: string | string[] | undefined): Record<string, unknown>
   return v as Record<string, unknown>;
 }
 
-function invalid(check: typeof checkInit | typeof checkRefresh, v: unknown): never {
-  const e = [...check.Errors(v)].find((x) => x.keyword !== 'boolean');
-  const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : 'X-JSON';
-  throw vmError('INVALID_FIELD', `${where} ${e?.message ?? 'is invalid'}${e?.keyword === 'required' ? ` ${JSON.stringify(e.params)}` : ''}.`);
+function invalid(check: typeof checkInit | typeof checkRefresh, schema: TSchema, v: unknown): never {
+  const sentence = explainIssues([...check.Errors(v)] as SchemaIssue[], { name: (s) => (s.length ? dotted('')(s) : 'X-JSON'), schema, value: v });
+  throw vmError('INVALID_FIELD', `${sentence}.`);
 }
 
 export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
@@ -40,6 +41,8 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
   app.post(
     '/ws/',
     {
+      // The answer is a token (or why not): never cached.
+      onRequest: noStore,
       schema: {
         summary: 'Supervisor login (requete: init) and token refresh (requete: refresh_token), the request in the X-JSON header',
         tags: ['auth'],
@@ -51,7 +54,7 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
     async (request) => {
       const x = parseXJson(request.headers['x-json']);
       if (x.requete === 'init') {
-        if (!checkInit.Check(x)) invalid(checkInit, x);
+        if (!checkInit.Check(x)) invalid(checkInit, WsInitRequest, x);
         const { login, password, account_type, count_type } = x.header;
         const type = account_type ?? count_type ?? 'supervisor';
         if (type !== 'supervisor') throw vmError('BAD_ACCOUNT_TYPE', `account_type "${type}" is not valid here; use "supervisor" (API users use POST /vm/token).`);
@@ -70,7 +73,7 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
         return body;
       }
       if (x.requete === 'refresh_token') {
-        if (!checkRefresh.Check(x)) invalid(checkRefresh, x);
+        if (!checkRefresh.Check(x)) invalid(checkRefresh, WsRefreshRequest, x);
         const { token, record } = await services.auth.refresh(x.header.id_session, request.ip);
         return { id_session: token, expire: formatExpire(record.expiresAt) };
       }
