@@ -1,9 +1,9 @@
 // `vm serve`: runs the server on a data directory until SIGINT/SIGTERM.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
-import { dataDir, parseDuration, parsePort } from './options.ts';
+import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { startLiveSimulation, type LiveSimulation } from '../sim/index.ts';
 
 export interface ServeOptions {
@@ -35,6 +35,22 @@ export async function startSimulations(app: App, which: true | number[]): Promis
   return sims;
 }
 
+/** The host part of a URL that reaches a server listening on `host` from this machine. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `--simulate` with no value or `all`: every account; otherwise comma-separated ids. */
+export function parseSimulate(v: string): true | number[] {
+  if (v.trim().toLowerCase() === 'all') return true;
+  return v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === '' || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected all, or account ids like 1,3');
+    return n;
+  });
+}
+
 /** Starts a server as `vm serve` does; resolves once it listens. */
 export async function startServer(o: ServeOptions): Promise<{ app: App; port: number; url: string }> {
   const dir = dataDir(o.data);
@@ -48,9 +64,9 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
     // Short lifetimes are for testing token renewal (e.g. VM_TOKEN_TTL=5s).
     tokenTtlMs: process.env.VM_TOKEN_TTL ? parseDuration(process.env.VM_TOKEN_TTL) : undefined,
   });
-  const host = o.host ?? process.env.HOST ?? '0.0.0.0';
+  const host = o.host ?? (process.env.HOST || DEFAULT_HOST);
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
-  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   const sims = o.simulate ? await startSimulations(app, o.simulate) : [];
   let stopping = false;
   const stop = (signal: string) => {
@@ -70,18 +86,16 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('Run the notification server')
     .option('-p, --port <port>', 'port to listen on (env PORT)', parsePort)
-    .option('--host <host>', 'address to listen on (env HOST)', '0.0.0.0')
+    .option('--host <host>', `address to listen on, 0.0.0.0 for every interface (env HOST; default: ${DEFAULT_HOST})`)
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
-    .option('--retention <duration>', 'how long the event log keeps events', parseDuration, DEFAULT_RETENTION_MS)
+    .addOption(
+      new Option('--retention <duration>', 'how long the event log keeps events (90s, 15m, 8h, 7d)')
+        .argParser(parseDuration)
+        .default(DEFAULT_RETENTION_MS, formatDuration(DEFAULT_RETENTION_MS)),
+    )
     .option('--trust-proxy', 'trust X-Forwarded-For from a reverse proxy')
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)')
-    .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all) with live simulated traffic', (v: string) =>
-      v.split(',').map((x) => {
-        const n = Number(x);
-        if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected account ids like 1,3');
-        return n;
-      }),
-    )
+    .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all; alone: all) with live simulated traffic', parseSimulate)
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { port, url } = await startServer(o);
