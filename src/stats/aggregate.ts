@@ -16,12 +16,24 @@ const bucketOf = (t: number, size: number) => t - (((t % size) + size) % size);
 
 /**
  * Per group and bucket: every queue passage counts once where it entered the queue.
- * `slThreshold` gives each group's service-level threshold in seconds.
+ * `slThreshold` gives each group's service-level threshold in seconds. `open` marks calls
+ * still in progress: they count as live metrics count them — a passage still waiting is
+ * offered without an outcome yet, a conversation's handle time counts once its wrap-up is
+ * over. A leg's wrap-up is its answering operator's (older records: the call's, when that
+ * operator is the call's last).
  */
-export function groupStats(calls: readonly CallRecord[], from: number, to: number, bucket: Bucket, slThreshold: (group: number) => number): GroupStatsRow[] {
+export function groupStats(
+  calls: readonly CallRecord[],
+  from: number,
+  to: number,
+  bucket: Bucket,
+  slThreshold: (group: number) => number,
+  open: ReadonlySet<CallRecord> = new Set(),
+): GroupStatsRow[] {
   const size = BUCKETS[bucket];
   const acc = new Map<string, GroupStatsRow & { waitMs: number; handleMs: number; handled: number }>();
   for (const c of calls) {
+    const live = open.has(c);
     c.legs.forEach((leg, i) => {
       if (leg.kind !== 'queue' || leg.insertedAt < from || leg.insertedAt >= to) return;
       const b = bucketOf(leg.insertedAt, size);
@@ -37,12 +49,13 @@ export function groupStats(calls: readonly CallRecord[], from: number, to: numbe
         row.answered++;
         row.waitMs += wait;
         if (wait <= slThreshold(leg.id) * 1000) row.answered_in_sl++;
-        if (leg.leftAt !== undefined) {
+        if (leg.leftAt !== undefined && (!live || leg.wrapup !== undefined)) {
           row.handled++;
-          const wrap = leg.operatorId !== undefined && leg.operatorId === c.operatorId ? c.durations.wrapup : 0;
+          const wrap = leg.wrapup ?? (leg.operatorId !== undefined && leg.operatorId === c.operatorId ? c.durations.wrapup : 0);
           row.handleMs += leg.leftAt - leg.connectedAt + wrap * 1000;
         }
       } else if (i < c.legs.length - 1) row.overflowed++;
+      else if (live && leg.leftAt === undefined) return; // still waiting: no outcome yet
       else row.abandoned++;
     });
   }

@@ -66,12 +66,14 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request, reply) => {
       const account = await tokenAccount(services, request);
       const { from, to } = parseRange(request.query, services.clock.now());
-      // Calls that entered a queue in the range may have started up to a day before.
-      const calls = await services.store.history.calls(account, { from: from - 86_400_000, to });
+      // Calls that entered a queue in the range may have started up to a day before. Calls
+      // still in progress count too, as the live metrics count them: today's figures here
+      // and in GET /api/v1/realtime agree.
+      const { calls, open } = await services.stats.callsWithOpen(account, { from: from - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
       const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
       const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
-      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S).map(({ period, id_queue, ...rest }) => ({
+      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S, open).map(({ period, id_queue, ...rest }) => ({
         period,
         id_queue,
         group_name: names.get(id_queue) ?? '',
