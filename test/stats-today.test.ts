@@ -2,7 +2,8 @@
 // GET /api/v1/stats/groups over today (what the wallboard's day view reads) give the same
 // figures at any cut of a simulated center's stream — calls waiting, ringing, on a call or
 // in wrap-up included — and across midnight (UTC), where a passage counts on the day it
-// entered the queue in both.
+// entered the queue in both. The last-hour chart's history (GET /api/v1/stats/series) ends
+// on the same state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { readAccountFile } from '../src/directory/load.ts';
@@ -38,19 +39,24 @@ describe("today's figures, live and from the history", () => {
     let compared = 0;
     let midCall = 0;
     const days = new Set<string>();
+    const seen: { t: number; waiting: number; service_level: number }[] = [];
     // Cuts at a varying stride (so they fall at every kind of moment), and either side of midnight.
     const midnight = events.findIndex((e) => e.at >= Date.UTC(2026, 0, 6));
     expect(midnight).toBeGreaterThan(0);
     const cuts = new Set<number>([midnight - 1, midnight, midnight + 1, events.length]);
     for (let i = 37, step = 37; i < events.length; step = (step * 7) % 113 + 29, i += step) cuts.add(i);
     let done = 0;
-    for (const cut of [...cuts].sort((a, b) => a - b)) {
+    for (let cut of [...cuts].sort((a, b) => a - b)) {
+      // A moment is between two events at different whole ms: what happened at it is all in.
+      while (cut < events.length && events[cut]!.at <= Math.ceil(events[cut - 1]!.at)) cut++;
+      if (cut <= done) continue;
       while (done < cut) {
         const e = events[done++]!;
         clock.set(e.at);
         void publisher.publishValid(1, e.n, e.at);
       }
       while (publisher.deliveredCpt(1) < publisher.lastCpt(1)) await publisher.flush();
+      clock.set(Math.ceil(clock.now())); // a whole ms, which an ISO time can name
       // Tokens live two hours of this clock: take a new one now and then.
       if (clock.now() - tokenAt > 3_600_000) {
         const t = await vmToken(srv.url, 'api', 'demo-api', { user_type: 'api' });
@@ -79,8 +85,28 @@ describe("today's figures, live and from the history", () => {
         ).toEqual(fromHistory);
         compared++;
       }
+      // The last-hour chart's history (GET /api/v1/stats/series) ends on the same state:
+      // the calls waiting now, and the day's service level over all groups.
+      const series = await http(`${srv.url}/api/v1/stats/series?step=60`, { headers });
+      expect(series.status).toBe(200);
+      const last = series.body.points.at(-1);
+      expect(Date.parse(last.t)).toBe(clock.now());
+      expect(last.waiting).toBe(live.groups.reduce((n, g) => n + g.waiting, 0));
+      const decided = rows.reduce((n, r) => n + r.answered! + r.abandoned! + r.overflowed!, 0);
+      const inSl = rows.reduce((n, r) => n + r.answered_in_sl!, 0);
+      expect(last.service_level).toBe(decided === 0 ? 1 : Math.round((inSl / decided) * 1000) / 1000);
+      seen.push({ t: clock.now(), waiting: last.waiting, service_level: last.service_level });
       if (live.groups.some((g) => g.waiting > 0 || g.operators.on_call + g.operators.ringing + g.operators.wrapup > 0)) midCall++;
     }
+    // Later, the history gives back each of those moments as it was seen live.
+    const headers = { authorization: `Bearer ${token}` };
+    for (const m of seen.filter((_, i) => i % 3 === 0)) {
+      const iso = new Date(m.t).toISOString();
+      const r = await http(`${srv.url}/api/v1/stats/series?from=${iso}&to=${iso}`, { headers });
+      expect(r.status).toBe(200);
+      expect(r.body.points).toEqual([{ t: iso, waiting: m.waiting, service_level: m.service_level }]);
+    }
+    expect(seen.length).toBeGreaterThan(30);
     // The cuts did fall mid-call, on both days.
     expect(compared).toBeGreaterThan(100);
     expect(midCall).toBeGreaterThan(20);

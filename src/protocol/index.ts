@@ -32,4 +32,4 @@ export {
 } from './auth.ts';
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
 export type { Validation } from './validate.ts';
-export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot } from './stats.ts';
+export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot, SeriesPoint } from './stats.ts';

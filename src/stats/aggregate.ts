@@ -1,7 +1,8 @@
 // Aggregated statistics per group and per operator over a period, by 15 min / hour / day,
 // computed from the history (call legs and operator intervals).
 import type { CallRecord, StateInterval } from './records.ts';
-import type { GroupStatsRow as GroupStatsWire, OperatorStatsRow as OperatorStatsWire } from '../protocol/index.ts';
+import type { GroupStatsRow as GroupStatsWire, OperatorStatsRow as OperatorStatsWire, SeriesPoint } from '../protocol/index.ts';
+import { startOfDay } from './day.ts';
 
 export const BUCKETS = { '15m': 15 * 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Bucket = keyof typeof BUCKETS;
@@ -68,6 +69,48 @@ export function groupStats(
       avg_wait: row.answered === 0 ? 0 : r1(waitMs / row.answered / 1000),
       aht: handled === 0 ? 0 : r1(handleMs / handled / 1000),
     }));
+}
+
+/**
+ * The account every `stepMs` from `from` to `to`, from call records (stored and `open`):
+ * calls waiting in queues, and the day's service level over all groups, by the rules of
+ * the live metrics (a passage counts on the UTC day it entered the queue; the service level
+ * is answered within the group's threshold ÷ passages with an outcome, 1 when none).
+ */
+export function waitingSeries(
+  calls: readonly CallRecord[],
+  from: number,
+  to: number,
+  stepMs: number,
+  slThreshold: (group: number) => number,
+  open: ReadonlySet<CallRecord> = new Set(),
+): SeriesPoint[] {
+  const legs: { group: number; inAt: number; connectedAt: number; leftAt: number }[] = [];
+  for (const c of calls) {
+    for (const leg of c.legs) {
+      if (leg.kind !== 'queue') continue;
+      const end = open.has(c) ? Infinity : c.end;
+      legs.push({ group: leg.id, inAt: leg.insertedAt, connectedAt: leg.connectedAt ?? Infinity, leftAt: leg.leftAt ?? (leg.connectedAt === undefined ? end : Infinity) });
+    }
+  }
+  const points: SeriesPoint[] = [];
+  for (let t = from; t <= to; t += stepMs) {
+    const dayStart = startOfDay(t);
+    let waiting = 0;
+    let decided = 0;
+    let inSl = 0;
+    for (const l of legs) {
+      if (l.inAt > t) continue;
+      if (t < Math.min(l.connectedAt, l.leftAt)) waiting++;
+      if (l.inAt < dayStart) continue;
+      if (l.connectedAt <= t) {
+        decided++;
+        if (l.connectedAt - l.inAt <= slThreshold(l.group) * 1000) inSl++;
+      } else if (l.leftAt <= t) decided++;
+    }
+    points.push({ t: new Date(t).toISOString(), waiting, service_level: decided === 0 ? 1 : r3(inSl / decided) });
+  }
+  return points;
 }
 
 /** Per operator and bucket; intervals that span buckets are split between them. */
