@@ -113,3 +113,27 @@ describe("today's figures, live and from the history", () => {
     expect([...days].sort()).toEqual(['2026-01-05', '2026-01-06']);
   });
 });
+
+describe('GET /api/v1/stats/series refusals', () => {
+  it('refuses what it cannot answer with a sentence, and needs a supervisor or api token', async () => {
+    const token = (await vmToken(srv.url, 'api', 'demo-api', { user_type: 'api' })).body.id_session;
+    const get = (q: string, auth = true) => http(`${srv.url}/api/v1/stats/series${q}`, auth ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const refusals: [string, RegExp][] = [
+      ['?from=yesterday', /from must be an ISO date/],
+      [`?from=${new Date(clock.now() - 7_200_000).toISOString()}&step=1`, /more than 1,440 points/],
+      ['?from=2025-01-01T00:00:00Z&step=86400', /24 hours at most/],
+      [`?from=${new Date(clock.now() + 60_000).toISOString()}`, /to must not be before from/],
+    ];
+    for (const [q, message] of refusals) {
+      const r = await get(q);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error, q).toBe('INVALID_FIELD');
+      expect(r.body.message, q).toMatch(message);
+    }
+    expect((await get('?step=0')).status).toBe(400);
+    expect((await get('', false)).body.error).toBe('AUTH_REQUIRED');
+    const ok = await get('?step=600');
+    expect(ok.status).toBe(200);
+    expect(ok.body.points).toHaveLength(7);
+  });
+});

@@ -85,30 +85,37 @@ export function waitingSeries(
   slThreshold: (group: number) => number,
   open: ReadonlySet<CallRecord> = new Set(),
 ): SeriesPoint[] {
-  const legs: { group: number; inAt: number; connectedAt: number; leftAt: number }[] = [];
+  // One sweep over time-ordered changes: waiting +1/-1, and each passage's outcome, which
+  // counts for the day the passage entered the queue.
+  const changes: { at: number; waiting: number; day?: number; inSl?: boolean }[] = [];
   for (const c of calls) {
     for (const leg of c.legs) {
       if (leg.kind !== 'queue') continue;
-      const end = open.has(c) ? Infinity : c.end;
-      legs.push({ group: leg.id, inAt: leg.insertedAt, connectedAt: leg.connectedAt ?? Infinity, leftAt: leg.leftAt ?? (leg.connectedAt === undefined ? end : Infinity) });
+      const left = leg.leftAt ?? (leg.connectedAt === undefined && !open.has(c) ? c.end : Infinity);
+      const out = Math.min(leg.connectedAt ?? Infinity, left);
+      changes.push({ at: leg.insertedAt, waiting: 1 });
+      if (out === Infinity) continue;
+      const answered = leg.connectedAt !== undefined && leg.connectedAt <= left;
+      changes.push({ at: out, waiting: -1, day: startOfDay(leg.insertedAt), inSl: answered && leg.connectedAt! - leg.insertedAt <= slThreshold(leg.id) * 1000 });
     }
   }
+  changes.sort((a, b) => a.at - b.at);
+  const days = new Map<number, { decided: number; inSl: number }>();
   const points: SeriesPoint[] = [];
+  let waiting = 0;
+  let i = 0;
   for (let t = from; t <= to; t += stepMs) {
-    const dayStart = startOfDay(t);
-    let waiting = 0;
-    let decided = 0;
-    let inSl = 0;
-    for (const l of legs) {
-      if (l.inAt > t) continue;
-      if (t < Math.min(l.connectedAt, l.leftAt)) waiting++;
-      if (l.inAt < dayStart) continue;
-      if (l.connectedAt <= t) {
-        decided++;
-        if (l.connectedAt - l.inAt <= slThreshold(l.group) * 1000) inSl++;
-      } else if (l.leftAt <= t) decided++;
+    for (; i < changes.length && changes[i]!.at <= t; i++) {
+      const ch = changes[i]!;
+      waiting += ch.waiting;
+      if (ch.day === undefined) continue;
+      let d = days.get(ch.day);
+      if (!d) days.set(ch.day, (d = { decided: 0, inSl: 0 }));
+      d.decided++;
+      if (ch.inSl) d.inSl++;
     }
-    points.push({ t: new Date(t).toISOString(), waiting, service_level: decided === 0 ? 1 : r3(inSl / decided) });
+    const d = days.get(startOfDay(t));
+    points.push({ t: new Date(t).toISOString(), waiting, service_level: !d || d.decided === 0 ? 1 : r3(d.inSl / d.decided) });
   }
   return points;
 }

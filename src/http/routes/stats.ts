@@ -89,7 +89,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     {
       schema: {
         summary: 'Calls waiting and the day’s service level every step seconds (extension): the wallboard’s last-hour chart from the history',
-        description: 'Default: the last hour, every 15 s, up to now. At most 1,440 points. Calls still in progress count as in GET /api/v1/realtime.',
+        description: 'Default: the last hour, every 15 s, up to now. At most 24 hours and 1,440 points. Calls still in progress count as in GET /api/v1/realtime.',
         tags: ['stats'],
         querystring: Type.Object({
           from: Type.Optional(Type.String({ description: 'ISO date-time; default: an hour before to' })),
@@ -109,6 +109,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'from must be an ISO date or date-time.');
       if (Number.isNaN(to)) throw vmError('INVALID_FIELD', 'to must be an ISO date or date-time.');
       if (to < from) throw vmError('INVALID_FIELD', 'to must not be before from (to is never later than now).');
+      if (to - from > 86_400_000) throw vmError('INVALID_FIELD', 'from/to may span 24 hours at most.');
       const stepMs = (q.step ?? 15) * 1000;
       if ((to - from) / stepMs >= 1440) throw vmError('INVALID_FIELD', 'from/to and step give more than 1,440 points: take a shorter range or a longer step.');
       const { calls, open } = await services.stats.callsWithOpen(account, { from: startOfDay(from) - 86_400_000, to });
