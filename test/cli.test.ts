@@ -123,6 +123,17 @@ describe('durations', () => {
     for (const text of [serve, simulate]) expect(text).not.toMatch(/default:\s*\d{4,}/);
   });
 
+  it('vm serve says how long it keeps events as 7d, not in ms', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), 'serve', '--port', '0', '--data', dataDir()], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('close', (code) => reject(new Error(`vm serve exited with ${code}`)));
+    });
+    expect(line).toMatch(/^Voice Management listening on http:\/\/127\.0\.0\.1:\d+ \(data in .*, events kept 7d\)$/);
+    await stop(child);
+  });
+
   it('--retention takes what the help shows (7d, 1h30m) and refuses the rest', async () => {
     const bad = await vm(['serve', '--port', '0', '--data', dataDir(), '--retention', 'a week']);
     expect(bad.code).not.toBe(0);

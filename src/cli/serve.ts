@@ -101,7 +101,8 @@ export function registerServeCommand(program: Command): void {
       const { port, url } = await startServer(o);
       if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data) }));
       else {
-        console.log(`Voice Management listening on ${url} (data in ${dataDir(o.data)})`);
+        const everywhere = ['0.0.0.0', '::'].includes(o.host ?? (process.env.HOST || DEFAULT_HOST));
+        console.log(`Voice Management listening on ${url}${everywhere ? ' and every other interface' : ''} (data in ${dataDir(o.data)}, events kept ${formatDuration(o.retention ?? DEFAULT_RETENTION_MS)})`);
         if (!process.env.VM_ADMIN_TOKEN) console.log('Admin API off (set VM_ADMIN_TOKEN to publish over HTTP).');
       }
     });
