@@ -10,7 +10,9 @@ const STEP_S = 5;
 /**
  * The day's service level over all groups, 0–1, by the groups' own rule (answered within
  * the threshold ÷ passages with an outcome: answered, abandoned or overflowed; 1 when none),
- * as GET /api/v1/stats/series computes it for the history.
+ * as GET /api/v1/stats/series computes it for the history. The snapshot gives each group's
+ * rounded service level (3 decimals), not its count within threshold: that count is
+ * recovered exactly below 500 passages with an outcome per group and day, within one above.
  */
 export function overallServiceLevel(s: RealtimeSnapshot): number {
   let decided = 0;
