@@ -1,4 +1,4 @@
-// `vm demo` (what `npm start` runs): imports the demo center, serves it on 8080 and prints
+// `vm demo` (what `npm start` runs): imports the demo center, serves it on 127.0.0.1:8080 and prints
 // what a person needs to look at it.
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { importAccountFile } from './directory.ts';
 import { startServer } from './serve.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { callbackLink } from '../http/routes/callback-link.ts';
-import { dataDir, parsePort } from './options.ts';
+import { dataDir, DEFAULT_HOST, parsePort } from './options.ts';
 
 export const DEMO_FILE = fileURLToPath(new URL('../../demo/demo-center.yaml', import.meta.url));
 export const DEMO_SUPERVISOR = { login: 'supervisor', password: 'demo' };
@@ -18,13 +18,14 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('Import the demo center and serve it (what npm start runs)')
     .option('-p, --port <port>', 'port (env PORT)', parsePort)
+    .option('--host <host>', `address to listen on, 0.0.0.0 for every interface (env HOST; default: ${DEFAULT_HOST})`)
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
     .option('--json', 'print one JSON line with the URLs and logins')
-    .action(async (o: { port?: number; data?: string; json?: boolean }) => {
+    .action(async (o: { port?: number; host?: string; data?: string; json?: boolean }) => {
       const store = createSqliteStore(dataDir(o.data));
       const { accountId } = await importAccountFile(store, DEMO_FILE);
       await store.close();
-      const { app, url } = await startServer({ port: o.port, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn', simulate: [accountId] });
+      const { app, url } = await startServer({ port: o.port, host: o.host, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn', simulate: [accountId] });
       const dir = await app.services.store.directory.getDirectory(accountId);
       // A demo-page token for a browser on this machine (tokens are bound to the client IP).
       const { token, record } = await app.services.auth.loginApi(DEMO_API.login, DEMO_API.password, '127.0.0.1', 'api');

@@ -1,10 +1,10 @@
 // `vm serve`: runs the server on a data directory until SIGINT/SIGTERM.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { trustFunction } from '../http/client-ip.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
-import { dataDir, parseDuration, parsePort } from './options.ts';
+import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { startLiveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
 
@@ -40,6 +40,22 @@ export async function startSimulations(app: App, which: true | number[]): Promis
   return ids;
 }
 
+/** The host part of a URL that reaches a server listening on `host` from this machine. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `--simulate` with no value or `all`: every account; otherwise comma-separated ids. */
+export function parseSimulate(v: string): true | number[] {
+  if (v.trim().toLowerCase() === 'all') return true;
+  return v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === '' || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected all, or account ids like 1,3');
+    return n;
+  });
+}
+
 /** Starts a server as `vm serve` does; resolves once it listens. */
 export async function startServer(o: ServeOptions): Promise<{ app: App; port: number; url: string }> {
   const dir = dataDir(o.data);
@@ -57,9 +73,9 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
       corsOrigins: o.corsOrigins ?? (process.env.VM_CORS_ORIGINS ? checkCorsOrigins(parseSourceList(process.env.VM_CORS_ORIGINS)) : undefined),
     },
   });
-  const host = o.host ?? process.env.HOST ?? '0.0.0.0';
+  const host = o.host ?? (process.env.HOST || DEFAULT_HOST);
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
-  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   if (o.simulate) await startSimulations(app, o.simulate);
   let stopping = false;
   const stop = (signal: string) => {
@@ -97,9 +113,13 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('Run the notification server')
     .option('-p, --port <port>', 'port to listen on (env PORT)', parsePort)
-    .option('--host <host>', 'address to listen on (env HOST)', '0.0.0.0')
+    .option('--host <host>', `address to listen on, 0.0.0.0 for every interface (env HOST; default: ${DEFAULT_HOST})`)
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
-    .option('--retention <duration>', 'how long the event log keeps events', parseDuration, DEFAULT_RETENTION_MS)
+    .addOption(
+      new Option('--retention <duration>', 'how long the event log keeps events (90s, 15m, 8h, 7d)')
+        .argParser(parseDuration)
+        .default(DEFAULT_RETENTION_MS, formatDuration(DEFAULT_RETENTION_MS)),
+    )
     .option(
       '--trust-proxy [addresses]',
       'believe X-Forwarded-For only from these reverse proxies: comma-separated addresses or CIDRs, or loopback, linklocal, uniquelocal (bare flag: loopback)',
@@ -112,19 +132,14 @@ export function registerServeCommand(program: Command): void {
     .option('--cors-origins <origins>', 'origins allowed to call the API from a browser, comma-separated (env VM_CORS_ORIGINS; default none: same origin only)', (v: string) =>
       cliList(v, checkCorsOrigins),
     )
-    .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all) with live simulated traffic', (v: string) =>
-      v.split(',').map((x) => {
-        const n = Number(x);
-        if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected account ids like 1,3');
-        return n;
-      }),
-    )
+    .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all; alone: all) with live simulated traffic', parseSimulate)
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { port, url } = await startServer(o);
       if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data) }));
       else {
-        console.log(`Voice Management listening on ${url} (data in ${dataDir(o.data)})`);
+        const everywhere = ['0.0.0.0', '::'].includes(o.host ?? (process.env.HOST || DEFAULT_HOST));
+        console.log(`Voice Management listening on ${url}${everywhere ? ' and every other interface' : ''} (data in ${dataDir(o.data)}, events kept ${formatDuration(o.retention ?? DEFAULT_RETENTION_MS)})`);
         if (!process.env.VM_ADMIN_TOKEN) console.log('Admin API off (set VM_ADMIN_TOKEN to publish over HTTP).');
       }
     });

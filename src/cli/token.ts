@@ -7,12 +7,22 @@ import { hashToken } from '../auth/service.ts';
 import { vmError } from '../errors/registry.ts';
 import type { TokenFilter } from '../store/types.ts';
 
+/** The server URL: --url, else env VM_URL (as `vm tail`), else the local default. */
+const defaultUrl = (): string => process.env.VM_URL || 'http://127.0.0.1:8080';
+
+/** The demo page (PROTOCOL §6) for a /vm/token answer; an agent token opens it on its operator. */
+export function laboLink(url: string, body: Record<string, unknown>): string {
+  const q = new URLSearchParams({ id_client: String(body.id_client), id_session: String(body.id_session) });
+  if (body.user_type === 'agent' && body.id_operator !== undefined) q.set('id_operator', String(body.id_operator));
+  return new URL(`/labo/index.htm?${q.toString()}`, url).href;
+}
+
 export function registerTokenCommand(program: Command): void {
   const token = program.command('token').description('Get a stream token from a running server');
   token
     .command('supervisor')
     .description('POST /ws/ init with a supervisor login')
-    .requiredOption('-u, --url <url>', 'server URL', 'http://127.0.0.1:8080')
+    .requiredOption('-u, --url <url>', 'server URL (env VM_URL)', defaultUrl())
     .requiredOption('-l, --login <login>', 'supervisor login')
     .requiredOption('-p, --password <password>', 'supervisor password (env VM_PASSWORD)', process.env.VM_PASSWORD)
     .option('--json', 'print the whole answer as JSON')
@@ -28,7 +38,7 @@ export function registerTokenCommand(program: Command): void {
   token
     .command('api')
     .description('POST /vm/token with an API user (whole account, or one operator with --agent)')
-    .requiredOption('-u, --url <url>', 'server URL', 'http://127.0.0.1:8080')
+    .requiredOption('-u, --url <url>', 'server URL (env VM_URL)', defaultUrl())
     .requiredOption('-l, --login <login>', 'API user login')
     .requiredOption('-p, --password <password>', 'API user password (env VM_PASSWORD)', process.env.VM_PASSWORD)
     .option('--agent <id_operator>', 'an agent token for one operator', parsePositiveInt)
@@ -39,7 +49,7 @@ export function registerTokenCommand(program: Command): void {
       else {
         console.log(`id_session ${String(body.id_session)}`);
         console.log(`expires    ${String(body.expire)}`);
-        console.log(`demo page  ${new URL(`/labo/index.htm?id_client=${String(body.id_client)}&id_session=${String(body.id_session)}`, o.url).href}`);
+        console.log(`demo page  ${laboLink(o.url, body)}`);
       }
     });
   token

@@ -1,7 +1,9 @@
 // Reading and checking account files: JSON or YAML, schema then cross-references, with
 // errors that name the entry and the field.
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { Compile } from 'typebox/compile';
 import { AccountFileSchema, type AccountFile, type AccountDirectory } from './schema.ts';
 import { vmError } from '../errors/registry.ts';
@@ -10,8 +12,43 @@ import { dotted, explainIssues, type SchemaIssue } from '../protocol/index.ts';
 
 const check = Compile(AccountFileSchema);
 
-/** Parses JSON or YAML text (YAML is a superset of JSON). */
+/** Line and column (from 1) of an offset in a text. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/**
+ * JSON text, read by the JSON parser: its own message, and where it stopped. V8 says "at
+ * position N" for most errors; for the others (a bad literal such as `tru`) the position is
+ * the first error jsonc-parser (strict: no comments, no trailing commas) finds.
+ */
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // V8 quotes the text around the error; keep the sentence on one line.
+    const message = (e as Error).message.replace(/\s*\n\s*/g, ' ');
+    const at = /at position (\d+)/.exec(message);
+    let offset = at ? Number(at[1]) : undefined;
+    if (offset === undefined) {
+      const errors: ParseError[] = [];
+      parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+      offset = errors[0]?.offset ?? text.length;
+    }
+    throw vmError('INVALID_ACCOUNT_FILE', `${source}: not valid JSON or YAML: the JSON parser says: ${message} (${lineColumn(text, offset)})`);
+  }
+}
+
+/**
+ * Parses an account file's text: JSON for a `.json` file (or, without a known extension,
+ * text that starts with `{` or `[`), so a JSON syntax error is the JSON parser's, with its
+ * position; YAML otherwise.
+ */
 export function parseAccountText(text: string, source = 'file'): unknown {
+  const ext = extname(source).toLowerCase();
+  const json = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*[[{]/.test(text));
+  if (json) return parseJson(text.replace(/^\uFEFF/, ''), source);
   try {
     return parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {

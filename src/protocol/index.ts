@@ -37,4 +37,4 @@ export { CallId, CallerNumber, Digits, Id, IdOrZero, MAX_ID } from './fields.ts'
 export type { Validation } from './validate.ts';
 export { PAYLOAD_LIMITS, checkPayload } from './bounds.ts';
 export type { BoundsCheck, PayloadLimits } from './bounds.ts';
-export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot } from './stats.ts';
+export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot, SeriesPoint } from './stats.ts';

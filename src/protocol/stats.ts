@@ -86,6 +86,23 @@ export interface RealtimeSnapshot {
   alerts: Alert[];
 }
 
+/**
+ * One point of `GET /api/v1/stats/series` (extension): the account at a moment of the
+ * history, as the wallboard's last-hour chart samples the live state.
+ */
+export interface SeriesPoint {
+  /** ISO time of the point. */
+  t: string;
+  /** Calls waiting in any group's queue at that moment. */
+  waiting: number;
+  /**
+   * The day's service level over all groups at that moment: passages answered within their
+   * group's threshold ÷ those with an outcome (answered, abandoned or overflowed) since the
+   * start of that UTC day; 1 when there is none. 0–1.
+   */
+  service_level: number;
+}
+
 /** One row of `GET /api/v1/stats/groups`: a group over one period (15 min, hour or day). */
 export interface GroupStatsRow {
   /** ISO start of the period. */

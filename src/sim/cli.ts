@@ -1,6 +1,6 @@
 // `vm simulate`: runs the engine on simulated traffic and prints the report (one JSON
 // object with --json, a readable summary otherwise), with a progress bar on a terminal.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readAccountFile } from '../directory/load.ts';
 import { runSimulation, type SimulationOptions, type SimulationSummary } from './simulate.ts';
 
@@ -77,7 +77,7 @@ export function registerSimulateCommand(program: Command): Command {
     .option('--calls-per-hour <x>', 'mean arrivals per hour', number('calls per hour', 0), 100)
     .option('--aht <seconds>', 'mean talk time (exponential)', number('aht', 0.001), 180)
     .option('--patience <seconds|none>', 'mean caller patience (exponential), or none', parsePatience, 'none')
-    .option('--duration <time>', 'simulated arrival period: 8h, 90m, 3600...', parseDuration, 8 * 3600)
+    .addOption(new Option('--duration <time>', 'simulated arrival period: 8h, 90m, 1h30m, or seconds').argParser(parseDuration).default(8 * 3600, '8h'))
     .option('--speed <max|1x|60x>', 'max, or a multiple of real time', parseSpeed, 'max')
     .option('--seed <n>', 'PRNG seed (same seed, same run)', number('seed', 0, 2 ** 32 - 1, true), 1)
     .option('--sl-threshold <seconds>', 'service-level threshold', number('threshold', 0), 20)

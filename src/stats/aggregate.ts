@@ -1,7 +1,8 @@
 // Aggregated statistics per group and per operator over a period, by 15 min / hour / day,
 // computed from the history (call legs and operator intervals).
 import type { CallRecord, StateInterval } from './records.ts';
-import type { GroupStatsRow as GroupStatsWire, OperatorStatsRow as OperatorStatsWire } from '../protocol/index.ts';
+import type { GroupStatsRow as GroupStatsWire, OperatorStatsRow as OperatorStatsWire, SeriesPoint } from '../protocol/index.ts';
+import { startOfDay } from './day.ts';
 
 export const BUCKETS = { '15m': 15 * 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Bucket = keyof typeof BUCKETS;
@@ -16,12 +17,24 @@ const bucketOf = (t: number, size: number) => t - (((t % size) + size) % size);
 
 /**
  * Per group and bucket: every queue passage counts once where it entered the queue.
- * `slThreshold` gives each group's service-level threshold in seconds.
+ * `slThreshold` gives each group's service-level threshold in seconds. `open` marks calls
+ * still in progress: they count as live metrics count them — a passage still waiting is
+ * offered without an outcome yet, a conversation's handle time counts once its wrap-up is
+ * over. A leg's wrap-up is its answering operator's (older records: the call's, when that
+ * operator is the call's last).
  */
-export function groupStats(calls: readonly CallRecord[], from: number, to: number, bucket: Bucket, slThreshold: (group: number) => number): GroupStatsRow[] {
+export function groupStats(
+  calls: readonly CallRecord[],
+  from: number,
+  to: number,
+  bucket: Bucket,
+  slThreshold: (group: number) => number,
+  open: ReadonlySet<CallRecord> = new Set(),
+): GroupStatsRow[] {
   const size = BUCKETS[bucket];
   const acc = new Map<string, GroupStatsRow & { waitMs: number; handleMs: number; handled: number }>();
   for (const c of calls) {
+    const live = open.has(c);
     c.legs.forEach((leg, i) => {
       if (leg.kind !== 'queue' || leg.insertedAt < from || leg.insertedAt >= to) return;
       const b = bucketOf(leg.insertedAt, size);
@@ -37,12 +50,13 @@ export function groupStats(calls: readonly CallRecord[], from: number, to: numbe
         row.answered++;
         row.waitMs += wait;
         if (wait <= slThreshold(leg.id) * 1000) row.answered_in_sl++;
-        if (leg.leftAt !== undefined) {
+        if (leg.leftAt !== undefined && (!live || leg.wrapup !== undefined)) {
           row.handled++;
-          const wrap = leg.operatorId !== undefined && leg.operatorId === c.operatorId ? c.durations.wrapup : 0;
+          const wrap = leg.wrapup ?? (leg.operatorId !== undefined && leg.operatorId === c.operatorId ? c.durations.wrapup : 0);
           row.handleMs += leg.leftAt - leg.connectedAt + wrap * 1000;
         }
       } else if (i < c.legs.length - 1) row.overflowed++;
+      else if (live && leg.leftAt === undefined) return; // still waiting: no outcome yet
       else row.abandoned++;
     });
   }
@@ -55,6 +69,55 @@ export function groupStats(calls: readonly CallRecord[], from: number, to: numbe
       avg_wait: row.answered === 0 ? 0 : r1(waitMs / row.answered / 1000),
       aht: handled === 0 ? 0 : r1(handleMs / handled / 1000),
     }));
+}
+
+/**
+ * The account every `stepMs` from `from` to `to`, from call records (stored and `open`):
+ * calls waiting in queues, and the day's service level over all groups, by the rules of
+ * the live metrics (a passage counts on the UTC day it entered the queue; the service level
+ * is answered within the group's threshold ÷ passages with an outcome, 1 when none).
+ */
+export function waitingSeries(
+  calls: readonly CallRecord[],
+  from: number,
+  to: number,
+  stepMs: number,
+  slThreshold: (group: number) => number,
+  open: ReadonlySet<CallRecord> = new Set(),
+): SeriesPoint[] {
+  // One sweep over time-ordered changes: waiting +1/-1, and each passage's outcome, which
+  // counts for the day the passage entered the queue.
+  const changes: { at: number; waiting: number; day?: number; inSl?: boolean }[] = [];
+  for (const c of calls) {
+    for (const leg of c.legs) {
+      if (leg.kind !== 'queue') continue;
+      const left = leg.leftAt ?? (leg.connectedAt === undefined && !open.has(c) ? c.end : Infinity);
+      const out = Math.min(leg.connectedAt ?? Infinity, left);
+      changes.push({ at: leg.insertedAt, waiting: 1 });
+      if (out === Infinity) continue;
+      const answered = leg.connectedAt !== undefined && leg.connectedAt <= left;
+      changes.push({ at: out, waiting: -1, day: startOfDay(leg.insertedAt), inSl: answered && leg.connectedAt! - leg.insertedAt <= slThreshold(leg.id) * 1000 });
+    }
+  }
+  changes.sort((a, b) => a.at - b.at);
+  const days = new Map<number, { decided: number; inSl: number }>();
+  const points: SeriesPoint[] = [];
+  let waiting = 0;
+  let i = 0;
+  for (let t = from; t <= to; t += stepMs) {
+    for (; i < changes.length && changes[i]!.at <= t; i++) {
+      const ch = changes[i]!;
+      waiting += ch.waiting;
+      if (ch.day === undefined) continue;
+      let d = days.get(ch.day);
+      if (!d) days.set(ch.day, (d = { decided: 0, inSl: 0 }));
+      d.decided++;
+      if (ch.inSl) d.inSl++;
+    }
+    const d = days.get(startOfDay(t));
+    points.push({ t: new Date(t).toISOString(), waiting, service_level: !d || d.decided === 0 ? 1 : r3(d.inSl / d.decided) });
+  }
+  return points;
 }
 
 /** Per operator and bucket; intervals that span buckets are split between them. */

@@ -177,6 +177,8 @@ export class HistoryRecorder {
         return;
       case 'available':
         if (m.catchup !== undefined && c.rec.operatorId === m.id_operator) c.rec.durations.wrapup = m.catchup;
+        // The end of the wrap-up of the operator who answered a leg: the leg's handle time is known.
+        for (const leg of c.rec.legs) if (leg.operatorId === m.id_operator && leg.connectedAt !== undefined && leg.wrapup === undefined) leg.wrapup = m.catchup ?? 0;
         if (c.rec.direction === 'out') {
           if (c.leg?.connectedAt !== undefined) c.rec.durations.comm += s(at - c.leg.connectedAt);
           this.finish(c, at, out);
@@ -184,6 +186,11 @@ export class HistoryRecorder {
         else if (!c.connected) c.ringAt = undefined; // a ring that was not answered
         return;
     }
+  }
+
+  /** Calls still open, as recorded so far (copies): statistics that include now count them as live metrics do. */
+  openCalls(): CallRecord[] {
+    return [...this.calls.values()].map((c) => ({ ...c.rec, durations: { ...c.rec.durations }, legs: c.rec.legs.map((l) => ({ ...l })) }));
   }
 
   /** Intervals still open (logged in, on a pause, on a call), as if they ended at `now`. */

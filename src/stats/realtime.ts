@@ -5,7 +5,7 @@
 import type { Notification } from '../protocol/index.ts';
 import type { LoggedEvent } from '../store/types.ts';
 import type { AccountDirectory } from '../directory/schema.ts';
-import { dayOf } from './day.ts';
+import { dayOf, startOfDay } from './day.ts';
 import { OperatorTracker } from './operator.ts';
 import type { Alert, GroupSnapshot, RealtimeSnapshot } from '../protocol/index.ts';
 
@@ -44,6 +44,10 @@ interface GroupState {
 
 interface CallLink {
   queue: number;
+  /** The operator who answered: the handle time ends with their wrap-up. */
+  operator: number | undefined;
+  /** When the passage entered the queue: its handle time counts on that day. */
+  insertedAt: number;
   connectedAt: number;
   /** Set when the call leaves the queue (hang-up): talk time, before wrap-up. */
   talkMs?: number;
@@ -54,6 +58,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export class RealtimeState {
   cpt = 0;
   private day = '';
+  /** Start of `day` (ms): a queue passage counts in today's figures when it entered the queue since then, as the history counts it. */
+  private dayStart = 0;
   private readonly groups = new Map<number, GroupState>();
   private readonly operators = new Map<number, OperatorTracker>();
   private readonly trunkCalls = new Map<number, Set<number>>();
@@ -116,6 +122,7 @@ export class RealtimeState {
     const d = dayOf(at);
     if (d === this.day) return;
     this.day = d;
+    this.dayStart = startOfDay(at);
     for (const g of this.groups.values()) g.day = emptyDay();
     for (const o of this.operators.values()) o.newDay(at);
   }
@@ -137,8 +144,9 @@ export class RealtimeState {
         }
         if (n.type_notification === 'operator' && n.msg.status === 'available' && n.msg.id_call !== undefined) {
           const link = this.connected.get(n.msg.id_call);
-          if (link) {
+          if (link && (link.operator === undefined || link.operator === n.msg.id_operator)) {
             this.connected.delete(n.msg.id_call);
+            if (link.insertedAt < this.dayStart) return;
             const g = this.group(link.queue);
             g.day.handled++;
             g.day.handleMs += (link.talkMs ?? at - link.connectedAt) + (n.msg.catchup ?? 0) * 1000;
@@ -166,20 +174,24 @@ export class RealtimeState {
   private applyQueue(n: Extract<Notification, { type_notification: 'queue' }>, at: number): void {
     const g = this.group(n.msg.id_queue);
     switch (n.event) {
-      case 'insert_call':
+      case 'insert_call': {
         this.overflowed(n.msg.id_call);
-        g.waiting.set(n.msg.id_call, at - (n.msg.duration_in_queue ?? 0) * 1000);
-        g.day.offered++;
+        const since = at - (n.msg.duration_in_queue ?? 0) * 1000;
+        g.waiting.set(n.msg.id_call, since);
+        if (since >= this.dayStart) g.day.offered++;
         return;
+      }
       case 'connect_call': {
         const since = g.waiting.get(n.msg.id_call);
         if (since === undefined) return;
         g.waiting.delete(n.msg.id_call);
+        // A passage that entered the queue before today counts in that day's figures.
+        if (since < this.dayStart) return;
         const wait = at - since;
         g.day.answered++;
         g.day.waitAnsweredMs += wait;
         if (wait <= g.slThresholdMs) g.day.answeredInSl++;
-        this.connected.set(n.msg.id_call, { queue: g.id, connectedAt: at });
+        this.connected.set(n.msg.id_call, { queue: g.id, operator: n.msg.id_operator, insertedAt: since, connectedAt: at });
         return;
       }
       case 'delete_call': {
@@ -191,6 +203,7 @@ export class RealtimeState {
           return;
         }
         g.waiting.delete(n.msg.id_call);
+        if (since < this.dayStart) return;
         g.day.abandoned++;
         g.day.waitAbandonedMs += at - since;
         if (this.leftUnanswered.size >= 100_000) this.leftUnanswered.delete(this.leftUnanswered.keys().next().value!);

@@ -11,6 +11,8 @@ export interface Leg {
   connectedAt?: number;
   leftAt?: number;
   operatorId?: number;
+  /** Seconds of wrap-up of the operator who answered this leg, once it is over. */
+  wrapup?: number;
 }
 
 export interface CallRecord {

@@ -8,6 +8,7 @@ import type { LoggedEvent, Store } from '../store/types.ts';
 import type { RealtimeSnapshot } from '../protocol/index.ts';
 import { RealtimeState } from './realtime.ts';
 import { HistoryRecorder, type Completed } from './history.ts';
+import type { CallRecord } from './records.ts';
 import { startOfDay } from './day.ts';
 
 export interface StatsOptions {
@@ -125,6 +126,22 @@ export class StatsService {
   async directoryChanged(accountId: number): Promise<void> {
     const a = this.accounts.get(accountId);
     if (a) a.realtime.setDirectory(await this.opts.store.directory.getDirectory(accountId));
+  }
+
+  /**
+   * An account's call records for statistics that include now: those stored, and those
+   * still open (marked in `open`), as of the same moment as a snapshot taken now.
+   */
+  async callsWithOpen(accountId: number, q: { from: number; to: number }): Promise<{ calls: CallRecord[]; open: Set<CallRecord> }> {
+    // Open calls first, then every write issued so far: a call that ends meanwhile is read
+    // back stored (its newer record replaces the open one), none falls between the two.
+    const openNow = this.accounts.get(accountId)?.history.openCalls() ?? [];
+    await this.writes;
+    const stored = await this.opts.store.history.calls(accountId, q);
+    const key = (c: CallRecord) => `${c.idCall}:${c.start}`;
+    const storedKeys = new Set(stored.map(key));
+    const open = new Set(openNow.filter((c) => !storedKeys.has(key(c)) && c.start < q.to));
+    return { calls: [...stored, ...open], open };
   }
 
   /** Snapshot without a directory refresh (for the per-second push). */

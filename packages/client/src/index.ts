@@ -39,6 +39,7 @@ export type {
   OperatorStatsRow,
   OperatorStatus,
   RealtimeSnapshot,
+  SeriesPoint,
   ServerToClientEvents,
   Update,
   VmTokenRequest,

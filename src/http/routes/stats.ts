@@ -6,9 +6,10 @@ import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
-import { groupStats, operatorStats, toCsv, type Bucket } from '../../stats/aggregate.ts';
+import { groupStats, operatorStats, toCsv, waitingSeries, type Bucket } from '../../stats/aggregate.ts';
 import { DEFAULT_SL_THRESHOLD_S, slThresholdOf } from '../../stats/realtime.ts';
 import { parseInstant } from '../dates.ts';
+import { startOfDay } from '../../stats/day.ts';
 
 /** The account of a supervisor or api token (Bearer header or ?id_session=). */
 export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
@@ -67,18 +68,57 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request, reply) => {
       const account = await tokenAccount(services, request);
       const { from, to } = parseRange(request.query, services.clock.now());
-      // Calls that entered a queue in the range may have started up to a day before.
-      const calls = await services.store.history.calls(account, { from: from - 86_400_000, to });
+      // Calls that entered a queue in the range may have started up to a day before. Calls
+      // still in progress count too, as the live metrics count them: today's figures here
+      // and in GET /api/v1/realtime agree.
+      const { calls, open } = await services.stats.callsWithOpen(account, { from: from - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
       const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
       const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
-      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S).map(({ period, id_queue, ...rest }) => ({
+      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S, open).map(({ period, id_queue, ...rest }) => ({
         period,
         id_queue,
         group_name: names.get(id_queue) ?? '',
         ...rest,
       }));
       return send(request, reply, rows);
+    },
+  );
+
+  app.get(
+    '/api/v1/stats/series',
+    {
+      schema: {
+        summary: 'Calls waiting and the day’s service level every step seconds (extension): the wallboard’s last-hour chart from the history',
+        description: 'Default: the last hour, every 15 s, up to now. At most 24 hours and 1,440 points. Calls still in progress count as in GET /api/v1/realtime.',
+        tags: ['stats'],
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ description: 'ISO date-time; default: an hour before to' })),
+          to: Type.Optional(Type.String({ description: 'ISO date-time; default: now (never later than now)' })),
+          step: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 15, description: 'seconds between points' })),
+          id_session: Type.Optional(Type.String()),
+        }),
+        response: { 200: Type.Unknown(), '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      const account = await tokenAccount(services, request);
+      const now = services.clock.now();
+      const q = request.query;
+      const to = Math.min(q.to ? Date.parse(q.to) : now, now);
+      const from = q.from ? Date.parse(q.from) : to - 3_600_000;
+      if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'from must be an ISO date or date-time.');
+      if (Number.isNaN(to)) throw vmError('INVALID_FIELD', 'to must be an ISO date or date-time.');
+      if (to < from) throw vmError('INVALID_FIELD', 'to must not be before from (to is never later than now).');
+      if (to - from > 86_400_000) throw vmError('INVALID_FIELD', 'from/to may span 24 hours at most.');
+      const stepMs = (q.step ?? 15) * 1000;
+      if ((to - from) / stepMs >= 1440) throw vmError('INVALID_FIELD', 'from/to and step give more than 1,440 points: take a shorter range or a longer step.');
+      const { calls, open } = await services.stats.callsWithOpen(account, { from: startOfDay(from) - 86_400_000, to });
+      const dir = await services.store.directory.getDirectory(account);
+      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
+      // Points end at `to`: the last one is the moment asked for.
+      const first = to - Math.floor((to - from) / stepMs) * stepMs;
+      return { step: stepMs / 1000, points: waitingSeries(calls, first, to, stepMs, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S, open) };
     },
   );
 

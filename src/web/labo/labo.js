@@ -1,10 +1,13 @@
 // The demo page (PROTOCOL §6): connects with an api token from the URL and shows every
 // event of the account live, resuming with `since` after a disconnect so nothing is lost.
+// With `&id_operator=N` the token is an agent token (`vm token api --agent N`): the page
+// inits as that operator and shows its events.
 import { NOTIFICATION_TYPES } from '/protocol.js';
 
 const params = new URLSearchParams(location.search);
 const idClient = params.get('id_client');
 const idSession = params.get('id_session');
+const idOperator = params.get('id_operator');
 const MAX_ROWS = 500;
 
 const $ = (id) => document.getElementById(id);
@@ -80,7 +83,7 @@ if (!idClient || !idSession) {
   setState('error', 'no token');
   showError('Open this page as /labo/index.htm?id_client=<id_client>&id_session=<id_session> (a token from POST /vm/token).');
 } else {
-  $('account').textContent = `account ${idClient}`;
+  $('account').textContent = idOperator ? `account ${idClient} · operator ${idOperator}` : `account ${idClient}`;
   const socket = io({ transports: ['websocket', 'polling'] });
   // Set once the server refused the token: the disconnect that follows must not hide why.
   let refused = false;
@@ -94,7 +97,8 @@ if (!idClient || !idSession) {
     setState(lastCpt === undefined ? 'connecting' : 'resuming');
     const opts = { types: NOTIFICATION_TYPES };
     if (lastCpt !== undefined) opts.since = lastCpt;
-    socket.emit('init', 'api', Number(idClient), idSession, opts, (ack) => {
+    const [userType, target] = idOperator ? ['agent', Number(idOperator)] : ['api', Number(idClient)];
+    socket.emit('init', userType, target, idSession, opts, (ack) => {
       if (ack.ok) {
         // Resume from here even if nothing arrives before the next disconnect.
         if (lastCpt === undefined) lastCpt = ack.cpt;

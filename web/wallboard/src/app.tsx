@@ -93,7 +93,7 @@ function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) 
       ) : tab === 'live' ? (
         <LiveView view={view} now={now} directory={board.source.directory} />
       ) : (
-        <DayView base={serverBase()} token={() => board.source.token().idSession} today={snap.day} groups={snap.groups.map((g) => ({ id: g.id, name: g.name }))} />
+        <DayView base={serverBase()} token={() => board.source.token().idSession} today={snap.day} cpt={snap.cpt} groups={snap.groups.map((g) => ({ id: g.id, name: g.name }))} />
       )}
     </div>
   );

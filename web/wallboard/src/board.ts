@@ -28,6 +28,8 @@ const alertKey = (a: Alert) => `${a.type}/${a.id_queue}/${a.id_call ?? ''}`;
 const REFRESH_MS = 10_000;
 /** Coalesce bursts of events into one fetch per this many ms. */
 const COALESCE_MS = 150;
+/** The last-hour chart's history: one point per this many seconds. */
+const HISTORY_STEP_S = 15;
 
 export class Board {
   private snap: RealtimeSnapshot | undefined;
@@ -42,6 +44,8 @@ export class Board {
   private due = Infinity;
   private readonly ticker: ReturnType<typeof setInterval>;
   private readonly subscribers = new Set<() => void>();
+  /** The last-hour chart was filled from the history (or that is under way). */
+  private historyAsked = false;
   readonly series: LiveSeries;
 
   constructor(readonly source: LiveSource) {
@@ -129,6 +133,22 @@ export class Board {
     this.timer = setTimeout(() => this.refresh(), ms);
   }
 
+  /** Fills the last-hour chart from the history once, on the first snapshot (the chart is not blank on first open). */
+  private loadHistory(s: RealtimeSnapshot): void {
+    if (this.historyAsked || !this.source.history) return;
+    this.historyAsked = true;
+    const at = Date.parse(s.at);
+    this.source
+      .history(at - 3_600_000, HISTORY_STEP_S)
+      .then((points) => {
+        this.series.fill(s.id_client, points, this.now());
+        this.notify();
+      })
+      .catch(() => {
+        this.historyAsked = false; // try again with a later snapshot
+      });
+  }
+
   /** Fetches a snapshot now (and again after it if events came meanwhile). */
   refresh(): void {
     clearTimeout(this.timer);
@@ -150,6 +170,7 @@ export class Board {
         this.snap = s;
         for (const [k, a] of this.streamAlerts) if (a.cpt <= s.cpt) this.streamAlerts.delete(k);
         this.series.sample(Date.parse(s.at), s);
+        this.loadHistory(s);
       })
       .catch((e: unknown) => {
         this.error = e instanceof Error ? e.message : String(e);

@@ -1,7 +1,8 @@
 // Where the wallboard's data comes from: the SDK's stream (login or a given token, token
 // renewal, resume with `since` after any disconnect) and its `snapshot()` (GET
 // /api/v1/realtime with the cpt it reflects).
-import { connect, type Directory, type RealtimeSnapshot, type StreamToken, type SupervisorConnectOptions, type TokenConnectOptions, type Update, type VmClient } from '@voice-management/client';
+import { connect, type Directory, type RealtimeSnapshot, type SeriesPoint, type StreamToken, type SupervisorConnectOptions, type TokenConnectOptions, type Update, type VmClient } from '@voice-management/client';
+import { fetchSeries } from './api.ts';
 
 /** The connection as the header shows it. */
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -17,6 +18,8 @@ export interface LiveSource {
   token(): StreamToken;
   /** The account's live state with the cpt it reflects. */
   snapshot(): Promise<RealtimeSnapshot>;
+  /** Calls waiting and the day's service level from `fromMs` to now, every `stepS` seconds, from the history. */
+  history?(fromMs: number, stepS: number): Promise<SeriesPoint[]>;
   onEvent(fn: (u: Update) => void): void;
   /** `resumed`: the stream came back after a disconnect. */
   onState(fn: (state: LinkState, detail: { resumed?: boolean; reason?: string }) => void): void;
@@ -47,6 +50,7 @@ export async function sdkSource(opts: SupervisorConnectOptions | TokenConnectOpt
       const s = await client.snapshot({ source: 'realtime' });
       return s.realtime!;
     },
+    history: (fromMs, stepS) => fetchSeries(opts.url, client.token!.idSession, { from: new Date(fromMs).toISOString(), step: stepS }),
     onEvent: (fn) => void client.on('event', fn),
     onState: (fn) =>
       void client.on('state', (c) => fn(c.state, { ...(c.resumed !== undefined ? { resumed: c.resumed } : {}), ...(c.reason ? { reason: c.reason } : {}) })),

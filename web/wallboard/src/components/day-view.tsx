@@ -1,6 +1,9 @@
 // The day view: per-hour (or 15 min) history of one group or all, from /api/v1/stats, and
-// the operators' day. Days are UTC, as the server counts them.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// the operators' day. Days are UTC, as the server counts them. The day's totals come from
+// the server's whole-day rows (`interval=1d`), by the live tiles' rules (service level:
+// answered within the threshold ÷ passages with an outcome), and today's are fetched again
+// as the live state moves, so the day view and the live tiles agree at the same moment.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { duration, percent } from '../format.ts';
 import { axis, Chart } from './chart.tsx';
@@ -12,7 +15,12 @@ interface Props {
   /** 'YYYY-MM-DD' of the server's today. */
   today: string;
   groups: { id: number; name: string }[];
+  /** The cpt of the live state shown: today's figures are fetched again when it moves. */
+  cpt: number;
 }
+
+/** At most one fetch of today's figures per this many ms while the live state moves. */
+const LIVE_REFETCH_MS = 2_000;
 
 type Interval = '15m' | '1h';
 
@@ -40,29 +48,53 @@ function sum(rows: GroupRow[]): Totals {
   return t;
 }
 
+/** The service level of totals, 0–1: answered within threshold ÷ passages with an outcome; 1 when none (as the server rounds it). */
+export function serviceLevel(t: Pick<Totals, 'answered' | 'abandoned' | 'overflowed' | 'answered_in_sl'>): number {
+  const decided = t.answered + t.abandoned + t.overflowed;
+  return decided === 0 ? 1 : Math.round((t.answered_in_sl / decided) * 1000) / 1000;
+}
+
 const bars = (align: -1 | 1) => uPlot.paths.bars!({ size: [0.4, 40], align });
 
-export function DayView({ base, token, today, groups }: Props) {
+export function DayView({ base, token, today, groups, cpt }: Props) {
   const [day, setDay] = useState(today);
   const [interval, setInterval] = useState<Interval>('1h');
   const [group, setGroup] = useState<number | 0>(0);
-  const [rows, setRows] = useState<{ groups: GroupRow[]; operators: OperatorRow[] } | undefined>();
+  const [rows, setRows] = useState<{ groups: GroupRow[]; days: GroupRow[]; operators: OperatorRow[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [reload, setReload] = useState(0);
+  const lastFetch = useRef(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     let live = true;
+    lastFetch.current = Date.now();
     const range = { from: day, to: new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10) };
-    Promise.all([fetchStats<GroupRow>(base, token(), 'groups', { ...range, interval }), fetchStats<OperatorRow>(base, token(), 'operators', { ...range, interval: '1d' })])
-      .then(([g, o]) => live && (setRows({ groups: g, operators: o }), setError(undefined)))
+    Promise.all([
+      fetchStats<GroupRow>(base, token(), 'groups', { ...range, interval }),
+      fetchStats<GroupRow>(base, token(), 'groups', { ...range, interval: '1d' }),
+      fetchStats<OperatorRow>(base, token(), 'operators', { ...range, interval: '1d' }),
+    ])
+      .then(([g, d, o]) => live && (setRows({ groups: g, days: d, operators: o }), setError(undefined)))
       .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
-    // Today's figures move: fetch again each minute.
+    // Today's figures move even when no event comes (times in state): fetch again each minute.
     const t = day === today ? setTimeout(() => setReload((n) => n + 1), 60_000) : undefined;
     return () => {
       live = false;
       clearTimeout(t);
     };
   }, [base, day, interval, reload, today]);
+
+  // The live state moved: today's figures are fetched again (at most every LIVE_REFETCH_MS).
+  useEffect(() => {
+    if (day !== today || pending.current) return;
+    const wait = Math.max(0, lastFetch.current + LIVE_REFETCH_MS - Date.now());
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      setReload((n) => n + 1);
+    }, wait);
+  }, [cpt]);
+  useEffect(() => () => clearTimeout(pending.current), []);
 
   const picked = (rows?.groups ?? []).filter((r) => group === 0 || r.id_queue === group);
   const periods = [...new Set(picked.map((r) => r.period))].sort();
@@ -99,10 +131,12 @@ export function DayView({ base, token, today, groups }: Props) {
   const volume: uPlot.AlignedData = [x, byPeriod.map((t) => t.answered), byPeriod.map((t) => t.abandoned), byPeriod.map((t) => t.offered)];
   const quality: uPlot.AlignedData = [
     x,
-    byPeriod.map((t) => (t.offered ? Math.round((t.answered_in_sl / t.offered) * 1000) / 10 : null)),
+    byPeriod.map((t) => (t.answered + t.abandoned + t.overflowed ? Math.round(serviceLevel(t) * 1000) / 10 : null)),
     byPeriod.map((t) => (t.answered ? Math.round(t.waitSum / t.answered) : null)),
   ];
-  const total = sum(picked);
+  // The day's totals from the whole-day rows: one group's are the server's own figures.
+  const total = sum((rows?.days ?? []).filter((r) => group === 0 || r.id_queue === group));
+  const avg = (s: number, n: number) => (n === 0 ? 0 : Math.round((s / n) * 10) / 10);
 
   return (
     <main class="day-view">
@@ -131,13 +165,13 @@ export function DayView({ base, token, today, groups }: Props) {
         {error && <span class="error">{error}</span>}
       </form>
       <section class="day-totals" aria-label="Day totals">
-        <div><b>{total.offered}</b> offered</div>
-        <div><b>{total.answered}</b> answered</div>
-        <div><b>{total.abandoned}</b> abandoned</div>
-        <div><b>{total.overflowed}</b> overflowed</div>
-        <div><b>{total.offered ? percent(total.answered_in_sl / total.offered) : '–'}</b> service level</div>
-        <div><b>{total.answered ? duration(total.waitSum / total.answered) : '–'}</b> avg wait</div>
-        <div><b>{total.answered ? duration(total.handleSum / total.answered) : '–'}</b> avg handle</div>
+        <div><b data-total="offered">{total.offered}</b> offered</div>
+        <div><b data-total="answered">{total.answered}</b> answered</div>
+        <div><b data-total="abandoned">{total.abandoned}</b> abandoned</div>
+        <div><b data-total="overflowed">{total.overflowed}</b> overflowed</div>
+        <div><b data-total="service_level">{percent(serviceLevel(total))}</b> service level</div>
+        <div><b data-total="avg_wait">{duration(avg(total.waitSum, total.answered))}</b> avg wait</div>
+        <div><b data-total="aht">{duration(avg(total.handleSum, total.answered))}</b> avg handle</div>
       </section>
       <section class="day-chart">
         <h2>Calls</h2>

@@ -1,0 +1,69 @@
+// The demo-page link `vm token api --agent N` prints works: the real CLI (a child process)
+// gets an agent token, and that very link, opened in Chromium, goes live as the operator and
+// shows the operator's events (and only theirs).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
+import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
+
+warnIfNoChromium('labo-agent-browser');
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+/** Runs `vm …args` to its end, VM_URL pointing at the test server. */
+function vm(args: string[], url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: { ...process.env, VM_URL: url } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe.skipIf(!haveChromium)('the demo-page link of vm token api --agent', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer(['acme.json']);
+    browser = await launchChromium();
+    page = await openPage(browser, { width: 1200, height: 700 }, pageErrors);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('opens live on the operator and shows its events', async () => {
+    const r = await vm(['token', 'api', '--login', 'api', '--password', 'secret2', '--agent', '8'], s.url);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const link = /^demo page\s+(\S+)$/m.exec(r.stdout)?.[1];
+    expect(link).toBeDefined();
+    expect(link!.startsWith(`${s.url}/labo/index.htm?`)).toBe(true);
+
+    await page.goto(link!);
+    await page.waitForSelector('#state[data-state="live"], #state[data-state="error"]', { timeout: 15_000 });
+    expect(await page.textContent('#error')).toBe('');
+    expect(await page.getAttribute('#state', 'data-state')).toBe('live');
+    expect(await page.textContent('#account')).toMatch(/operator 8/);
+
+    // Operator 9's event is not for this token; operator 8's is, and it shows.
+    expect((await publishHttp(s.url, 3, uiLogin(9))).body).toEqual({ cpt: 1 });
+    expect((await publishHttp(s.url, 3, uiLogin(8))).body).toEqual({ cpt: 2 });
+    await page.waitForSelector('#events tr[data-cpt="2"]', { timeout: 10_000 });
+    const rows = await page.$$eval('#events tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((cells) => cells[0])).toEqual(['2']);
+    expect(rows[0]![2]).toBe('UI');
+    expect(rows[0]![3]).toBe('login');
+    expect(rows[0]![4]).toContain('"id_operator":8');
+    expect(pageErrors).toEqual([]);
+  });
+});
