@@ -3,15 +3,15 @@
 // `vm tail`; durations print as 7d, not milliseconds; `vm serve` and `vm demo` (npm start)
 // listen on 127.0.0.1 unless told otherwise; a JSON file's syntax error is the JSON parser's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { runVm, spawnVm, type VmResult } from './helpers/cli.ts';
 import { FIXTURES, http, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'vm-cli-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -27,22 +27,13 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs `vm …args` to its end. */
-function vm(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: env(extra) });
-    children.push(p);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function vm(args: string[], extra: Record<string, string> = {}): Promise<VmResult> {
+  return runVm(args, { env: env(extra), onSpawn: (c) => children.push(c) });
 }
 
 /** Starts a long-running `vm …args --json` and resolves with its first JSON line (or why it ended). */
 function start(args: string[], extra: Record<string, string> = {}): Promise<{ child: ChildProcess; line: Record<string, any> }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args, '--json'], { cwd: ROOT, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnVm([...args, '--json'], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
@@ -124,7 +115,7 @@ describe('durations', () => {
   });
 
   it('vm serve says how long it keeps events as 7d, not in ms', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), 'serve', '--port', '0', '--data', dataDir()], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnVm(['serve', '--port', '0', '--data', dataDir()], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);

@@ -3,7 +3,6 @@
 // through the real `vm import` and in-process. Data directories from before the rule get
 // their owners from the stored directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import Database from 'better-sqlite3';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { FIXTURES } from './helpers/server.ts';
+import { vmCli } from './helpers/cli.ts';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const ACME = FIXTURES + 'acme.json';
 const GLOBEX = FIXTURES + 'globex.json';
 const ACME_NUMBER = '33820620620';
@@ -35,18 +34,6 @@ function fresh() {
       return path;
     },
   };
-}
-
-function vm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: { ...process.env, VM_DATA: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 function dump(data: string) {
@@ -91,10 +78,10 @@ function globexWithAcmeNumber() {
 describe('a service number of another account', () => {
   it('is refused by `vm import`, naming the number and its owner, and nothing is written', async () => {
     const t = fresh();
-    expect((await vm('import', ACME, GLOBEX, '--data', t.data)).code).toBe(0);
+    expect((await vmCli('import', ACME, GLOBEX, '--data', t.data)).code).toBe(0);
     const before = dump(t.data);
     const path = t.file('globex-steals.json', globexWithAcmeNumber());
-    const r = await vm('import', path, '--data', t.data);
+    const r = await vmCli('import', path, '--data', t.data);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('ID_OWNED_BY_OTHER_ACCOUNT');
     expect(r.stderr).toMatch(new RegExp(`numbers\\[1\\]\\.service: service number ${ACME_NUMBER} already belongs to account 3`));

@@ -2,7 +2,6 @@
 // importAccountFile in-process. Idempotent, all or nothing, errors naming the entry and
 // field, JSON or YAML, ids owned by another account refused, export re-importable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,8 @@ import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { formatDirectory } from '../src/directory/load.ts';
 import { FIXTURES, startTestServer, wsInit, publishHttp, uiLogin } from './helpers/server.ts';
+import { vmCli } from './helpers/cli.ts';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const ACME = FIXTURES + 'acme.json';
 const GLOBEX = FIXTURES + 'globex.json';
 const acme = () => JSON.parse(readFileSync(ACME, 'utf8')) as Record<string, any>;
@@ -36,19 +35,6 @@ function fresh(): { data: string; file: (name: string, content: unknown) => stri
       return path;
     },
   };
-}
-
-/** Runs the real CLI: `node bin/vm.js ...args`. */
-function vm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: { ...process.env, VM_DATA: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 interface Dump {
@@ -95,7 +81,7 @@ async function importError(data: string, path: string) {
 describe('vm import / vm export (CLI)', () => {
   it.concurrent('imports, says unchanged the second time, refuses a bad file naming the entry and field, exports without passwords', async ({ expect }) => {
     const t = fresh();
-    const first = await vm('import', ACME, '--data', t.data);
+    const first = await vmCli('import', ACME, '--data', t.data);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(/account 3 imported/);
     const before = dump(t.data);
@@ -103,7 +89,7 @@ describe('vm import / vm export (CLI)', () => {
     expect(before.supervisors).toEqual([{ id: 12, account_id: 3, login: 'sup', password_hash: expect.stringMatching(/^scrypt\$/) }]);
     expect(JSON.stringify(before)).not.toMatch(/secret/);
 
-    const second = await vm('import', ACME, '--data', t.data, '--json');
+    const second = await vmCli('import', ACME, '--data', t.data, '--json');
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual({ file: ACME, account: 3, changed: false });
     expect(dump(t.data)).toEqual(before);
@@ -113,7 +99,7 @@ describe('vm import / vm export (CLI)', () => {
     bad.account.name = 'Acme renamed';
     bad.operators[1].groups = [5, 77];
     const badPath = t.file('bad.json', bad);
-    const refused = await vm('import', badPath, '--data', t.data);
+    const refused = await vmCli('import', badPath, '--data', t.data);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain('INVALID_ACCOUNT_FILE');
@@ -123,7 +109,7 @@ describe('vm import / vm export (CLI)', () => {
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     expect(dump(t.data)).toEqual(before);
 
-    const exported = await vm('export', '--account', '3', '--data', t.data);
+    const exported = await vmCli('export', '--account', '3', '--data', t.data);
     expect(exported.code).toBe(0);
     const { supervisors, api_users, ...rest } = acme();
     expect(JSON.parse(exported.stdout)).toEqual({
@@ -137,12 +123,12 @@ describe('vm import / vm export (CLI)', () => {
     const back = JSON.parse(exported.stdout);
     back.supervisors[0].password = 'secret';
     back.api_users[0].password = 'secret2';
-    const again = await vm('import', t.file('back.json', back), '--data', t.data);
+    const again = await vmCli('import', t.file('back.json', back), '--data', t.data);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/account 3 unchanged/);
     expect(dump(t.data)).toEqual(before);
     // The export as it is, without passwords, is the same account too: stored hashes stay.
-    const raw = await vm('import', t.file('raw-export.json', exported.stdout), '--data', t.data);
+    const raw = await vmCli('import', t.file('raw-export.json', exported.stdout), '--data', t.data);
     expect(raw.code).toBe(0);
     expect(raw.stdout).toMatch(/account 3 unchanged/);
     expect(dump(t.data)).toEqual(before);
@@ -150,11 +136,11 @@ describe('vm import / vm export (CLI)', () => {
 
   it.concurrent('keeps the web-callback secret out of exports, and a re-imported export keeps the stored secret', async ({ expect }) => {
     const t = fresh();
-    expect((await vm('import', FIXTURES + 'callcenter.json', '--data', t.data)).code).toBe(0);
-    const exported = await vm('export', '--account', '7', '--data', t.data);
+    expect((await vmCli('import', FIXTURES + 'callcenter.json', '--data', t.data)).code).toBe(0);
+    const exported = await vmCli('export', '--account', '7', '--data', t.data);
     expect(exported.stdout).not.toContain('callcenter-callback-secret');
     expect(JSON.parse(exported.stdout).web_callback).toMatchObject({ group: 70, type: 'MANUAL' });
-    const back = await vm('import', t.file('cc-export.json', exported.stdout), '--data', t.data);
+    const back = await vmCli('import', t.file('cc-export.json', exported.stdout), '--data', t.data);
     expect(back.stdout).toMatch(/account 7 unchanged/);
     const store = createSqliteStore(t.data);
     try {
@@ -168,7 +154,7 @@ describe('vm import / vm export (CLI)', () => {
     const s = await startTestServer(['acme.json']);
     try {
       expect((await wsInit(s.url, 'globex-sup', 'g-secret')).status).toBe(401);
-      const r = await vm('import', GLOBEX, '--data', s.dataDir);
+      const r = await vmCli('import', GLOBEX, '--data', s.dataDir);
       expect(r.code).toBe(0);
       const login = await wsInit(s.url, 'globex-sup', 'g-secret');
       expect(login.status).toBe(200);

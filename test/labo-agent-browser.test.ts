@@ -2,28 +2,12 @@
 // gets an agent token, and that very link, opened in Chromium, goes live as the operator and
 // shows the operator's events (and only theirs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
+import { runVm } from './helpers/cli.ts';
 import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
 
 warnIfNoChromium('labo-agent-browser');
-
-const ROOT = new URL('../', import.meta.url).pathname;
-
-/** Runs `vm …args` to its end, VM_URL pointing at the test server. */
-function vm(args: string[], url: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/vm.js'), ...args], { cwd: ROOT, env: { ...process.env, VM_URL: url } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!haveChromium)('the demo-page link of vm token api --agent', () => {
   let s: TestServer;
@@ -42,7 +26,7 @@ describe.skipIf(!haveChromium)('the demo-page link of vm token api --agent', () 
   });
 
   it('opens live on the operator and shows its events', async () => {
-    const r = await vm(['token', 'api', '--login', 'api', '--password', 'secret2', '--agent', '8'], s.url);
+    const r = await runVm(['token', 'api', '--login', 'api', '--password', 'secret2', '--agent', '8'], { env: { ...process.env, VM_URL: s.url } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const link = /^demo page\s+(\S+)$/m.exec(r.stdout)?.[1];
