@@ -1,31 +1,18 @@
 // The demo-page link `vm token api --agent N` prints works: the real CLI (a child process)
 // gets an agent token, and that very link, opened in Chromium, goes live as the operator and
 // shows the operator's events (and only theirs).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { haveChromium, useServerAndPage, warnIfNoChromium } from './helpers/browser.ts';
 import { runVm } from './helpers/cli.ts';
-import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
+import { publishHttp, uiLogin } from './helpers/server.ts';
 
 warnIfNoChromium('labo-agent-browser');
 
 describe.skipIf(!haveChromium)('the demo-page link of vm token api --agent', () => {
-  let s: TestServer;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    s = await startTestServer(['acme.json']);
-    browser = await launchChromium();
-    page = await openPage(browser, { width: 1200, height: 700 }, pageErrors);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  const ui = useServerAndPage(['acme.json'], { width: 1200, height: 700 });
 
   it('opens live on the operator and shows its events', async () => {
+    const { s, page, pageErrors } = ui;
     const r = await runVm(['token', 'api', '--login', 'api', '--password', 'secret2', '--agent', '8'], { env: { ...process.env, VM_URL: s.url } });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -1,11 +1,10 @@
 // The demo page (PROTOCOL §6) in a real browser: Debian's Chromium driven by playwright-core
 // against a real server. It goes live with an api token from the URL, shows published
 // events with their cpt, filters by type, pauses and resumes, and shows a refusal.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
-import { publishHttp, startTestServer, uiLogin, vmToken, type TestServer } from './helpers/server.ts';
+import { haveChromium, useServerAndPage, warnIfNoChromium } from './helpers/browser.ts';
+import { publishHttp, uiLogin, vmToken } from './helpers/server.ts';
 
 warnIfNoChromium('labo-browser');
 
@@ -16,26 +15,14 @@ const queueInsert = (id_call: number) => ({
 });
 
 describe.skipIf(!haveChromium)('labo page in Chromium', () => {
-  let s: TestServer;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const ui = useServerAndPage(['acme.json'], { width: 1200, height: 700 });
 
-  beforeAll(async () => {
-    s = await startTestServer(['acme.json']);
-    browser = await launchChromium();
-    page = await openPage(browser, { width: 1200, height: 700 }, pageErrors);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
-
-  const rowCpts = () => page.$$eval('#events tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.cpt)));
+  const rowCpts = () => ui.page.$$eval('#events tr', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.cpt)));
   const visibleCpts = () =>
-    page.$$eval('#events tr', (trs) => trs.filter((tr) => !(tr as HTMLElement).hidden && (tr as HTMLElement).offsetParent !== null).map((tr) => Number((tr as HTMLElement).dataset.cpt)));
+    ui.page.$$eval('#events tr', (trs) => trs.filter((tr) => !(tr as HTMLElement).hidden && (tr as HTMLElement).offsetParent !== null).map((tr) => Number((tr as HTMLElement).dataset.cpt)));
 
   it('goes live, shows events with their cpt, filters, pauses and resumes', async () => {
+    const { s, page, pageErrors } = ui;
     // Some history before the page opens: the page shows the live stream from now on.
     expect((await publishHttp(s.url, 3, uiLogin(8))).body).toEqual({ cpt: 1 });
     // A token from 127.0.0.1, and the browser on http://127.0.0.1:port: the same client IP.
@@ -91,6 +78,7 @@ describe.skipIf(!haveChromium)('labo page in Chromium', () => {
   });
 
   it('resumes after the connection drops, without losing or repeating events', async () => {
+    const { s, page } = ui;
     const before = await rowCpts();
     const last = before[0]!;
     // Cut every socket from the server side; the page reconnects and resumes with since.
@@ -105,6 +93,7 @@ describe.skipIf(!haveChromium)('labo page in Chromium', () => {
   });
 
   it('resumes from where it went live even when it had received nothing yet', async () => {
+    const { s, browser } = ui;
     const token = (await vmToken(s.url, 'api', 'secret2', { user_type: 'api' })).body.id_session as string;
     const p = await browser.newPage();
     try {
@@ -121,6 +110,7 @@ describe.skipIf(!haveChromium)('labo page in Chromium', () => {
   });
 
   it('shows a refused token as an error that stays', async () => {
+    const { s, browser } = ui;
     const p = await browser.newPage();
     try {
       await p.goto(`${s.url}/labo/index.htm?id_client=3&id_session=not-a-token`);
@@ -136,6 +126,7 @@ describe.skipIf(!haveChromium)('labo page in Chromium', () => {
   });
 
   it('explains what to do when the URL has no token', async () => {
+    const { s, browser } = ui;
     const p = await browser.newPage();
     try {
       await p.goto(`${s.url}/labo/index.htm`);

@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core, as the browser tests use it.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServer, type TestServer } from './server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -22,4 +24,42 @@ export async function openPage(browser: Browser, viewport: { width: number; heig
     if (m.type() === 'error') errors.push(m.text());
   });
   return page;
+}
+
+export interface ServerAndPage {
+  readonly s: TestServer;
+  readonly browser: Browser;
+  /** One page, opened before the tests. */
+  readonly page: Page;
+  /** The page's uncaught errors and console errors. */
+  readonly pageErrors: string[];
+}
+
+/** In a describe: a test server with `fixtures`, Chromium and one page, all closed after it. */
+export function useServerAndPage(fixtures: string[], viewport: { width: number; height: number }): ServerAndPage {
+  let s: TestServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    s = await startTestServer(fixtures);
+    browser = await launchChromium();
+    page = await openPage(browser, viewport, pageErrors);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+  return {
+    get s() {
+      return s!;
+    },
+    get browser() {
+      return browser!;
+    },
+    get page() {
+      return page!;
+    },
+    pageErrors,
+  };
 }
