@@ -2,31 +2,17 @@
 // and POST /vm/token exactly as PROTOCOL §2–3 pin them down — answer shapes, the error
 // shape, throttling, 2-hour expiry (injected clock), IP binding, refresh overlap, and
 // tokens that survive a restart.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { ManualClock } from '../src/clock.ts';
-import { connect, disconnected, type TestClient } from './helpers/clients.ts';
-import { http, publishHttp, startTestServer, uiLogin, vmToken, wsInit, wsRefresh, type TestServer } from './helpers/server.ts';
+import { disconnected } from './helpers/clients.ts';
+import { closedAfterEach } from './helpers/per-test.ts';
+import { http, publishHttp, startTestServer, uiLogin, vmToken, wsInit, wsRefresh } from './helpers/server.ts';
 
 const TWO_HOURS = 2 * 3600 * 1000;
 const EXPIRE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/;
 
-const servers: TestServer[] = [];
-const clients: TestClient[] = [];
-async function server(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-function client(...args: Parameters<typeof connect>): TestClient {
-  const c = connect(...args);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await s.close();
-});
+const { server, client } = closedAfterEach();
 
 /** Runs the guide's own curl command (§3.1) against the server; resolves with status and body. */
 function curl(args: string[]): Promise<{ status: number; contentType: string; body: unknown }> {

@@ -9,26 +9,14 @@ import WebSocket from 'ws';
 import { io, type Socket } from 'socket.io-client';
 import type { InitAck } from '../src/protocol/index.ts';
 import { ManualClock } from '../src/clock.ts';
-import { connect, type TestClient } from './helpers/clients.ts';
-import { ADMIN_TOKEN, http, publishHttp, startTestServer, uiLogin, vmToken, wsInit, type TestServer } from './helpers/server.ts';
+import { closedAfterEach } from './helpers/per-test.ts';
+import { ADMIN_TOKEN, http, publishHttp, uiLogin, vmToken, wsInit } from './helpers/server.ts';
 
-const servers: TestServer[] = [];
-const clients: TestClient[] = [];
-async function server(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
-  servers.push(s);
-  return s;
-}
-function client(...args: Parameters<typeof connect>): TestClient {
-  const c = connect(...args);
-  clients.push(c);
-  return c;
-}
+const { server, client } = closedAfterEach();
 const sockets: Socket[] = [];
-afterEach(async () => {
+// Closed before the clients and servers: vitest runs afterEach hooks last-registered first.
+afterEach(() => {
   for (const c of sockets.splice(0)) c.close();
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await s.close();
 });
 
 /** Opens a WebSocket stream from `localAddress` with extra request headers, and inits. */
