@@ -2,71 +2,20 @@
 // number another account already has is refused, naming the owner, and writes nothing —
 // through the real `vm import` and in-process. Data directories from before the rule get
 // their owners from the stored directories.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSqliteStore } from '../src/store/sqlite/index.ts';
-import { importAccountFile } from '../src/cli/directory.ts';
 import { FIXTURES } from './helpers/server.ts';
 import { vmCli } from './helpers/cli.ts';
+import { dump, freshDirs, importError, importIn } from './helpers/import.ts';
 
 const ACME = FIXTURES + 'acme.json';
 const GLOBEX = FIXTURES + 'globex.json';
 const ACME_NUMBER = '33820620620';
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vm-numbers-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-let n = 0;
-function fresh() {
-  const id = ++n;
-  return {
-    data: join(tmp, `t${id}`, 'data'),
-    file(name: string, content: unknown): string {
-      const path = join(tmp, `t${id}-${name}`);
-      writeFileSync(path, JSON.stringify(content, null, 2));
-      return path;
-    },
-  };
-}
-
-function dump(data: string) {
-  const db = new Database(join(data, 'vm.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return {
-      accounts: db.prepare('SELECT * FROM accounts ORDER BY id').all(),
-      entity_ids: db.prepare('SELECT * FROM entity_ids ORDER BY kind, id').all(),
-      supervisors: db.prepare('SELECT * FROM supervisors ORDER BY id').all(),
-      api_users: db.prepare('SELECT * FROM api_users ORDER BY login').all(),
-    };
-  } finally {
-    db.close();
-  }
-}
-
-async function importIn(data: string, path: string) {
-  const store = createSqliteStore(data);
-  try {
-    return await importAccountFile(store, path);
-  } finally {
-    await store.close();
-  }
-}
-
-async function importError(data: string, path: string): Promise<{ code: string; message: string }> {
-  const e = await importIn(data, path).then(
-    () => undefined,
-    (err: unknown) => err as { code: string; message: string },
-  );
-  expect(e, `importing ${path} should fail`).toBeDefined();
-  return e!;
-}
+const fresh = freshDirs('vm-numbers-');
 
 /** Globex's file, with Acme's service number added under a Globex number id. */
 function globexWithAcmeNumber() {

@@ -1,81 +1,20 @@
 // Account files in and out: `vm import` / `vm export` as real child processes, and
 // importAccountFile in-process. Idempotent, all or nothing, errors naming the entry and
 // field, JSON or YAML, ids owned by another account refused, export re-importable.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { stringify as toYaml, parse as fromYaml } from 'yaml';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
-import { importAccountFile } from '../src/cli/directory.ts';
 import { formatDirectory } from '../src/directory/load.ts';
 import { FIXTURES, startTestServer, wsInit, publishHttp, uiLogin } from './helpers/server.ts';
 import { vmCli } from './helpers/cli.ts';
+import { dump, freshDirs, importError, importIn } from './helpers/import.ts';
 
 const ACME = FIXTURES + 'acme.json';
 const GLOBEX = FIXTURES + 'globex.json';
 const acme = () => JSON.parse(readFileSync(ACME, 'utf8')) as Record<string, any>;
 
-let tmp: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'vm-import-'));
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-let n = 0;
-/** A fresh data directory and a place for files, per test. */
-function fresh(): { data: string; file: (name: string, content: unknown) => string } {
-  const id = ++n;
-  return {
-    data: join(tmp, `t${id}`, 'data'),
-    file(name, content) {
-      const path = join(tmp, `t${id}-${name}`);
-      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-      return path;
-    },
-  };
-}
-
-interface Dump {
-  accounts: { id: number; name: string; directory: string }[];
-  entity_ids: { kind: string; id: number; account_id: number }[];
-  supervisors: { id: number; account_id: number; login: string; password_hash: string }[];
-  api_users: { login: string; account_id: number; password_hash: string }[];
-}
-
-/** Every directory row of the database, password hashes included (so a re-hash shows). */
-function dump(data: string): Dump {
-  const db = new Database(join(data, 'vm.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return {
-      accounts: db.prepare('SELECT * FROM accounts ORDER BY id').all() as Dump['accounts'],
-      entity_ids: db.prepare('SELECT * FROM entity_ids ORDER BY kind, id').all() as Dump['entity_ids'],
-      supervisors: db.prepare('SELECT * FROM supervisors ORDER BY id').all() as Dump['supervisors'],
-      api_users: db.prepare('SELECT * FROM api_users ORDER BY login').all() as Dump['api_users'],
-    };
-  } finally {
-    db.close();
-  }
-}
-
-/** Imports in-process, as the server's own code does; resolves with the result or the error. */
-async function importIn(data: string, path: string) {
-  const store = createSqliteStore(data);
-  try {
-    return await importAccountFile(store, path);
-  } finally {
-    await store.close();
-  }
-}
-async function importError(data: string, path: string) {
-  const e = await importIn(data, path).then(
-    () => undefined,
-    (err: unknown) => err as { code: string; message: string },
-  );
-  expect(e, `importing ${path} should fail`).toBeDefined();
-  return e!;
-}
+const fresh = freshDirs('vm-import-');
 
 // The two CLI tests run side by side: each CLI start-up loads the whole tree through tsx.
 describe('vm import / vm export (CLI)', () => {
@@ -275,7 +214,7 @@ describe('importAccountFile', () => {
       const e = await importError(t.data, t.file('garbage.json', '{"account": {"id": 3,, ]'));
       expect(e.code).toBe('INVALID_ACCOUNT_FILE');
       expect(e.message).toMatch(/garbage\.json: not valid JSON or YAML/);
-      expect((await importError(t.data, join(tmp, 'no-such-file.json'))).message).toMatch(/no-such-file\.json: cannot read/);
+      expect((await importError(t.data, t.path('no-such-file.json'))).message).toMatch(/no-such-file\.json: cannot read/);
       expect((await importError(t.data, t.file('list.json', '[1, 2]'))).code).toBe('INVALID_ACCOUNT_FILE');
       expect(dump(t.data)).toEqual(before);
     });
