@@ -47,6 +47,16 @@ export interface AppOptions {
   srv?: number;
   /** Events kept in memory per account for resumes without a log read. @default 4096 */
   recentPerAccount?: number;
+  /**
+   * Most bytes the server holds for one socket its client has not read (both transports);
+   * past it the socket is disconnected with a `stream_error` SLOW_CONSUMER and resumes with
+   * `since`. @default 4 MiB
+   */
+  maxBufferedBytes?: number;
+  /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
+  replayBufferBytes?: number;
+  /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
+  slowConsumerGraceMs?: number;
 }
 
 export interface App {
@@ -129,6 +139,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     logger,
     initTimeoutMs: opts.initTimeoutMs,
+    maxBufferedBytes: opts.maxBufferedBytes,
+    replayBufferBytes: opts.replayBufferBytes,
+    slowConsumerGraceMs: opts.slowConsumerGraceMs,
     clientIp: opts.trustProxy
       ? (s) => String(s.handshake.headers['x-forwarded-for'] ?? s.handshake.address).split(',')[0]!.trim()
       : undefined,
