@@ -38,7 +38,7 @@ export interface GatewayOptions {
   logger: Logger;
   /** Disconnect sockets that send no valid init within this time. @default 30000 */
   initTimeoutMs?: number;
-  /** Events read from the log per replay page. @default 256 */
+  /** Events read from the log per replay page (small pages keep the garbage of concurrent replays low). @default 64 */
   replayPage?: number;
   /**
    * Most bytes the server holds for one socket that its client has not taken yet (queued in
@@ -97,7 +97,7 @@ export class StreamGateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
-    this.replayPage = opts.replayPage ?? 256;
+    this.replayPage = opts.replayPage ?? 64;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.replayBufferBytes = Math.min(opts.replayBufferBytes ?? 64 * 1024, Math.floor(this.maxBufferedBytes / 4));
     this.replayReads = new Limiter(opts.replayReadConcurrency ?? 2);
