@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, parseDuration, parsePort } from './options.ts';
-import { startLiveSimulation, type LiveSimulation } from '../sim/index.ts';
+import { startLiveSimulation } from '../sim/index.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -18,21 +18,19 @@ export interface ServeOptions {
   simulate?: boolean | number[];
 }
 
-/** Starts live traffic on accounts; their engines also take call-control commands. */
-export async function startSimulations(app: App, which: true | number[]): Promise<LiveSimulation[]> {
-  const { store, publisher, engines } = app.services;
+/**
+ * Starts live traffic on accounts; their engines also take call-control commands. The
+ * host builds them (durable ids, events acknowledged once durable) and rebuilds them if
+ * their events cannot be stored; the app's close drains and stops them.
+ */
+export async function startSimulations(app: App, which: true | number[]): Promise<number[]> {
+  const { store, engines } = app.services;
   const ids = which === true ? (await store.directory.listAccounts()).map((a) => a.id) : which;
-  const sims: LiveSimulation[] = [];
   for (const id of ids) {
-    const dir = await store.directory.getDirectory(id);
-    if (!dir) throw new Error(`--simulate: no account ${id}`);
-    const sim = startLiveSimulation(dir, {
-      sink: (n, at) => void publisher.publishValid(id, n, at).catch(() => undefined),
-    });
-    engines.adopt(sim.engine);
-    sims.push(sim);
+    if (!(await store.directory.getDirectory(id))) throw new Error(`--simulate: no account ${id}`);
+    await engines.attach(id, (dir, parts) => startLiveSimulation(dir, parts));
   }
-  return sims;
+  return ids;
 }
 
 /** Starts a server as `vm serve` does; resolves once it listens. */
@@ -51,13 +49,12 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   const host = o.host ?? process.env.HOST ?? '0.0.0.0';
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
-  const sims = o.simulate ? await startSimulations(app, o.simulate) : [];
+  if (o.simulate) await startSimulations(app, o.simulate);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    sims.forEach((s) => s.stop());
     void app.close().then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));

@@ -26,7 +26,7 @@ export function requestCallback(ctx: EngineContext, req: CallbackRequest, group:
   const cfg = ctx.model.callback!;
   const now = ctx.sched.now();
   const push = new Push(
-    ctx.nextPushId++,
+    ctx.ids.next('push'),
     req.e164,
     req.priority ?? cfg.priority,
     req.type ?? cfg.type,
@@ -184,7 +184,7 @@ export function pushCallEnded(ctx: EngineContext, call: Call): void {
 
 /** An operator's outgoing call: `calling` until the called party answers (connected) or it ends. */
 export function placeOutgoing(ctx: EngineContext, op: OperatorRt, e164: string, push: Push | null): Call {
-  const call = new Call(ctx.nextOutgoingId--, false, e164, null, ctx.sched.now(), 0);
+  const call = new Call(-ctx.ids.next('outgoing'), false, e164, null, ctx.sched.now(), 0);
   call.phase = 'far_ringing';
   call.operator = op;
   call.push = push;

@@ -17,7 +17,7 @@ export function destType(route: Route): 'GROUPE' | 'TRUNK' | 'NO' {
 /** A new inbound call on a number: num/start, then its route (or fallback when closed). */
 export function startInbound(ctx: EngineContext, number: NumberConfig, caller: string): Call {
   const now = ctx.sched.now();
-  const call = new Call(ctx.nextCallId++, true, caller, number, now, number.rec ? 1 : 0);
+  const call = new Call(ctx.ids.next('call'), true, caller, number, now, number.rec ? 1 : 0);
   ctx.calls.set(call.id, call);
   const route = number.hours && !isOpen(number.hours, now) ? number.fallback : number.route;
   call.typeDest = destType(route);

@@ -198,6 +198,6 @@ export function emitAsr(ctx: EngineContext, call: Call, input: string, score: nu
   ctx.emit({
     type_notification: 'input',
     event: 'asr',
-    msg: { id_call: call.id, id_client: ctx.accountId, id: ctx.nextAsrId++, input, score },
+    msg: { id_call: call.id, id_client: ctx.accountId, id: ctx.ids.next('asr'), input, score },
   });
 }

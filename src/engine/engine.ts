@@ -13,6 +13,7 @@ import { fail, OK, type EngineResult } from './errors.ts';
 import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
 import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type NotificationSink, type OperatorState } from './model.ts';
 import type { Scheduler } from './scheduler.ts';
+import { countingIds, type IdSource } from './ids.ts';
 import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
 
 export interface EngineOptions {
@@ -25,6 +26,11 @@ export interface EngineOptions {
   sink: NotificationSink;
   /** Server/node number carried by `num` events. @default 1 */
   srv?: number;
+  /**
+   * Where ids come from. @default counted from 1 in memory: unique for this engine's life
+   * only; the server injects a durable reservation (unique for the data directory's life).
+   */
+  ids?: IdSource;
 }
 
 /** An operator's current state, for `/vm/operators_init`. */
@@ -111,10 +117,7 @@ export class Engine {
       groups,
       pushes: new Map(),
       pendingPushes: [],
-      nextCallId: 1,
-      nextOutgoingId: -1,
-      nextPushId: 1,
-      nextAsrId: 1,
+      ids: opts.ids ?? countingIds(),
     };
   }
 

@@ -30,6 +30,12 @@ export const ENGINE_ERRORS = {
   CALLBACK_DISABLED: { status: 403, message: 'Web callback is not enabled on this account.' },
   PUSH_UNKNOWN: { status: 404, message: 'No such pending push (callback request).' },
   PUSH_NOT_ASSIGNED: { status: 409, message: 'The push is not assigned to this operator.' },
+  // The host's, not a routing rule: the command ran but its events could not be stored.
+  EVENTS_NOT_DURABLE: {
+    status: 503,
+    message: "The command's events could not be stored, so it is not acknowledged; the account's live state was rebuilt from the event log. Retry later.",
+  },
+  ACCOUNT_RECOVERING: { status: 503, message: "The account's live state is being rebuilt from the event log; retry in a moment." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERRORS;

@@ -1,71 +1,259 @@
 // One engine per account, built lazily from its directory on real time, publishing what it
 // produces. The server routes call-control commands and the live simulation to the same
 // engine, so an account has one routing state whoever drives it.
+//
+// The log is the truth: a command is acknowledged only once every event it produced is
+// durable (`run`). When an engine's event cannot be made durable, its engine no longer
+// matches the log: the engine is discarded, what the log shows open is closed with lawful
+// events (`settle`, the same routine as after a crash), and a fresh engine is built on
+// next use (at once for an attached simulation).
 import type { AccountDirectory } from '../directory/schema.ts';
 import type { Notification } from '../protocol/index.ts';
 import { Engine } from './engine.ts';
+import { fail, type EngineFailure, type EngineResult } from './errors.ts';
+import { countingIds, type IdSource } from './ids.ts';
+import type { NotificationSink } from './model.ts';
 import { RealTimeScheduler, type Scheduler } from './scheduler.ts';
+import { vmError } from '../errors/registry.ts';
+
+/** What the host gives an engine it builds. */
+export interface EngineParts {
+  /** Publishes to the log (the host tracks durability). */
+  sink: NotificationSink;
+  /** Durable ids (unique for the data directory's life). */
+  ids: IdSource;
+  srv: number;
+}
+
+/** An engine and what drives it (a live simulation's traffic, its timers). */
+export interface HostedEngine {
+  engine: Engine;
+  /** Stops what drives the engine and its timers; the engine still takes commands. */
+  stop(): void;
+}
+
+/** Builds an account's engine (the default one, or a live simulation around it). */
+export type EngineFactory = (directory: AccountDirectory, parts: EngineParts) => HostedEngine;
 
 export interface EngineHostOptions {
   /** The account's directory, or undefined when there is no such account. */
   directory: (accountId: number) => Promise<AccountDirectory | undefined>;
-  /** Where notifications go (the server's publisher), with the time they happened. */
-  publish: (accountId: number, n: Notification, at: number) => void;
+  /** Where notifications go (the server's publisher); resolves once durable. */
+  publish: (accountId: number, n: Notification, at: number) => Promise<unknown>;
+  /** Durable ids for an account's engine. @default counted from 1 in memory */
+  ids?: (accountId: number) => Promise<IdSource>;
+  /**
+   * Closes with lawful events what the account's log shows open, and resolves once they
+   * are durable. Runs before an account's first engine of this process is built, and
+   * after an engine is discarded. @default nothing to close
+   */
+  settle?: (accountId: number) => Promise<void>;
+  /**
+   * Records that the account's log has nothing open up to now, without reading it (after a
+   * drain whose events were all stored). @default settle
+   */
+  markSettled?: (accountId: number) => Promise<void>;
   /** @default a RealTimeScheduler per engine */
   scheduler?: () => Scheduler;
   /** Server number on num events. @default 1 */
   srv?: number;
+  /** Reports events lost and failed recoveries. */
+  onError?: (err: unknown, accountId: number) => void;
+}
+
+/** One engine's life: its events are published only while it is the account's current one. */
+interface Generation extends HostedEngine {
+  alive: boolean;
 }
 
 export class EngineHost {
-  private readonly engines = new Map<number, Engine>();
-  private readonly schedulers: Scheduler[] = [];
+  private readonly hosted = new Map<number, Generation>();
+  private readonly opening = new Map<number, Promise<Generation | undefined>>();
+  private readonly recovering = new Map<number, Promise<void>>();
+  private readonly factories = new Map<number, EngineFactory>();
+  /** Accounts whose log has nothing open that no engine of this process knows of. */
+  private readonly settled = new Set<number>();
+  /** Publish promises of the command running now (commands are synchronous). */
+  private collecting: Promise<unknown>[] | undefined;
+  private draining = false;
 
   constructor(private readonly opts: EngineHostOptions) {}
 
   /** The account's engine, created on first use; undefined when the account does not exist. */
   async get(accountId: number): Promise<Engine | undefined> {
-    const existing = this.engines.get(accountId);
-    if (existing) return existing;
-    const dir = await this.opts.directory(accountId);
-    if (!dir) return undefined;
-    return this.engines.get(accountId) ?? this.create(dir);
-  }
-
-  private create(dir: AccountDirectory): Engine {
-    const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler();
-    this.schedulers.push(scheduler);
-    const accountId = dir.account.id;
-    const engine = new Engine(dir, {
-      scheduler,
-      srv: this.opts.srv ?? 1,
-      sink: (n, at) => this.opts.publish(accountId, n, at),
-    });
-    this.engines.set(accountId, engine);
-    return engine;
-  }
-
-  /** Uses an engine built elsewhere (the live simulation) for an account. */
-  adopt(engine: Engine): void {
-    this.engines.set(engine.accountId, engine);
+    return (await this.open(accountId))?.engine;
   }
 
   /**
-   * Ends what the engines hold before a shutdown, so the log stays lawful: every call
-   * gets its delete_call and end, pending callbacks are cancelled, operators log out.
-   * (After a crash this cannot run; the next start begins with every call ended.)
+   * Runs a command on the account's engine and answers once every event it produced is
+   * durable. If one cannot be made durable, the engine is rebuilt from the log and the
+   * answer is EVENTS_NOT_DURABLE. Undefined when the account does not exist.
    */
-  drain(): void {
-    for (const e of this.engines.values()) {
-      for (const id of e.activeCalls()) e.callHangup(id);
-      for (const id of e.activePushes()) e.callbackCancel(id);
-      for (const op of e.operators()) if (op.logged_in) e.operatorLogout(op.id_operator);
+  async run<R extends EngineResult<object>>(accountId: number, command: (engine: Engine) => R): Promise<R | EngineFailure | undefined> {
+    let gen: Generation | undefined;
+    try {
+      gen = await this.open(accountId);
+    } catch (err) {
+      this.report(err, accountId);
+      return fail('ACCOUNT_RECOVERING');
+    }
+    if (!gen) return undefined;
+    if (this.draining) throw vmError('SHUTTING_DOWN');
+    if (!gen.alive) return fail('ACCOUNT_RECOVERING');
+    const collected: Promise<unknown>[] = [];
+    this.collecting = collected;
+    let result: R;
+    try {
+      result = command(gen.engine);
+    } finally {
+      this.collecting = undefined;
+    }
+    if (collected.length === 0) return result;
+    const outcomes = await Promise.allSettled(collected);
+    if (outcomes.every((o) => o.status === 'fulfilled')) return result;
+    await this.recovering.get(accountId);
+    return fail('EVENTS_NOT_DURABLE');
+  }
+
+  /**
+   * Builds the account's engine with `factory` (a live simulation), now and whenever it
+   * is rebuilt. Resolves once it runs.
+   */
+  async attach(accountId: number, factory: EngineFactory): Promise<Engine> {
+    this.factories.set(accountId, factory);
+    const gen = await this.open(accountId);
+    if (!gen) throw new Error(`no account ${accountId}`);
+    return gen.engine;
+  }
+
+  /** Closes what the logs of these accounts show open (on start, before serving). */
+  async settleAll(accountIds: Iterable<number>): Promise<void> {
+    for (const id of accountIds) await this.settle(id);
+  }
+
+  private async settle(accountId: number): Promise<void> {
+    if (this.settled.has(accountId)) return;
+    await this.opts.settle?.(accountId);
+    this.settled.add(accountId);
+  }
+
+  private open(accountId: number): Promise<Generation | undefined> {
+    const existing = this.hosted.get(accountId);
+    if (existing) return Promise.resolve(existing);
+    let p = this.opening.get(accountId);
+    if (!p) {
+      p = this.build(accountId).finally(() => this.opening.delete(accountId));
+      this.opening.set(accountId, p);
+    }
+    return p;
+  }
+
+  private async build(accountId: number): Promise<Generation | undefined> {
+    await this.recovering.get(accountId);
+    const dir = await this.opts.directory(accountId);
+    if (!dir) return undefined;
+    await this.settle(accountId);
+    const ids = this.opts.ids ? await this.opts.ids(accountId) : countingIds();
+    const factory = this.factories.get(accountId) ?? this.defaultFactory;
+    const gen = { alive: true } as Generation;
+    const built = factory(dir, { sink: (n, at) => this.emitted(accountId, gen, n, at), ids, srv: this.opts.srv ?? 1 });
+    gen.engine = built.engine;
+    gen.stop = () => built.stop();
+    this.hosted.set(accountId, gen);
+    return gen;
+  }
+
+  private readonly defaultFactory: EngineFactory = (dir, parts) => {
+    const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler();
+    return {
+      engine: new Engine(dir, { scheduler, ...parts }),
+      stop: () => {
+        if (scheduler instanceof RealTimeScheduler) scheduler.stop();
+      },
+    };
+  };
+
+  private emitted(accountId: number, gen: Generation, n: Notification, at: number): void {
+    // A discarded engine's events are dropped: the log (and the settle after it) decides.
+    if (!gen.alive) return;
+    const p = this.opts.publish(accountId, n, at);
+    this.collecting?.push(p);
+    p.catch((err: unknown) => this.lost(accountId, gen, err));
+  }
+
+  /** An event of the engine could not be made durable: the engine no longer matches the log. */
+  private lost(accountId: number, gen: Generation, err: unknown): void {
+    this.report(err, accountId);
+    if (!gen.alive) return;
+    gen.alive = false;
+    gen.stop();
+    if (this.hosted.get(accountId) === gen) this.hosted.delete(accountId);
+    this.settled.delete(accountId);
+    if (this.draining) return;
+    const recovery: Promise<void> = this.recover(accountId).finally(() => {
+      if (this.recovering.get(accountId) === recovery) this.recovering.delete(accountId);
+    });
+    this.recovering.set(accountId, recovery);
+  }
+
+  private async recover(accountId: number): Promise<void> {
+    try {
+      await this.settle(accountId);
+    } catch (err) {
+      // Still unsettled: the next command (or the next rebuild) tries again.
+      this.report(err, accountId);
+      return;
+    }
+    // A simulation goes on with a fresh engine; others are built on next use.
+    if (this.factories.has(accountId) && !this.draining) {
+      this.recovering.delete(accountId);
+      await this.open(accountId).catch((err: unknown) => this.report(err, accountId));
     }
   }
 
-  /** Stops every engine's timers. */
+  private report(err: unknown, accountId: number): void {
+    this.opts.onError?.(err, accountId);
+  }
+
+  /**
+   * Ends what the engines hold before a shutdown, so the log stays lawful: traffic stops,
+   * every call gets its delete_call and end, pending callbacks are cancelled, operators
+   * log out. Once all of it is durable the account is marked settled, so the next start
+   * reads nothing; if some of it could not be stored, the account is settled from the log.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await Promise.allSettled([...this.opening.values(), ...this.recovering.values()]);
+    const done: Promise<unknown>[] = [];
+    for (const [accountId, gen] of this.hosted) {
+      gen.stop();
+      const collected: Promise<unknown>[] = [];
+      this.collecting = collected;
+      try {
+        const e = gen.engine;
+        for (const id of e.activeCalls()) e.callHangup(id);
+        for (const id of e.activePushes()) e.callbackCancel(id);
+        for (const op of e.operators()) if (op.logged_in) e.operatorLogout(op.id_operator);
+      } finally {
+        this.collecting = undefined;
+      }
+      gen.alive = false;
+      this.settled.delete(accountId);
+      done.push(
+        Promise.allSettled(collected)
+          .then((outcomes) =>
+            outcomes.every((o) => o.status === 'fulfilled') && this.opts.markSettled ? this.opts.markSettled(accountId) : this.settle(accountId),
+          )
+          .catch((err: unknown) => this.report(err, accountId)),
+      );
+    }
+    this.hosted.clear();
+    await Promise.all(done);
+  }
+
+  /** Stops every engine's timers and traffic. */
   stop(): void {
-    for (const s of this.schedulers) if (s instanceof RealTimeScheduler) s.stop();
-    for (const e of this.engines.values()) if (e.scheduler instanceof RealTimeScheduler) e.scheduler.stop();
+    this.draining = true;
+    for (const gen of this.hosted.values()) gen.stop();
   }
 }

@@ -9,3 +9,5 @@ export { checkRouting, compileRouting } from './config.ts';
 export type { RoutingModel } from './config.ts';
 export { OPERATOR_STATES } from './model.ts';
 export type { CallPhase, NotificationSink, OperatorState } from './model.ts';
+export { ID_KINDS, ReservedIds, countingIds } from './ids.ts';
+export type { IdKind, IdSource, ReserveIds } from './ids.ts';

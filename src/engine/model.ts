@@ -3,6 +3,7 @@
 import type { Notification } from '../protocol/index.ts';
 import type { CallbackConfig, GroupConfig, IvrConfig, NumberConfig, RoutingModel, TrunkConfig } from './config.ts';
 import type { Scheduler, TimerHandle } from './scheduler.ts';
+import type { IdSource } from './ids.ts';
 
 /** Receives every notification the engine produces, with the time it happened (ms). */
 export type NotificationSink = (n: Notification, at: number) => void;
@@ -192,8 +193,6 @@ export interface EngineContext {
   readonly pushes: Map<number, Push>;
   /** Pushes waiting for an operator, in request order. */
   readonly pendingPushes: Push[];
-  nextCallId: number;
-  nextOutgoingId: number;
-  nextPushId: number;
-  nextAsrId: number;
+  /** Every id the engine hands out (calls, outgoing calls, pushes, ASR results). */
+  readonly ids: IdSource;
 }

@@ -14,6 +14,7 @@ export const ERRORS = {
   BAD_ACCOUNT_TYPE: { status: 400, message: 'account_type must be "supervisor" on this endpoint.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  PAYLOAD_OUT_OF_BOUNDS: { status: 400, message: 'The JSON body is nested too deep, has too many values or a string that is too long.' },
   // Authentication
   BAD_CREDENTIALS: { status: 401, message: 'Login or password is incorrect.' },
   AUTH_REQUIRED: { status: 401, message: 'Authentication is required.' },

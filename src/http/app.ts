@@ -12,6 +12,7 @@ import { Publisher } from '../stream/publisher.ts';
 import { StreamGateway, type StreamServer } from '../stream/gateway.ts';
 import { clientErrorHandler, installErrorHandling } from './errors.ts';
 import { registerDocs } from './docs.ts';
+import { installPayloadBounds } from './payload-bounds.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
@@ -23,6 +24,8 @@ import { statsRoutes } from './routes/stats.ts';
 import { callControlRoutes } from './routes/call-control.ts';
 import { callbackLinkRoutes } from './routes/callback-link.ts';
 import { EngineHost } from '../engine/host.ts';
+import { settleAccount } from '../engine/recovery.ts';
+import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
 
@@ -98,11 +101,28 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
   const engines = new EngineHost({
     directory: (id) => store.directory.getDirectory(id),
-    publish: (id, n, at) => {
-      publisher.publishValid(id, n, at).catch((err: unknown) => logger.error({ err, account: id }, 'engine event not published'));
+    publish: (id, n, at) => publisher.publishValid(id, n, at, true),
+    ids: (id) => durableIds(store.engines, id, (err) => logger.error({ err, account: id }, 'id reservation failed')),
+    settle: async (id) => {
+      await publisher.idle();
+      const closed = await settleAccount(id, {
+        readAfter: (a, after, limit) => store.events.readAfter(a, after, limit),
+        settledCpt: (a) => store.engines.settledCpt(a),
+        setSettledCpt: (a, cpt) => store.engines.setSettledCpt(a, cpt),
+        publish: (a, n, at) => publisher.publishValid(a, n, at, true),
+        lastCpt: (a) => publisher.deliveredCpt(a),
+      });
+      if (closed > 0) logger.warn({ account: id, events: closed }, 'closed what the event log left open');
     },
+    markSettled: async (id) => {
+      await publisher.idle();
+      await store.engines.setSettledCpt(id, publisher.deliveredCpt(id));
+    },
+    onError: (err, id) => logger.error({ err, account: id }, 'engine events not durable'),
     ...(opts.srv !== undefined ? { srv: opts.srv } : {}),
   });
+  // Calls and operator states a crash left open in the log are closed before serving.
+  await engines.settleAll(accounts);
   const services: Services = { clock, store, auth, publisher, stats, engines, adminToken: opts.adminToken };
 
   const http = Fastify({
@@ -113,6 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
+  installPayloadBounds(http);
   await registerDocs(http);
   await http.register(wsRoutes, { services });
   await http.register(vmTokenRoutes, { services });
@@ -187,7 +208,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       closed = true;
       clearInterval(timer);
       clearInterval(statsTimer);
-      engines.drain();
+      await engines.drain();
       engines.stop();
       await publisher.close();
       await stats.flush();

@@ -32,4 +32,6 @@ export {
 } from './auth.ts';
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
 export type { Validation } from './validate.ts';
+export { PAYLOAD_LIMITS, checkPayload } from './bounds.ts';
+export type { BoundsCheck, PayloadLimits } from './bounds.ts';
 export type { Alert, GroupSnapshot, GroupStatsRow, OperatorLiveState, OperatorSnapshot, OperatorStatsRow, RealtimeSnapshot } from './stats.ts';

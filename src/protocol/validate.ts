@@ -3,6 +3,7 @@
 import { Compile } from 'typebox/compile';
 import { CATALOGUE, NOTIFICATION_TYPES, isNotificationType, type Notification, type NotificationType } from './catalogue.ts';
 import type { TSchema } from 'typebox';
+import { checkPayload } from './bounds.ts';
 
 type Checker = ReturnType<typeof Compile<TSchema>>;
 const checkers = new Map<string, Checker>();
@@ -22,6 +23,8 @@ export function validateNotification(input: unknown): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, field: '', message: 'a notification must be a JSON object' };
   }
+  const bounded = checkPayload(input);
+  if (!bounded.ok) return { ok: false, field: '', message: bounded.message };
   const n = input as Record<string, unknown>;
   const type = n.type_notification;
   if (!isNotificationType(type)) {

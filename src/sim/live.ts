@@ -2,7 +2,7 @@
 // demo page and dashboards move from the first second (operators log in at once and a
 // few calls arrive immediately).
 import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
-import { Engine, RealTimeScheduler, type NotificationSink, type Scheduler } from '../engine/index.ts';
+import { Engine, RealTimeScheduler, type IdSource, type NotificationSink, type Scheduler } from '../engine/index.ts';
 import { Random } from './random.ts';
 import { Traffic, type TrafficBehaviour } from './traffic.ts';
 
@@ -19,6 +19,8 @@ export interface LiveSimulationOptions extends Partial<TrafficBehaviour> {
   seed?: number;
   /** Server number on num events. @default 1 */
   srv?: number;
+  /** Where the engine's ids come from (the server's durable reservation). @default counted from 1 */
+  ids?: IdSource;
 }
 
 export interface LiveSimulation {
@@ -36,6 +38,7 @@ export function startLiveSimulation(directory: AccountDirectory | AccountFile, o
   const engine = new Engine(directory, {
     scheduler,
     srv: opts.srv ?? 1,
+    ...(opts.ids ? { ids: opts.ids } : {}),
     sink: (n, at) => {
       opts.sink(n, at);
       traffic?.observe(n);

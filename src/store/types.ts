@@ -12,12 +12,27 @@ export interface LoggedEvent {
   /** When the event happened (ms since epoch). */
   at: number;
   notification: Notification;
+  /**
+   * Produced by the account's engine (the server carried the call or operator state), as
+   * opposed to published over the admin API by a telephony system that carries it itself.
+   * After a crash, only what the engine opened is closed.
+   */
+  fromEngine?: boolean;
+}
+
+/** An event ready to be appended: `body` is its notification already serialised (JSON). */
+export interface SerialisedEvent extends LoggedEvent {
+  body: string;
 }
 
 /** The durable, per-account, gapless event log. */
 export interface EventLog {
-  /** Appends a batch atomically (one transaction); cpts are assigned by the caller. */
-  append(events: readonly LoggedEvent[]): Promise<void>;
+  /**
+   * Appends a batch atomically (one transaction); cpts are assigned by the caller and each
+   * event's `body` is stored as given (the log never serialises: a payload that cannot be
+   * serialised never reaches it).
+   */
+  append(events: readonly SerialisedEvent[]): Promise<void>;
   /** Events of an account with cpt > after, in cpt order, at most `limit`. */
   readAfter(accountId: number, after: number, limit: number): Promise<LoggedEvent[]>;
   /** The last cpt ever assigned for each account (survives pruning). */
@@ -108,9 +123,29 @@ export interface HistoryStore {
   intervals(accountId: number, q: HistoryQuery): Promise<StateInterval[]>;
 }
 
+/** Kinds of ids an account's engine hands out. */
+export type EngineIdKind = 'call' | 'outgoing' | 'push' | 'asr';
+
+/**
+ * What an account's engine keeps across restarts: the ids it may have handed out (so none
+ * is handed out twice for the life of the store, whatever the log's pruning), and the cpt
+ * up to which its log has nothing left open (where a recovery starts reading).
+ */
+export interface EngineLedger {
+  /** The highest id of each kind ever reserved for the account (0 when none). */
+  idMarks(accountId: number): Promise<Record<EngineIdKind, number>>;
+  /** Raises the reserved mark of a kind to at least `mark`; resolves with the stored mark. */
+  reserveIds(accountId: number, kind: EngineIdKind, mark: number): Promise<number>;
+  /** The cpt after which the account's log may show calls or operators open (0: from the start). */
+  settledCpt(accountId: number): Promise<number>;
+  /** Records that everything the account's log opened up to `cpt` is closed. */
+  setSettledCpt(accountId: number, cpt: number): Promise<void>;
+}
+
 /** Everything one backend provides. */
 export interface Store {
   events: EventLog;
+  engines: EngineLedger;
   directory: DirectoryStore;
   tokens: TokenStore;
   history: HistoryStore;

@@ -1,9 +1,12 @@
 // The publishing seam: everything that produces a notification (the engine, the admin
-// API, tests) goes through `publish`. It validates against the catalogue, assigns the
-// account's next cpt, appends to the durable log in batches (group commit), and only then
-// fans out, so a client never sees an event that a restart could lose.
+// API, tests) goes through `publish`. It validates against the catalogue, serialises the
+// event, and only then assigns the account's next cpt, appends to the durable log in
+// batches (group commit), and fans out, so a client never sees an event that a restart
+// could lose. An event that cannot be serialised fails alone, at once, without a cpt; a
+// batch the log refuses is retried account by account, so one account's trouble never
+// fails another's events.
 import type { Clock } from '../clock.ts';
-import type { EventLog, LoggedEvent } from '../store/types.ts';
+import type { EventLog, LoggedEvent, SerialisedEvent } from '../store/types.ts';
 import type { Notification } from '../protocol/index.ts';
 import { validateNotification } from '../protocol/index.ts';
 import { vmError } from '../errors/registry.ts';
@@ -25,8 +28,11 @@ export interface PublisherOptions {
   maxBatch?: number;
 }
 
+/** Largest serialised event accepted (characters). */
+export const MAX_EVENT_SIZE = 1024 * 1024;
+
 interface Pending {
-  event: LoggedEvent;
+  event: SerialisedEvent;
   resolve: (cpt: number) => void;
   reject: (e: unknown) => void;
 }
@@ -105,9 +111,10 @@ export class Publisher {
   /**
    * Publishes a notification the caller guarantees is valid (the engine's own output):
    * no validation, no account lookup. Fills `id_client` and, on `num` events, `srv`.
-   * `at` is when it happened (the engine's clock), by default now.
+   * `at` is when it happened (the engine's clock), by default now; `fromEngine` marks the
+   * account's engine as its source (see LoggedEvent).
    */
-  publishValid(accountId: number, n: Notification, at?: number): Promise<number> {
+  publishValid(accountId: number, n: Notification, at?: number, fromEngine = false): Promise<number> {
     if (this.closed) return Promise.reject(vmError('SHUTTING_DOWN'));
     const msg = n.msg as { id_client?: unknown };
     if (msg.id_client === undefined) msg.id_client = accountId;
@@ -115,10 +122,22 @@ export class Publisher {
       return Promise.reject(vmError('ACCOUNT_MISMATCH', `msg.id_client is ${String(msg.id_client)} but the event is published for account ${accountId}.`));
     }
     if (n.type_notification === 'num' && n.srv === undefined) n.srv = this.srv;
+    // Serialised before it takes a cpt: an event that cannot be stored fails here, alone.
+    let body: string;
+    try {
+      body = JSON.stringify(n);
+    } catch (e) {
+      return Promise.reject(vmError('INVALID_NOTIFICATION', `The notification cannot be serialised as JSON (${e instanceof Error ? e.message : String(e)}).`));
+    }
+    if (typeof body !== 'string' || body.length > MAX_EVENT_SIZE) {
+      return Promise.reject(vmError('INVALID_NOTIFICATION', `The notification is larger than ${MAX_EVENT_SIZE / 1024} KiB once serialised.`));
+    }
     const cpt = (this.counters.get(accountId) ?? 0) + 1;
     this.counters.set(accountId, cpt);
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ event: { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n }, resolve, reject });
+      const event: SerialisedEvent = { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n, body };
+      if (fromEngine) event.fromEngine = true;
+      this.pending.push({ event, resolve, reject });
       this.schedule();
     });
   }
@@ -148,19 +167,54 @@ export class Publisher {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    const events = batch.map((p) => p.event);
     try {
-      await this.opts.log.append(events);
+      await this.opts.log.append(batch.map((p) => p.event));
     } catch (e) {
-      // Nothing of the batch is durable and its cpts were never seen by anyone. Fail it and
-      // everything queued behind it, and roll the counters back to the last durable cpt, so
-      // numbering stays gapless.
-      const failed = [...batch, ...this.pending];
-      this.pending = [];
-      for (const p of failed) this.counters.set(p.event.accountId, this.lastDurable.get(p.event.accountId) ?? 0);
-      for (const p of failed) p.reject(e);
+      // Nothing of the batch is durable. Retry it account by account, so a failure fails
+      // only the account it belongs to.
+      await this.commitPerAccount(batch, e);
       return;
     }
+    this.delivered(batch);
+  }
+
+  private async commitPerAccount(batch: Pending[], first: unknown): Promise<void> {
+    const byAccount = new Map<number, Pending[]>();
+    for (const p of batch) {
+      const list = byAccount.get(p.event.accountId);
+      if (list) list.push(p);
+      else byAccount.set(p.event.accountId, [p]);
+    }
+    if (byAccount.size === 1) return this.failAccount(batch[0]!.event.accountId, batch, first);
+    for (const [accountId, items] of byAccount) {
+      try {
+        await this.opts.log.append(items.map((p) => p.event));
+      } catch (e) {
+        this.failAccount(accountId, items, e);
+        continue;
+      }
+      this.delivered(items);
+    }
+  }
+
+  /**
+   * The log refused an account's events: they were never seen by anyone. Fail them and
+   * the account's events queued behind them (they follow from those that failed: an
+   * engine's later events presuppose its earlier ones), and roll the account's counter
+   * back to its last durable cpt, so its numbering stays gapless. Other accounts' events
+   * are untouched.
+   */
+  private failAccount(accountId: number, items: Pending[], e: unknown): void {
+    const behind = this.pending.filter((p) => p.event.accountId === accountId);
+    if (behind.length > 0) this.pending = this.pending.filter((p) => p.event.accountId !== accountId);
+    this.counters.set(accountId, this.lastDurable.get(accountId) ?? 0);
+    for (const p of items) p.reject(e);
+    for (const p of behind) p.reject(e);
+  }
+
+  /** A durable part of a batch: remembered for catch-up, fanned out, acknowledged. */
+  private delivered(batch: Pending[]): void {
+    const events = batch.map((p) => p.event);
     for (const ev of events) {
       let r = this.recent.get(ev.accountId);
       if (!r) this.recent.set(ev.accountId, (r = new RecentEvents(this.recentSize)));
@@ -169,6 +223,11 @@ export class Publisher {
     }
     for (const f of this.fanouts) f(events);
     for (const p of batch) p.resolve(p.event.cpt);
+  }
+
+  /** Resolves once everything published so far is durable (or failed). */
+  async idle(): Promise<void> {
+    while (this.pending.length > 0 || this.flushing) await this.flush();
   }
 
   /** Stops accepting events and flushes what is pending. */

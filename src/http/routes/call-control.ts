@@ -49,6 +49,13 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     if (!e) throw vmError('UNKNOWN_ACCOUNT', `No account ${params.id}.`);
     return e;
   };
+  /** Runs a command; answers once its events are durable (or with the reason they are not). */
+  const run = async <T extends object>(request: FastifyRequest, params: { id: number; op?: number }, command: (e: Engine) => EngineResult<T>) => {
+    await authorize(services, request, params.id, params.op);
+    const r = await services.engines.run(params.id, command);
+    if (!r) throw vmError('UNKNOWN_ACCOUNT', `No account ${params.id}.`);
+    return unwrap(r as EngineResult<T>);
+  };
   const tags = ['call control'];
 
   // ---- Telephony -----------------------------------------------------------------
@@ -58,16 +65,16 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       body: Type.Object({ service: Type.Optional(E164), id_num: Type.Optional(Id), caller: E164 }, { additionalProperties: false }),
     },
   }, async (req) => {
-    const e = await engine(req, req.params);
     if (req.body.service === undefined && req.body.id_num === undefined) throw vmError('INVALID_FIELD', 'Give the called number as service (E.164) or id_num.');
-    return unwrap(e.inboundCall({ caller: req.body.caller, ...(req.body.service !== undefined ? { service: req.body.service } : { numberId: req.body.id_num! }) }));
+    const { caller, service, id_num } = req.body;
+    return run(req, req.params, (e) => e.inboundCall({ caller, ...(service !== undefined ? { service } : { numberId: id_num! }) }));
   });
   app.post('/api/v1/accounts/:id/calls/:call/answer', { schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).callAnswer(req.params.call)));
+    async (req) => run(req, req.params, (e) => e.callAnswer(req.params.call)));
   app.post('/api/v1/accounts/:id/calls/:call/hangup', { schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).callHangup(req.params.call)));
+    async (req) => run(req, req.params, (e) => e.callHangup(req.params.call)));
   app.post('/api/v1/accounts/:id/calls/:call/transfer', { schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
+    async (req) => run(req, req.params, (e) => e.callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/calls/:call/ivr', {
     schema: {
       summary: 'IVR input: a DTMF key, or recognised speech with its score', tags, params: CallParams, response: responses,
@@ -76,12 +83,12 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         Type.Object({ speech: Type.String({ minLength: 1, maxLength: 200 }), score: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
       ]),
     },
-  }, async (req) => unwrap((await engine(req, req.params)).ivrInput(req.params.call, req.body)));
+  }, async (req) => run(req, req.params, (e) => e.ivrInput(req.params.call, req.body)));
 
   // ---- Operator toolbar -------------------------------------------------------------
   const opAction = (path: string, summary: string, act: (e: Engine, op: number) => EngineResult<object>) =>
     app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { schema: { summary, tags, params: OpParams, response: responses } },
-      async (req) => unwrap(act(await engine(req, req.params), req.params.op)));
+      async (req) => run(req, req.params, (e) => act(e, req.params.op)));
   opAction('login', 'Operator logs in', (e, op) => e.operatorLogin(op));
   opAction('logout', 'Operator logs out', (e, op) => e.operatorLogout(op));
   opAction('unpause', 'Operator ends a pause', (e, op) => e.operatorUnpause(op));
@@ -89,16 +96,16 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   opAction('hangup', 'Operator hangs up', (e, op) => e.operatorHangup(op));
   app.post('/api/v1/accounts/:id/operators/:op/pause', {
     schema: { summary: 'Operator takes a pause', tags, params: OpParams, body: Type.Object({ pause: Id }, { additionalProperties: false }), response: responses },
-  }, async (req) => unwrap((await engine(req, req.params)).operatorPause(req.params.op, req.body.pause)));
+  }, async (req) => run(req, req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));
   app.post('/api/v1/accounts/:id/operators/:op/transfer', { schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
+    async (req) => run(req, req.params, (e) => e.operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/operators/:op/call', {
     schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },
-  }, async (req) => unwrap((await engine(req, req.params)).operatorCall(req.params.op, req.body.e164)));
+  }, async (req) => run(req, req.params, (e) => e.operatorCall(req.params.op, req.body.e164)));
   app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).pushAccept(req.params.op, req.params.push)));
+    async (req) => run(req, req.params, (e) => e.pushAccept(req.params.op, req.params.push)));
   app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).pushRefuse(req.params.op, req.params.push)));
+    async (req) => run(req, req.params, (e) => e.pushRefuse(req.params.op, req.params.push)));
 
   // ---- Web callback --------------------------------------------------------------------
   app.post('/api/v1/accounts/:id/callbacks', {
@@ -114,10 +121,10 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
   }, async (req) => {
     const { e164, priority, type, group, vars } = req.body;
-    return unwrap((await engine(req, req.params)).callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
+    return run(req, req.params, (e) => e.callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
   });
   app.delete('/api/v1/accounts/:id/callbacks/:push', { schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
-    async (req) => unwrap((await engine(req, req.params)).callbackCancel(req.params.push)));
+    async (req) => run(req, req.params, (e) => e.callbackCancel(req.params.push)));
 
   // ---- What the engine holds ---------------------------------------------------------------
   app.get('/api/v1/accounts/:id/calls', { schema: { summary: 'Calls in progress', tags, params: Account, response: { 200: Type.Unknown(), '4xx': errorSchema } } }, async (req) => {

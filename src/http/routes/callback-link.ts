@@ -70,9 +70,10 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
     },
   }, async (req) => {
     await check(req.params.id, req.query.sig);
-    const engine = await services.engines.get(req.params.id);
-    if (!engine) throw vmError('UNKNOWN_ACCOUNT');
-    const r = engine.callbackRequest({ e164: req.body.e164, vars: { source: 'web', ...(req.body.name ? { name: req.body.name } : {}) } });
+    const vars = { source: 'web', ...(req.body.name ? { name: req.body.name } : {}) };
+    // Answered once the request's events are durable.
+    const r = await services.engines.run(req.params.id, (engine) => engine.callbackRequest({ e164: req.body.e164, vars }));
+    if (!r) throw vmError('UNKNOWN_ACCOUNT');
     if (!r.ok) throw vmError(r.error, r.message);
     return r;
   });

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
   cpt INTEGER NOT NULL,
   at INTEGER NOT NULL,
   body TEXT NOT NULL,
+  from_engine INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (account_id, cpt)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (
@@ -64,6 +65,16 @@ CREATE TABLE IF NOT EXISTS history_cpt (
   account_id INTEGER PRIMARY KEY,
   cpt INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS engine_ids (
+  account_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  mark INTEGER NOT NULL,
+  PRIMARY KEY (account_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS engine_settled (
+  account_id INTEGER PRIMARY KEY,
+  cpt INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -73,6 +84,14 @@ CREATE TABLE IF NOT EXISTS tokens (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** Brings a data directory written by an earlier version up to the current schema. */
+function migrate(db: Db): void {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
+  if (!(columns.all('events') as string[]).includes('from_engine')) {
+    db.exec('ALTER TABLE events ADD COLUMN from_engine INTEGER NOT NULL DEFAULT 0');
+  }
+}
 
 /** Opens (creating if needed) `<dir>/vm.sqlite`, or an in-memory database for ':memory:'. */
 export function openDatabase(dir: string): Db {
@@ -88,5 +107,6 @@ export function openDatabase(dir: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  migrate(db);
   return db;
 }

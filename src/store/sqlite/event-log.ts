@@ -1,39 +1,40 @@
 // The event log on SQLite: one row per event keyed by (account, cpt), batches appended in
 // one transaction, and a counters table so cpt continues after pruning and restarts.
 import type { Db } from './database.ts';
-import type { EventLog, LoggedEvent } from '../types.ts';
+import type { EventLog, SerialisedEvent } from '../types.ts';
 
 export function sqliteEventLog(db: Db): EventLog {
-  const insert = db.prepare('INSERT INTO events (account_id, cpt, at, body) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES (?, ?, ?, ?, ?)');
   // Rows per multi-row INSERT: one statement step per 64 events instead of one per event.
   const CHUNK = 64;
-  const insertChunk = db.prepare(`INSERT INTO events (account_id, cpt, at, body) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?)').join(', ')}`);
-  const args: unknown[] = new Array(CHUNK * 4);
+  const insertChunk = db.prepare(`INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+  const args: unknown[] = new Array(CHUNK * 5);
   const bump = db.prepare(
     'INSERT INTO counters (account_id, last_cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET last_cpt = max(last_cpt, excluded.last_cpt)',
   );
-  const appendTx = db.transaction((events: readonly LoggedEvent[]) => {
+  const appendTx = db.transaction((events: readonly SerialisedEvent[]) => {
     const last = new Map<number, number>();
     let i = 0;
     for (; i + CHUNK <= events.length; i += CHUNK) {
       for (let j = 0; j < CHUNK; j++) {
         const e = events[i + j]!;
-        args[j * 4] = e.accountId;
-        args[j * 4 + 1] = e.cpt;
-        args[j * 4 + 2] = e.at;
-        args[j * 4 + 3] = JSON.stringify(e.notification);
+        args[j * 5] = e.accountId;
+        args[j * 5 + 1] = e.cpt;
+        args[j * 5 + 2] = e.at;
+        args[j * 5 + 3] = e.body;
+        args[j * 5 + 4] = e.fromEngine ? 1 : 0;
       }
       insertChunk.run(args);
     }
     for (; i < events.length; i++) {
       const e = events[i]!;
-      insert.run(e.accountId, e.cpt, e.at, JSON.stringify(e.notification));
+      insert.run(e.accountId, e.cpt, e.at, e.body, e.fromEngine ? 1 : 0);
     }
     for (const e of events) last.set(e.accountId, e.cpt);
     for (const [account, cpt] of last) bump.run(account, cpt);
   });
   const readStmt = db.prepare(
-    'SELECT account_id, cpt, at, body FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
+    'SELECT account_id, cpt, at, body, from_engine FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
   );
   const counters = db.prepare('SELECT account_id, last_cpt FROM counters');
   const accountsWithEvents = db.prepare('SELECT DISTINCT account_id FROM counters');
@@ -62,7 +63,7 @@ export function sqliteEventLog(db: Db): EventLog {
     return lo;
   }
 
-  type Row = { account_id: number; cpt: number; at: number; body: string };
+  type Row = { account_id: number; cpt: number; at: number; body: string; from_engine: number };
   return {
     async append(events) {
       appendTx(events);
@@ -73,6 +74,7 @@ export function sqliteEventLog(db: Db): EventLog {
         cpt: r.cpt,
         at: r.at,
         notification: JSON.parse(r.body),
+        ...(r.from_engine ? { fromEngine: true } : {}),
       }));
     },
     async lastCpts() {

@@ -1,0 +1,115 @@
+// Item 4 of issue 9: every id the engine hands out is unique per account for the life of
+// the data directory. A real `vm serve --simulate` child is restarted on the same data
+// directory after SIGTERMs, after kill -9s, and with a retention that prunes the whole log
+// at start; call ids (inbound and outgoing) and push ids are never reused.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteStore } from '../src/store/sqlite/index.ts';
+import { importAccountFile } from '../src/cli/directory.ts';
+import type { Update } from '../src/protocol/index.ts';
+import { ADMIN_TOKEN, FIXTURES, http, vmToken } from './helpers/server.ts';
+import { connect } from './helpers/clients.ts';
+import { killChildren, serveChild, stopChild } from './helpers/child.ts';
+
+const ACCOUNT = 7; // callcenter.json: web callback on, simulated
+const dataDir = mkdtempSync(join(tmpdir(), 'vm-ids-'));
+afterAll(() => {
+  killChildren();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const post = (url: string, path: string, body: object) =>
+  http(`${url}/api/v1/accounts/${ACCOUNT}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Every event of this run so far, as a live client sees it (since the run's first cpt). */
+async function eventsOf(url: string, since: number): Promise<Update[]> {
+  const t = await vmToken(url, 'cc-api', 'cc-secret2', { user_type: 'api' });
+  const c = connect(url);
+  const ack = (await c.init('api', ACCOUNT, t.body.id_session, { since, types: ['operator', 'num', 'PUSHCALL'] })) as { ok: boolean; cpt: number };
+  expect(ack.ok).toBe(true);
+  const got = ack.cpt > since ? await c.waitFor(1, 30_000).then(async () => {
+    const end = Date.now() + 30_000;
+    while ((c.updates.at(-1)?.cpt ?? since) < ack.cpt) {
+      if (Date.now() > end) throw new Error('timed out reading the run');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return c.updates.slice();
+  }) : [];
+  c.close();
+  return got;
+}
+
+describe('engine ids', () => {
+  it('are never reused across SIGTERM, kill -9 and pruning restarts', { timeout: 240_000 }, async () => {
+    const store = createSqliteStore(dataDir);
+    await importAccountFile(store, FIXTURES + 'callcenter.json');
+    await store.close();
+
+    const calls: number[] = [];
+    const pushes: number[] = [];
+    const outgoing: number[] = [];
+    const inboundSeen: number[] = [];
+    const sim = ['--simulate', String(ACCOUNT)];
+    // Runs without simulation also place outgoing calls (the simulated operators are rarely free).
+    const runs: { extra: string[]; stop: 'SIGTERM' | 'SIGKILL' }[] = [
+      { extra: sim, stop: 'SIGTERM' },
+      { extra: [], stop: 'SIGKILL' },
+      // Prunes every earlier event at start: ids must not come from the log.
+      { extra: [...sim, '--retention', '1s'], stop: 'SIGTERM' },
+      { extra: [], stop: 'SIGKILL' },
+    ];
+    let since = 0;
+    for (const [i, run] of runs.entries()) {
+      const s = await serveChild(dataDir, run.extra);
+      if (!run.extra.includes('--simulate')) {
+        expect((await post(s.url, '/operators/71/login', {})).status).toBe(200);
+        for (let k = 0; k < 2; k++) {
+          const r = await post(s.url, '/operators/71/call', { e164: `338${i}${String(k).padStart(7, '0')}` });
+          expect(r.status).toBe(200);
+          expect((await post(s.url, '/operators/71/hangup', {})).status).toBe(200);
+        }
+      }
+      for (let k = 0; k < 5; k++) {
+        const r = await post(s.url, '/calls', { service: '33800000075', caller: `336${i}${String(k).padStart(7, '0')}` });
+        expect(r.status).toBe(200);
+        calls.push(r.body.id_call);
+      }
+      for (let k = 0; k < 2; k++) {
+        const r = await post(s.url, '/callbacks', { e164: `337${i}${String(k).padStart(7, '0')}` });
+        expect(r.status).toBe(200);
+        pushes.push(r.body.id_push);
+      }
+      const events = await eventsOf(s.url, since);
+      since = events.at(-1)?.cpt ?? since;
+      for (const u of events) {
+        const n = u.event;
+        if (n.type_notification === 'num' && n.event === 'start') inboundSeen.push(n.msg.id_call);
+        if (n.type_notification === 'operator' && n.msg.status === 'calling' && n.msg.id_call !== undefined) outgoing.push(n.msg.id_call);
+      }
+      await stopChild(s.child, run.stop);
+    }
+
+    const distinct = (xs: number[]) => new Set(xs).size === xs.length;
+    expect(calls).toHaveLength(20);
+    expect(outgoing).toHaveLength(4);
+    expect(distinct(calls), `call ids ${calls}`).toBe(true);
+    expect(distinct(pushes), `push ids ${pushes}`).toBe(true);
+    expect(distinct(inboundSeen), 'num/start ids').toBe(true);
+    expect(distinct(outgoing), 'outgoing ids').toBe(true);
+    expect(outgoing.every((id) => id < 0)).toBe(true);
+
+    // The day's history: one row per call, no id_appel twice.
+    const s = await serveChild(dataDir);
+    const day = new Date().toISOString().slice(0, 10);
+    const auth = `Basic ${Buffer.from('cc-api:cc-secret2').toString('base64')}`;
+    const r = await http(`${s.url}/vm/calls/in`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ date: day }) });
+    expect(r.status).toBe(200);
+    const ids = (r.body as { id_appel: number }[]).map((row) => row.id_appel);
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+    expect(distinct(ids), `id_appel ${ids}`).toBe(true);
+    for (const id of calls) expect(ids).toContain(id);
+    await stopChild(s.child, 'SIGTERM');
+  });
+});

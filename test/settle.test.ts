@@ -1,0 +1,50 @@
+// The closing routine of a crash recovery, as a property: whatever point a center's stream
+// is cut at (the process died there), the stream followed by the closing events OpenState
+// derives from it is lawful (PROTOCOL §5) and leaves nothing open: every call ended, every
+// leg deleted, no operator on a call, every operator logged out.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runSimulation } from '../src/sim/index.ts';
+import { OpenState } from '../src/engine/recovery.ts';
+import type { Notification } from '../src/protocol/index.ts';
+import { LawfulChecker } from './engine-lawful.ts';
+
+describe('settling a cut stream', () => {
+  it('closes whatever a cut left open with lawful events', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+          operators: fc.integer({ min: 1, max: 6 }),
+          catchup: fc.integer({ min: 0, max: 20 }),
+          ivrShare: fc.constantFrom(0, 0.4),
+          callbackShare: fc.constantFrom(0, 0.2),
+          transferShare: fc.constantFrom(0, 0.1),
+          pausesPerHour: fc.constantFrom(0, 2),
+          cut: fc.double({ min: 0, max: 1, noNaN: true }),
+        }),
+        async (o) => {
+          const stream: { n: Notification; at: number }[] = [];
+          await runSimulation(
+            { operators: o.operators, callsPerHour: 120, aht: 60, patience: 90, duration: 900, seed: o.seed, catchup: o.catchup, ivrShare: o.ivrShare, callbackShare: o.callbackShare, transferShare: o.transferShare, pausesPerHour: o.pausesPerHour, answerDelay: [1, 4] },
+            (n, at) => stream.push({ n: JSON.parse(JSON.stringify(n)), at }),
+          );
+          const cut = stream.slice(0, Math.floor(o.cut * stream.length));
+          const open = new OpenState(1);
+          const checker = new LawfulChecker(1);
+          for (const e of cut) {
+            open.apply(e.n, e.at);
+            checker.observe(e.n);
+          }
+          const closing = open.closingEvents(cut.at(-1)?.at ?? 0);
+          for (const n of closing) checker.observe(n);
+          expect(checker.errors).toEqual([]);
+          expect(checker.finalErrors()).toEqual([]);
+          expect([...checker.ops.entries()].filter(([, t]) => t.loggedIn).map(([id]) => id)).toEqual([]);
+          expect(open.isSettled).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
