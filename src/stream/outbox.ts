@@ -54,11 +54,10 @@ export class Outbox {
         process.nextTick(() => this.onOverflow(this.queued + this.handed));
       }
     });
-    conn.on('flush', (packets: EnginePacket[]) => {
-      let n = 0;
-      for (const p of packets) n += sizeOf(p);
-      this.queued = Math.max(0, this.queued - n);
-      this.handed += n;
+    // Engine.IO hands its whole write buffer to the transport at each flush.
+    conn.on('flush', () => {
+      this.handed += this.queued;
+      this.queued = 0;
     });
     conn.on('upgrade', (t: Transport) => {
       this.transport.off('drain', this.onTransportDrain);
