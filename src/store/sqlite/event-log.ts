@@ -10,7 +10,7 @@ import type { Step, WriteThread } from './write-thread.ts';
 // write thread (write-thread.ts).
 const CHUNK = 64; // rows per multi-row INSERT: one statement step per 64 events
 const COLS = 5;
-export const WRITES = [
+const WRITES = [
   'INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES (?, ?, ?, ?, ?)',
   `INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`,
   'INSERT INTO counters (account_id, last_cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET last_cpt = max(last_cpt, excluded.last_cpt)',
@@ -56,7 +56,12 @@ export function sqliteEventLog(db: Db, writer?: WriteThread): EventLog {
     for (const [i, args] of steps) changes += local[i]!.run(args).changes;
     return changes;
   });
-  const write = (steps: Step[]): Promise<number> => (writer ? writer.run(steps) : Promise.resolve(localTx(steps)));
+  const base = writer?.register(WRITES) ?? 0;
+  const write = (steps: Step[]): Promise<number> => {
+    if (!writer) return Promise.resolve(localTx(steps));
+    for (const step of steps) step[0] += base;
+    return writer.run(steps);
+  };
   const readStmt = db.prepare(
     'SELECT account_id, cpt, at, body, from_engine FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
   );

@@ -5,7 +5,7 @@
 // synchronous=NORMAL). The thread starts on the first write and stops with close().
 import { Worker } from 'node:worker_threads';
 
-/** One statement of a transaction: the index of its SQL in `sqls`, and its parameters. */
+/** One statement of a transaction: the index `register` gave its SQL, and its parameters. */
 export type Step = [statement: number, args: unknown[]];
 
 interface Waiting {
@@ -26,12 +26,20 @@ export class WriteThread {
   private next = 1;
   private readonly waiting = new Map<number, Waiting>();
   private closed = false;
+  private readonly sqls: string[] = [];
 
   constructor(
     private readonly file: string,
-    private readonly sqls: readonly string[],
     private readonly checkpointMs = 1000,
   ) {}
+
+  /** Adds statements the thread will run (before its first write); returns the index of the first. */
+  register(sqls: readonly string[]): number {
+    if (this.worker) throw new Error('WriteThread.register after the first write');
+    const base = this.sqls.length;
+    this.sqls.push(...sqls);
+    return base;
+  }
 
   /** Runs the steps in one transaction on the thread; resolves with the rows changed once committed. */
   run(steps: Step[]): Promise<number> {
