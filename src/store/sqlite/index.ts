@@ -8,14 +8,29 @@ import { sqliteEngineLedger } from './engine-ledger.ts';
 import type { Store } from '../types.ts';
 import { WriteThread } from './write-thread.ts';
 
+export interface SqliteStoreOptions {
+  /**
+   * Where the event log and the history are written (file databases): `thread` — a worker
+   * thread with its own connection, the event loop never runs a commit (best with a core to
+   * spare); `loop` — on the main connection (a batch commit costs tens of µs of the loop,
+   * and no thread hop). Either way a worker thread checkpoints the WAL and the main
+   * connection never does (a checkpoint blocked the loop 15-50 ms). @default env
+   * VM_SQLITE_WRITES, else `thread`
+   */
+  writes?: 'thread' | 'loop';
+}
+
 /** Opens the SQLite store in `dataDir` (created if missing), or in memory for ':memory:'. */
-export function createSqliteStore(dataDir: string): Store {
+export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): Store {
   const db = openDatabase(dataDir);
-  // A file database: the event log and the history are written from a worker thread, which
-  // also checkpoints the WAL; the main connection never checkpoints (a checkpoint blocked
-  // the loop 15-50 ms) and no longer waits for the log's write lock.
-  const writer = dataDir === ':memory:' ? undefined : new WriteThread(db.name);
-  if (writer) db.pragma('wal_autocheckpoint = 0');
+  const thread = dataDir === ':memory:' ? undefined : new WriteThread(db.name);
+  const writes = opts.writes ?? (process.env.VM_SQLITE_WRITES === 'loop' ? 'loop' : 'thread');
+  const writer = writes === 'thread' ? thread : undefined;
+  if (thread) {
+    db.pragma('wal_autocheckpoint = 0');
+    // Starts the thread (and its checkpoints) now rather than at the first write.
+    if (!writer) void thread.run([]).catch(() => undefined);
+  }
   return {
     events: sqliteEventLog(db, writer),
     engines: sqliteEngineLedger(db),
@@ -23,7 +38,7 @@ export function createSqliteStore(dataDir: string): Store {
     tokens: sqliteTokenStore(db),
     history: sqliteHistoryStore(db, writer),
     async close() {
-      await writer?.close();
+      await thread?.close();
       db.close();
     },
   };
