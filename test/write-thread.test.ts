@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { connect, type TestClient } from './helpers/clients.ts';
 import { http, startTestServer, uiLogin, wsInit, type TestServer } from './helpers/server.ts';
 
+// The store's `writes: 'thread'` mode (the default is 'loop').
+process.env.VM_SQLITE_WRITES = 'thread';
+
 let srv: TestServer | undefined;
 let client: TestClient | undefined;
 let blocker: Database.Database | undefined;
