@@ -34,6 +34,7 @@ export const ERRORS = {
   INIT_TIMEOUT: { status: 408, message: 'No valid init within 30 seconds.' },
   ALREADY_INITIALISED: { status: 409, message: 'This socket is already initialised.' },
   SINCE_TOO_OLD: { status: 410, message: 'Events after this cpt are no longer in the log (retention).' },
+  SLOW_CONSUMER: { status: 503, message: 'This client did not read its stream fast enough and was disconnected; resume with since.' },
   // Publishing
   UNKNOWN_ACCOUNT: { status: 404, message: 'No such account.' },
   INVALID_NOTIFICATION: { status: 400, message: 'The notification does not match the catalogue.' },

@@ -64,6 +64,16 @@ export interface AppOptions {
   changeWatchMs?: number;
   /** Security headers and CORS (src/http/security.ts): frame-ancestors, CORS allow-list. */
   web?: WebSecurityOptions;
+  /**
+   * Most bytes the server holds for one socket its client has not read (both transports);
+   * past it the socket is disconnected with a `stream_error` SLOW_CONSUMER and resumes with
+   * `since`. @default 4 MiB
+   */
+  maxBufferedBytes?: number;
+  /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
+  replayBufferBytes?: number;
+  /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
+  slowConsumerGraceMs?: number;
 }
 
 export interface App {
@@ -173,6 +183,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     logger,
     initTimeoutMs: opts.initTimeoutMs,
+    maxBufferedBytes: opts.maxBufferedBytes,
+    replayBufferBytes: opts.replayBufferBytes,
+    slowConsumerGraceMs: opts.slowConsumerGraceMs,
     clientIp: (s) => clientIpOf(s.request, trust),
   });
   bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));

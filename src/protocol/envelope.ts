@@ -42,6 +42,11 @@ export type InitAck =
 export interface ServerToClientEvents {
   update: (update: Update) => void;
   init_error: (error: ErrorBody) => void;
+  /**
+   * Extension: why the server is about to disconnect an initialised socket (SLOW_CONSUMER:
+   * it left too much of its stream unread). The client reconnects and resumes with `since`.
+   */
+  stream_error: (error: ErrorBody) => void;
   /** Extension: live metrics each second, for sockets that asked with `{stats: true}`. */
   stats: (snapshot: RealtimeSnapshot) => void;
 }

@@ -24,6 +24,7 @@ import {
 import { errorBody, vmError, VmError } from '../errors/registry.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { Publisher } from './publisher.ts';
+import { Outbox } from './outbox.ts';
 
 export type StreamServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -37,8 +38,20 @@ export interface GatewayOptions {
   logger: Logger;
   /** Disconnect sockets that send no valid init within this time. @default 30000 */
   initTimeoutMs?: number;
-  /** Events read from the log per replay page. @default 1000 */
+  /** Events read from the log per replay page (small pages keep the garbage of concurrent replays low). @default 64 */
   replayPage?: number;
+  /**
+   * Most bytes the server holds for one socket that its client has not taken yet (queued in
+   * Engine.IO plus unwritten in the transport). Past it the socket gets a `stream_error`
+   * SLOW_CONSUMER and is disconnected; the client resumes with `since`. @default 4 MiB
+   */
+  maxBufferedBytes?: number;
+  /** A `since` replay sends while the socket holds at most this many bytes, then waits for it to drain. @default 64 KiB */
+  replayBufferBytes?: number;
+  /** A socket cut as a slow consumer that still has not taken its last packets is closed after this. @default 2000 */
+  slowConsumerGraceMs?: number;
+  /** Log pages read at once by all replays together (the rest wait their turn). @default 2 */
+  replayReadConcurrency?: number;
   /** How a socket's client IP is found (behind a trusted proxy, X-Forwarded-For). */
   clientIp?: (socket: StreamSocket) => string;
 }
@@ -49,15 +62,47 @@ export function toUpdate(e: LoggedEvent, now: number): Update {
   return { ts: Math.floor(now / 1000), elapse: Math.max(0, Math.floor((now - e.at) / 1000)), cpt: e.cpt, event: e.notification };
 }
 
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** A counting semaphore: at most `n` holders at once, the others queue in order. */
+class Limiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class StreamGateway {
   private readonly initTimeoutMs: number;
   private readonly replayPage: number;
   /** Initialised sockets per account, with the token each was opened with. */
   private readonly sessions = new Map<number, Map<StreamSocket, TokenRecord>>();
+  private readonly maxBufferedBytes: number;
+  private readonly replayBufferBytes: number;
+  private readonly replayReads: Limiter;
+  private readonly outboxes = new WeakMap<StreamSocket, Outbox>();
+  /** Sockets cut for not reading (SLOW_CONSUMER) since start. */
+  slowConsumersCut = 0;
+  /** Times a replay waited for its socket to drain since start. */
+  replayWaits = 0;
 
   constructor(private readonly opts: GatewayOptions) {
     this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
-    this.replayPage = opts.replayPage ?? 1000;
+    this.replayPage = opts.replayPage ?? 64;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.replayBufferBytes = Math.min(opts.replayBufferBytes ?? 64 * 1024, Math.floor(this.maxBufferedBytes / 4));
+    this.replayReads = new Limiter(opts.replayReadConcurrency ?? 2);
     opts.io.on('connection', (socket) => this.onConnection(socket));
     opts.publisher.onDurable((events) => this.fanOut(events));
   }
@@ -78,7 +123,14 @@ export class StreamGateway {
     return this.opts.clientIp ? this.opts.clientIp(socket) : socket.handshake.address;
   }
 
+  /** What the server holds for a socket that its client has not taken yet (bytes). */
+  bufferedBytes(socket: StreamSocket): number {
+    return this.outboxes.get(socket)?.bytes ?? 0;
+  }
+
   private onConnection(socket: StreamSocket): void {
+    const outbox = new Outbox(socket.conn, this.maxBufferedBytes, (bytes) => this.cut(socket, outbox, bytes));
+    this.outboxes.set(socket, outbox);
     const timer = setTimeout(() => {
       if (!socket.data.accountId) this.refuse(socket, vmError('INIT_TIMEOUT', `No valid init within ${this.initTimeoutMs / 1000} s.`));
     }, this.initTimeoutMs);
@@ -113,6 +165,31 @@ export class StreamGateway {
     socket.emit('init_error', body);
     // Let the init_error reach the client before closing.
     setTimeout(() => socket.disconnect(true), 50).unref();
+  }
+
+  /**
+   * Disconnects a socket whose client does not take what it is sent: it leaves its rooms,
+   * what never reached the transport is dropped, and it gets a `stream_error` saying why
+   * (a client that reads again sees it, then the disconnect, and resumes with `since`).
+   * A client that stays stalled is closed after a short grace, whatever it holds.
+   */
+  private cut(socket: StreamSocket, outbox: Outbox, bytes: number): void {
+    if (socket.disconnected) return;
+    this.slowConsumersCut++;
+    for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
+    outbox.discardQueued();
+    const err = vmError(
+      'SLOW_CONSUMER',
+      `This client left more than ${this.maxBufferedBytes} bytes of its stream unread (${bytes}); it is disconnected and should resume with since.`,
+    );
+    this.opts.logger.warn({ account: socket.data.accountId, bytes }, 'slow consumer disconnected');
+    socket.emit('stream_error', err.toBody());
+    socket.disconnect(true);
+    const conn = socket.conn;
+    if (conn.readyState === 'closed') return;
+    const grace = setTimeout(() => outbox.terminate(), this.opts.slowConsumerGraceMs ?? 2000);
+    grace.unref();
+    conn.once('close', () => clearTimeout(grace));
   }
 
   /** Authenticates and subscribes; resolves with the cpt the stream is live from. */
@@ -208,6 +285,10 @@ export class StreamGateway {
    * Replays events after `since` from the log page by page, then takes the last ones from
    * memory and joins the live rooms in the same synchronous step: every event is either
    * replayed (cpt <= delivered head) or fanned out to the rooms (cpt > head), never both.
+   * The replay is paced by the client: it sends while the socket holds at most
+   * `replayBufferBytes`, then waits for it to drain, so a replaying socket costs the
+   * server a bounded amount whatever the log's size; log reads take turns
+   * (`replayReadConcurrency`) and yield to the event loop between pages.
    */
   private async replayThenJoin(
     socket: StreamSocket,
@@ -218,33 +299,50 @@ export class StreamGateway {
   ): Promise<number> {
     const { publisher, log, clock } = this.opts;
     const accountId = socket.data.accountId;
-    const send = (events: readonly LoggedEvent[]) => {
-      const now = clock.now();
-      for (const e of events) {
-        if (!types.has(e.notification.type_notification)) continue;
-        if (operatorId !== undefined && operatorOf(e.notification) !== operatorId) continue;
-        socket.emit('update', toUpdate(e, now));
-      }
+    const outbox = this.outboxes.get(socket)!;
+    const high = this.replayBufferBytes;
+    const send = (e: LoggedEvent) => {
+      if (!types.has(e.notification.type_notification)) return;
+      if (operatorId !== undefined && operatorOf(e.notification) !== operatorId) return;
+      socket.emit('update', toUpdate(e, clock.now()));
+    };
+    const drain = async () => {
+      this.replayWaits++;
+      await outbox.drained(high / 2);
+      await nextTurn();
     };
     let last = since;
     for (;;) {
       if (socket.disconnected) return last;
       const fromMemory = publisher.recentAfter(accountId, last);
       if (fromMemory) {
-        // Synchronous from here to join: no fan-out can run in between.
-        send(fromMemory);
-        socket.join(rooms);
-        return publisher.deliveredCpt(accountId);
+        // Synchronous from here to join: no fan-out can run in between. Unless the socket
+        // fills up first: then wait and look again (memory may have moved on).
+        let i = 0;
+        for (; i < fromMemory.length && outbox.bytes <= high; i++) send(fromMemory[i]!);
+        if (i === fromMemory.length) {
+          socket.join(rooms);
+          return publisher.deliveredCpt(accountId);
+        }
+        last = fromMemory[i - 1]?.cpt ?? last;
+        await drain();
+        continue;
       }
       const head = publisher.deliveredCpt(accountId);
-      const page = await log.readAfter(accountId, last, Math.min(this.replayPage, head - last));
+      const from = last;
+      const page = await this.replayReads.run(() => log.readAfter(accountId, from, Math.min(this.replayPage, head - from)));
       if (page.length === 0) {
         // The log holds nothing more up to the head (retention pruned it): skip ahead.
         last = head;
         continue;
       }
-      send(page);
-      last = page[page.length - 1]!.cpt;
+      for (const e of page) {
+        if (outbox.bytes > high) await drain();
+        if (socket.disconnected) return last;
+        send(e);
+        last = e.cpt;
+      }
+      await nextTurn();
     }
   }
 }

@@ -267,6 +267,9 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on('update', (u) => this.onUpdate(u));
     this.socket.on('init_error', (e) => this.onRevoked(e));
+    // The server says why it is about to cut the stream (SLOW_CONSUMER): the client
+    // reconnects and resumes with `since` as after any disconnect; the error is reported.
+    this.socket.on('stream_error', (e) => this.report(new VmClientError(String(e?.error ?? 'NETWORK'), String(e?.message ?? ''))));
   }
 
   /** The connection's state. */

@@ -1,38 +1,67 @@
 // The event log on SQLite: one row per event keyed by (account, cpt), batches appended in
-// one transaction, and a counters table so cpt continues after pruning and restarts.
+// one transaction, and a counters table so cpt continues after pruning and restarts. On a
+// file, the writes go through the write thread: commits and WAL checkpoints stay off the
+// event loop; reads (replays, start-up) use the main connection.
 import type { Db } from './database.ts';
 import type { EventLog, SerialisedEvent } from '../types.ts';
+import type { Step, WriteThread } from './write-thread.ts';
 
-export function sqliteEventLog(db: Db): EventLog {
-  const insert = db.prepare('INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES (?, ?, ?, ?, ?)');
-  // Rows per multi-row INSERT: one statement step per 64 events instead of one per event.
-  const CHUNK = 64;
-  const insertChunk = db.prepare(`INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`);
-  const args: unknown[] = new Array(CHUNK * 5);
-  const bump = db.prepare(
-    'INSERT INTO counters (account_id, last_cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET last_cpt = max(last_cpt, excluded.last_cpt)',
-  );
-  const appendTx = db.transaction((events: readonly SerialisedEvent[]) => {
-    const last = new Map<number, number>();
-    let i = 0;
-    for (; i + CHUNK <= events.length; i += CHUNK) {
-      for (let j = 0; j < CHUNK; j++) {
-        const e = events[i + j]!;
-        args[j * 5] = e.accountId;
-        args[j * 5 + 1] = e.cpt;
-        args[j * 5 + 2] = e.at;
-        args[j * 5 + 3] = e.body;
-        args[j * 5 + 4] = e.fromEngine ? 1 : 0;
-      }
-      insertChunk.run(args);
-    }
-    for (; i < events.length; i++) {
-      const e = events[i]!;
-      insert.run(e.accountId, e.cpt, e.at, e.body, e.fromEngine ? 1 : 0);
-    }
-    for (const e of events) last.set(e.accountId, e.cpt);
-    for (const [account, cpt] of last) bump.run(account, cpt);
+// The log's writes, as SQL and steps, so they run the same on the main connection or on the
+// write thread (write-thread.ts).
+const CHUNK = 64; // rows per multi-row INSERT: one statement step per 64 events
+const COLS = 5;
+const WRITES = [
+  'INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES (?, ?, ?, ?, ?)',
+  `INSERT INTO events (account_id, cpt, at, body, from_engine) VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`,
+  'INSERT INTO counters (account_id, last_cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET last_cpt = max(last_cpt, excluded.last_cpt)',
+  'DELETE FROM events WHERE account_id = ? AND cpt < ?',
+] as const;
+const [INSERT, INSERT_CHUNK, BUMP, DELETE] = [0, 1, 2, 3];
+
+/** The statements that append a batch: chunked inserts, then each account's counter. */
+function appendSteps(events: readonly SerialisedEvent[]): Step[] {
+  const steps: Step[] = [];
+  const row = (e: SerialisedEvent, into: unknown[], at: number) => {
+    into[at] = e.accountId;
+    into[at + 1] = e.cpt;
+    into[at + 2] = e.at;
+    into[at + 3] = e.body;
+    into[at + 4] = e.fromEngine ? 1 : 0;
+  };
+  let i = 0;
+  for (; i + CHUNK <= events.length; i += CHUNK) {
+    const args: unknown[] = new Array(CHUNK * COLS);
+    for (let j = 0; j < CHUNK; j++) row(events[i + j]!, args, j * COLS);
+    steps.push([INSERT_CHUNK, args]);
+  }
+  for (; i < events.length; i++) {
+    const args: unknown[] = new Array(COLS);
+    row(events[i]!, args, 0);
+    steps.push([INSERT, args]);
+  }
+  const last = new Map<number, number>();
+  for (const e of events) last.set(e.accountId, e.cpt);
+  for (const [account, cpt] of last) steps.push([BUMP, [account, cpt]]);
+  return steps;
+}
+
+/**
+ * The event log on `db`. With a `writer` (a file database), appends and prunes run on the
+ * write thread and `db` only reads; without one (':memory:'), everything runs on `db`.
+ */
+export function sqliteEventLog(db: Db, writer?: WriteThread): EventLog {
+  const local = WRITES.map((sql) => db.prepare(sql));
+  const localTx = db.transaction((steps: Step[]) => {
+    let changes = 0;
+    for (const [i, args] of steps) changes += local[i]!.run(args).changes;
+    return changes;
   });
+  const base = writer?.register(WRITES) ?? 0;
+  const write = (steps: Step[]): Promise<number> => {
+    if (!writer) return Promise.resolve(localTx(steps));
+    for (const step of steps) step[0] += base;
+    return writer.run(steps);
+  };
   const readStmt = db.prepare(
     'SELECT account_id, cpt, at, body, from_engine FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
   );
@@ -40,7 +69,6 @@ export function sqliteEventLog(db: Db): EventLog {
   const accountsWithEvents = db.prepare('SELECT DISTINCT account_id FROM counters');
   const firstCpt = db.prepare('SELECT min(cpt) AS c FROM events WHERE account_id = ?');
   const atOf = db.prepare('SELECT at FROM events WHERE account_id = ? AND cpt >= ? ORDER BY cpt LIMIT 1');
-  const del = db.prepare('DELETE FROM events WHERE account_id = ? AND cpt < ?');
 
   const lastOf = db.prepare('SELECT last_cpt FROM counters WHERE account_id = ?');
 
@@ -66,7 +94,7 @@ export function sqliteEventLog(db: Db): EventLog {
   type Row = { account_id: number; cpt: number; at: number; body: string; from_engine: number };
   return {
     async append(events) {
-      appendTx(events);
+      await write(appendSteps(events));
     },
     async readAfter(accountId, after, limit) {
       return (readStmt.all(accountId, after, limit) as Row[]).map((r) => ({
@@ -82,12 +110,12 @@ export function sqliteEventLog(db: Db): EventLog {
       return new Map(rows.map((r) => [r.account_id, r.last_cpt]));
     },
     async prune(before) {
-      let removed = 0;
+      const steps: Step[] = [];
       for (const { account_id } of accountsWithEvents.all() as { account_id: number }[]) {
         const cut = firstAtOrAfter(account_id, before);
-        if (cut !== undefined) removed += del.run(account_id, cut).changes;
+        if (cut !== undefined) steps.push([DELETE, [account_id, cut]]);
       }
-      return removed;
+      return steps.length > 0 ? write(steps) : 0;
     },
     async firstCptAt(accountId, at) {
       const cut = firstAtOrAfter(accountId, at);

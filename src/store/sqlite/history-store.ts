@@ -2,21 +2,33 @@
 import type { Db } from './database.ts';
 import type { HistoryQuery, HistoryStore } from '../types.ts';
 import type { CallRecord, StateInterval } from '../../stats/records.ts';
+import type { Step, WriteThread } from './write-thread.ts';
 
-export function sqliteHistoryStore(db: Db): HistoryStore {
-  const insCall = db.prepare(
-    'INSERT INTO calls (account_id, id_call, start, direction, service, caller, operator_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insInterval = db.prepare(
-    'INSERT INTO op_intervals (account_id, operator_id, type, start, duration, id_call, infos) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const setCpt = db.prepare('INSERT INTO history_cpt (account_id, cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET cpt = excluded.cpt');
-  const getCpt = db.prepare('SELECT cpt FROM history_cpt WHERE account_id = ?');
-  const append = db.transaction((accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]) => {
-    for (const c of calls) insCall.run(accountId, c.idCall, c.start, c.direction, c.service, c.caller, c.operatorId, JSON.stringify(c));
-    for (const i of intervals) insInterval.run(accountId, i.operatorId, i.type, i.start, i.duration, i.idCall, i.infos);
-    setCpt.run(accountId, cpt);
+const WRITES = [
+  'INSERT INTO calls (account_id, id_call, start, direction, service, caller, operator_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  'INSERT INTO op_intervals (account_id, operator_id, type, start, duration, id_call, infos) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  'INSERT INTO history_cpt (account_id, cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET cpt = excluded.cpt',
+] as const;
+
+/**
+ * The history on `db`. With a `writer` (a file database), appends run on the write thread,
+ * like the event log's, so they neither block the event loop nor wait for its lock.
+ */
+export function sqliteHistoryStore(db: Db, writer?: WriteThread): HistoryStore {
+  const local = WRITES.map((sql) => db.prepare(sql));
+  const localTx = db.transaction((steps: Step[]) => {
+    for (const [i, args] of steps) local[i]!.run(args);
   });
+  const base = writer?.register(WRITES) ?? 0;
+  const getCpt = db.prepare('SELECT cpt FROM history_cpt WHERE account_id = ?');
+  const append = async (accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]) => {
+    const steps: Step[] = [];
+    for (const c of calls) steps.push([base, [accountId, c.idCall, c.start, c.direction, c.service, c.caller, c.operatorId, JSON.stringify(c)]]);
+    for (const i of intervals) steps.push([base + 1, [accountId, i.operatorId, i.type, i.start, i.duration, i.idCall, i.infos]]);
+    steps.push([base + 2, [accountId, cpt]]);
+    if (writer) await writer.run(steps);
+    else localTx(steps);
+  };
 
   function where(accountId: number, q: HistoryQuery, cols: { service?: boolean; direction?: boolean; caller?: boolean }) {
     const parts = ['account_id = ?', 'start >= ?', 'start < ?'];
@@ -29,9 +41,7 @@ export function sqliteHistoryStore(db: Db): HistoryStore {
   }
 
   return {
-    async append(accountId, cpt, calls, intervals) {
-      append(accountId, cpt, calls, intervals);
-    },
+    append,
     async lastCpt(accountId) {
       return (getCpt.get(accountId) as { cpt: number } | undefined)?.cpt ?? 0;
     },
