@@ -16,7 +16,7 @@ const BIG = 'x'.repeat(1000);
 const bigEvent = (i: number) => ({
   type_notification: 'PUSHCALL',
   event: 'request',
-  msg: { id_push: i, id_operator: 0, e164: '+33123456789', priority: 1, type: 'AUTO', vars: { a: BIG, b: BIG, c: BIG } },
+  msg: { id_push: i, id_operator: 0, e164: '33123456789', priority: 1, type: 'AUTO', vars: { a: BIG, b: BIG, c: BIG } },
 });
 
 let srv: TestServer | undefined;
