@@ -120,6 +120,9 @@ describe('GET /api/v1/stats/series refusals', () => {
     const get = (q: string, auth = true) => http(`${srv.url}/api/v1/stats/series${q}`, auth ? { headers: { authorization: `Bearer ${token}` } } : {});
     const refusals: [string, RegExp][] = [
       ['?from=yesterday', /from must be an ISO date/],
+      // Not on the calendar: refused as /stats/groups refuses it, never rolled over to 1 December.
+      ['?from=2025-11-31T00:00:00Z', /from must be an ISO date/],
+      ['?to=2025-11-31T00:00:00Z', /to must be an ISO date/],
       [`?from=${new Date(clock.now() - 7_200_000).toISOString()}&step=1`, /more than 1,440 points/],
       ['?from=2025-01-01T00:00:00Z&step=86400', /24 hours at most/],
       [`?from=${new Date(clock.now() + 60_000).toISOString()}`, /to must not be before from/],

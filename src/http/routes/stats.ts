@@ -93,10 +93,10 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         description: 'Default: the last hour, every 15 s, up to now. At most 24 hours and 1,440 points. Calls still in progress count as in GET /api/v1/realtime.',
         tags: ['stats'],
         querystring: Type.Object({
-          from: Type.Optional(Type.String({ description: 'ISO date-time; default: an hour before to' })),
-          to: Type.Optional(Type.String({ description: 'ISO date-time; default: now (never later than now)' })),
+          from: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date-time (UTC unless an offset is given); default: an hour before to' })),
+          to: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date-time (UTC unless an offset is given); default: now (never later than now)' })),
           step: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 15, description: 'seconds between points' })),
-          id_session: Type.Optional(Type.String()),
+          id_session: Type.Optional(Type.String({ maxLength: 256 })),
         }),
         response: { 200: Type.Unknown(), '4xx': errorSchema },
       },
@@ -105,10 +105,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const account = await tokenAccount(services, request);
       const now = services.clock.now();
       const q = request.query;
-      const to = Math.min(q.to ? Date.parse(q.to) : now, now);
-      const from = q.from ? Date.parse(q.from) : to - 3_600_000;
-      if (Number.isNaN(from)) throw vmError('INVALID_FIELD', 'from must be an ISO date or date-time.');
-      if (Number.isNaN(to)) throw vmError('INVALID_FIELD', 'to must be an ISO date or date-time.');
+      // Parsed as /stats/groups parses them: a date that is not on the calendar is refused, not rolled over.
+      const toAsked = q.to ? parseInstant(q.to) : now;
+      if (toAsked === undefined) throw vmError('INVALID_FIELD', `to must be an ISO date or date-time of the calendar (${JSON.stringify(q.to)} is not); write it 2026-03-07T09:30:00Z.`);
+      const to = Math.min(toAsked, now);
+      const from = q.from ? parseInstant(q.from) : to - 3_600_000;
+      if (from === undefined) throw vmError('INVALID_FIELD', `from must be an ISO date or date-time of the calendar (${JSON.stringify(q.from)} is not); write it 2026-03-07T08:30:00Z.`);
       if (to < from) throw vmError('INVALID_FIELD', 'to must not be before from (to is never later than now).');
       if (to - from > 86_400_000) throw vmError('INVALID_FIELD', 'from/to may span 24 hours at most.');
       const stepMs = (q.step ?? 15) * 1000;
