@@ -28,8 +28,6 @@ const secs = (ms: number): number => (ms > 0 ? Math.round(ms / 1000) : 0);
 export class OpenState {
   private readonly calls = new Map<number, OpenCall>();
   private readonly ops = new Map<number, OpenOperator>();
-  /** When the last event applied happened (ms). */
-  lastAt = 0;
 
   constructor(readonly accountId: number) {}
 
@@ -45,28 +43,24 @@ export class OpenState {
     return o;
   }
 
-  /** Forgets a call once nothing keeps it open. */
-  private tidy(c: OpenCall): void {
+  /** The call's num or leg is over: forgets the call once nothing keeps it open. */
+  private release(id: number, part?: 'num' | 'leg'): void {
+    const c = this.calls.get(id);
+    if (!c) return;
+    if (part) delete c[part];
     if (c.num || c.leg) return;
     for (const o of this.ops.values()) if (o.call?.id === c.id) return;
     this.calls.delete(c.id);
   }
 
   apply(n: Notification, at: number): void {
-    this.lastAt = Math.max(this.lastAt, at);
     switch (n.type_notification) {
       case 'num': {
         const m = n.msg;
         if (n.event === 'start') {
           const c = this.call(m.id_call, at, m.caller_id_num);
           c.num = { id_num: m.id_num, service: m.service, caller_id_num: m.caller_id_num, type_dest: m.type_dest, ...(n.srv !== undefined ? { srv: n.srv } : {}) };
-        } else if (n.event === 'end') {
-          const c = this.calls.get(m.id_call);
-          if (c) {
-            delete c.num;
-            this.tidy(c);
-          }
-        }
+        } else if (n.event === 'end') this.release(m.id_call, 'num');
         return;
       }
       case 'queue':
@@ -77,13 +71,7 @@ export class OpenState {
           const c = this.call(m.id_call, at, m.caller_id_num ?? '');
           const kind = n.type_notification;
           c.leg = { kind, id: (kind === 'queue' ? m.id_queue : m.id_trunk) ?? 0, at };
-        } else if (n.event === 'delete_call') {
-          const c = this.calls.get(m.id_call);
-          if (c) {
-            delete c.leg;
-            this.tidy(c);
-          }
-        }
+        } else if (n.event === 'delete_call') this.release(m.id_call, 'leg');
         return;
       }
       case 'operator': {
@@ -103,8 +91,7 @@ export class OpenState {
           case 'available': {
             if (o.call?.id !== m.id_call) return;
             o.call = null;
-            const c = this.calls.get(m.id_call);
-            if (c) this.tidy(c);
+            this.release(m.id_call);
             return;
           }
           default:
@@ -131,11 +118,6 @@ export class OpenState {
     if (this.calls.size > 0) return false;
     for (const o of this.ops.values()) if (o.loggedIn || o.call) return false;
     return true;
-  }
-
-  /** Calls the log shows in progress. */
-  openCalls(): number[] {
-    return [...this.calls.keys()];
   }
 
   /** The notifications that close everything open, in a lawful order, as at `at` (ms). */
