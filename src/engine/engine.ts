@@ -14,7 +14,7 @@ import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
 import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type NotificationSink, type OperatorState } from './model.ts';
 import type { Scheduler } from './scheduler.ts';
 import { countingIds, type IdSource } from './ids.ts';
-import { reconfigure, type ReconfigureSummary } from './reconfigure.ts';
+import { applyModel, reconfigure, type ReconfigureSummary } from './reconfigure.ts';
 import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
 
 export interface EngineOptions {
@@ -84,8 +84,6 @@ const CALLER_RE = /^[0-9]{1,32}$/;
 export class Engine {
   readonly accountId: number;
   readonly scheduler: Scheduler;
-  /** The routing model in force; replaced by `applyDirectory`. */
-  model: RoutingModel;
   private readonly ctx: EngineContext;
 
   /** @throws RoutingConfigError when the directory's routing references do not resolve. */
@@ -95,19 +93,6 @@ export class Engine {
     const sink = opts.sink;
     this.accountId = model.accountId;
     this.scheduler = sched;
-    this.model = model;
-    const groups = new Map<number, GroupRt>();
-    for (const g of model.groups.values()) groups.set(g.id, new GroupRt(g));
-    const operators = new Map<number, OperatorRt>();
-    for (const o of model.operators.values()) {
-      const op = new OperatorRt(o.id, o.name, sched.now());
-      for (const gid of o.groups) {
-        const g = groups.get(gid)!;
-        op.groups.push(g);
-        g.members.push(op);
-      }
-      operators.set(o.id, op);
-    }
     this.ctx = {
       accountId: model.accountId,
       model,
@@ -115,12 +100,19 @@ export class Engine {
       srv: opts.srv ?? 1,
       emit: (n: Notification) => sink(n, sched.now()),
       calls: new Map(),
-      operators,
-      groups,
+      operators: new Map(),
+      groups: new Map(),
       pushes: new Map(),
       pendingPushes: [],
       ids: opts.ids ?? countingIds(),
     };
+    // Groups, operators and memberships: as a re-import builds them, from nothing.
+    applyModel(this.ctx, model);
+  }
+
+  /** The routing model in force; replaced by `applyDirectory`. */
+  get model(): RoutingModel {
+    return this.ctx.model;
   }
 
   // ---- Telephony side -------------------------------------------------------------
@@ -304,9 +296,7 @@ export class Engine {
    * (nothing is changed then).
    */
   applyDirectory(directory: AccountDirectory | AccountFile): ReconfigureSummary {
-    const summary = reconfigure(this.ctx, directory);
-    this.model = this.ctx.model;
-    return summary;
+    return reconfigure(this.ctx, directory);
   }
 
   // ---- Queries --------------------------------------------------------------------

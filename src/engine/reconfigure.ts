@@ -54,6 +54,14 @@ function retiredConfig(cfg: GroupConfig, model: RoutingModel): GroupConfig {
 export function reconfigure(ctx: EngineContext, directory: AccountDirectory | AccountFile): ReconfigureSummary {
   const model = compileRouting(directory);
   if (model.accountId !== ctx.accountId) throw new Error(`directory of account ${model.accountId} given to the engine of account ${ctx.accountId}`);
+  return applyModel(ctx, model);
+}
+
+/**
+ * Brings the engine's groups, operators and memberships to `model` (a new engine starts
+ * from an empty context: everything is added, nothing is emitted).
+ */
+export function applyModel(ctx: EngineContext, model: RoutingModel): ReconfigureSummary {
   const summary: ReconfigureSummary = { operatorsAdded: [], operatorsRemoved: [], operatorsLeaving: [], groupsAdded: [], groupsRemoved: [] };
   const retired = retiredOf(ctx);
   ctx.model = model;
