@@ -104,6 +104,7 @@ export class Engine {
       groups: new Map(),
       pushes: new Map(),
       pendingPushes: [],
+      retiredGroups: new Map(),
       ids: opts.ids ?? countingIds(),
     };
     // Groups, operators and memberships: as a re-import builds them, from nothing.

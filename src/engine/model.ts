@@ -201,6 +201,8 @@ export interface EngineContext {
   readonly pushes: Map<number, Push>;
   /** Pushes waiting for an operator, in request order. */
   readonly pendingPushes: Push[];
+  /** Groups a re-import removed that still hold calls or callbacks (src/engine/reconfigure.ts). */
+  readonly retiredGroups: Map<number, GroupRt>;
   /** Every id the engine hands out (calls, outgoing calls, pushes, ASR results). */
   readonly ids: IdSource;
 }

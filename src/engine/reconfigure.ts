@@ -34,15 +34,6 @@ export interface ReconfigureSummary {
   groupsRemoved: number[];
 }
 
-/** Removed groups still holding calls, per engine context. */
-const retiredGroups = new WeakMap<EngineContext, Map<number, GroupRt>>();
-
-function retiredOf(ctx: EngineContext): Map<number, GroupRt> {
-  let m = retiredGroups.get(ctx);
-  if (!m) retiredGroups.set(ctx, (m = new Map()));
-  return m;
-}
-
 /** A removed group's settings: no alerts, and an overflow only if it still leads somewhere. */
 function retiredConfig(cfg: GroupConfig, model: RoutingModel): GroupConfig {
   const o = cfg.overflow;
@@ -63,7 +54,7 @@ export function reconfigure(ctx: EngineContext, directory: AccountDirectory | Ac
  */
 export function applyModel(ctx: EngineContext, model: RoutingModel): ReconfigureSummary {
   const summary: ReconfigureSummary = { operatorsAdded: [], operatorsRemoved: [], operatorsLeaving: [], groupsAdded: [], groupsRemoved: [] };
-  const retired = retiredOf(ctx);
+  const retired = ctx.retiredGroups;
   ctx.model = model;
 
   // Groups: kept objects (calls hold them), new settings; removed ones retired.
