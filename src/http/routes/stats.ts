@@ -10,6 +10,7 @@ import { groupStats, operatorStats, toCsv, waitingSeries, type Bucket } from '..
 import { DEFAULT_SL_THRESHOLD_S, slThresholdOf } from '../../stats/realtime.ts';
 import { parseInstant } from '../dates.ts';
 import { startOfDay } from '../../stats/day.ts';
+import type { AccountDirectory } from '../../directory/schema.ts';
 
 /** The account of a supervisor or api token (Bearer header or ?id_session=). */
 export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
@@ -38,6 +39,12 @@ function parseRange(q: { from?: string; to?: string }, now: number): { from: num
 function send(request: FastifyRequest, reply: FastifyReply, rows: object[]) {
   if ((request.headers.accept ?? '').includes('text/csv')) return reply.type('text/csv; charset=utf-8').send(toCsv(rows));
   return { rows };
+}
+
+/** Each group's service-level threshold (s) by the directory, as the live metrics take it. */
+function slThresholds(dir: AccountDirectory | undefined): (group: number) => number {
+  const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
+  return (group) => sl.get(group) ?? DEFAULT_SL_THRESHOLD_S;
 }
 
 const StatsQuery = Type.Object({
@@ -73,9 +80,8 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       // and in GET /api/v1/realtime agree.
       const { calls, open } = await services.stats.callsWithOpen(account, { from: from - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
-      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
       const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
-      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S, open).map(({ period, id_queue, ...rest }) => ({
+      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, slThresholds(dir), open).map(({ period, id_queue, ...rest }) => ({
         period,
         id_queue,
         group_name: names.get(id_queue) ?? '',
@@ -117,10 +123,9 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       if ((to - from) / stepMs >= 1440) throw vmError('INVALID_FIELD', 'from/to and step give more than 1,440 points: take a shorter range or a longer step.');
       const { calls, open } = await services.stats.callsWithOpen(account, { from: startOfDay(from) - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
-      const sl = new Map((dir?.groups ?? []).map((g) => [g.id, slThresholdOf(g)]));
       // Points end at `to`: the last one is the moment asked for.
       const first = to - Math.floor((to - from) / stepMs) * stepMs;
-      return { step: stepMs / 1000, points: waitingSeries(calls, first, to, stepMs, (g) => sl.get(g) ?? DEFAULT_SL_THRESHOLD_S, open) };
+      return { step: stepMs / 1000, points: waitingSeries(calls, first, to, stepMs, slThresholds(dir), open) };
     },
   );
 
