@@ -116,7 +116,7 @@ describe('engine ids', () => {
 });
 
 describe('ReservedIds (hi/lo over a durable mark)', () => {
-  it('never hands out an id twice across restarts, whatever the block size and when the reservations land', async () => {
+  it('never hands out an id twice across restarts, whatever the block size and wherever the process yields (reservations recorded when asked)', async () => {
     const { ReservedIds } = await import('../src/engine/ids.ts');
     await fc.assert(
       fc.asyncProperty(
