@@ -99,8 +99,8 @@ export class EngineHost {
    * durable. @throws RoutingConfigError
    */
   async applyDirectory(dir: AccountDirectory): Promise<ReconfigureSummary | undefined> {
-    const gen = this.hosted.get(dir.account.id);
-    if (!gen || !gen.alive) return undefined;
+    // Only the current, live engine is hosted (a discarded one leaves the map as it dies).
+    if (!this.hosted.has(dir.account.id)) return undefined;
     let summary: ReconfigureSummary | undefined;
     await this.run(dir.account.id, (engine) => {
       summary = engine.applyDirectory(dir);
