@@ -94,8 +94,6 @@ export class StreamGateway {
   private readonly outboxes = new WeakMap<StreamSocket, Outbox>();
   /** Sockets cut for not reading (SLOW_CONSUMER) since start. */
   slowConsumersCut = 0;
-  /** Times a replay waited for its socket to drain since start. */
-  replayWaits = 0;
 
   constructor(private readonly opts: GatewayOptions) {
     this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
@@ -121,11 +119,6 @@ export class StreamGateway {
 
   private clientIp(socket: StreamSocket): string {
     return this.opts.clientIp ? this.opts.clientIp(socket) : socket.handshake.address;
-  }
-
-  /** What the server holds for a socket that its client has not taken yet (bytes). */
-  bufferedBytes(socket: StreamSocket): number {
-    return this.outboxes.get(socket)?.bytes ?? 0;
   }
 
   private onConnection(socket: StreamSocket): void {
@@ -307,7 +300,6 @@ export class StreamGateway {
       socket.emit('update', toUpdate(e, clock.now()));
     };
     const drain = async () => {
-      this.replayWaits++;
       await outbox.drained(high / 2);
       await nextTurn();
     };
