@@ -25,6 +25,7 @@ import { errorBody, vmError, VmError } from '../errors/registry.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { Publisher } from './publisher.ts';
 import { Outbox } from './outbox.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export type StreamServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -80,8 +81,6 @@ class Limiter {
     }
   }
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class StreamGateway {
   private readonly initTimeoutMs: number;
@@ -161,15 +160,15 @@ export class StreamGateway {
   }
 
   /**
-   * Disconnects a socket whose client does not take what it is sent: it leaves its rooms,
-   * what never reached the transport is dropped, and it gets a `stream_error` saying why
-   * (a client that reads again sees it, then the disconnect, and resumes with `since`).
-   * A client that stays stalled is closed after a short grace, whatever it holds.
+   * Disconnects a socket whose client does not take what it is sent: what never reached the
+   * transport is dropped, and it gets a `stream_error` saying why (a client that reads
+   * again sees it, then the disconnect, and resumes with `since`); the disconnect leaves
+   * its rooms in the same synchronous step. A client that stays stalled is closed after a
+   * short grace, whatever it holds.
    */
   private cut(socket: StreamSocket, outbox: Outbox, bytes: number): void {
     if (socket.disconnected) return;
     this.slowConsumersCut++;
-    for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
     outbox.discardQueued();
     const err = vmError(
       'SLOW_CONSUMER',
