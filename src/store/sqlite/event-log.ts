@@ -4,7 +4,7 @@
 // event loop; reads (replays, start-up) use the main connection.
 import type { Db } from './database.ts';
 import type { EventLog, LoggedEvent } from '../types.ts';
-import type { Step, WriteThread } from './write-thread.ts';
+import { transactions, type Step, type WriteThread } from './write-thread.ts';
 
 // The log's writes, as SQL and steps, so they run the same on the main connection or on the
 // write thread (write-thread.ts).
@@ -51,18 +51,7 @@ function appendSteps(events: readonly LoggedEvent[], bodies: readonly string[]):
  * write thread and `db` only reads; without one (':memory:'), everything runs on `db`.
  */
 export function sqliteEventLog(db: Db, writer?: WriteThread): EventLog {
-  const local = WRITES.map((sql) => db.prepare(sql));
-  const localTx = db.transaction((steps: Step[]) => {
-    let changes = 0;
-    for (const [i, args] of steps) changes += local[i]!.run(args).changes;
-    return changes;
-  });
-  const base = writer?.register(WRITES) ?? 0;
-  const write = (steps: Step[]): Promise<number> => {
-    if (!writer) return Promise.resolve(localTx(steps));
-    for (const step of steps) step[0] += base;
-    return writer.run(steps);
-  };
+  const write = transactions(db, WRITES, writer);
   const readStmt = db.prepare(
     'SELECT account_id, cpt, at, body, from_engine FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
   );
