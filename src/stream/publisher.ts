@@ -236,6 +236,6 @@ export class Publisher {
   /** Stops accepting events and flushes what is pending. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.pending.length > 0 || this.flushing) await this.flush();
+    await this.idle();
   }
 }
