@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { AccountFile } from '../src/directory/schema.ts';
 import type { Notification } from '../src/protocol/index.ts';
-import type { SerialisedEvent } from '../src/store/types.ts';
+import type { LoggedEvent } from '../src/store/types.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { runSimulation, type SimulationOptions, type SimulationSummary } from '../src/sim/index.ts';
 
@@ -78,16 +78,19 @@ async function persisted(seed: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'vm-bench-engine-'));
   const store = createSqliteStore(dir);
   let cpt = 0;
-  let batch: SerialisedEvent[] = [];
+  let batch: LoggedEvent[] = [];
+  let bodies: string[] = [];
   const writes: Promise<void>[] = [];
   const flush = (): void => {
     if (batch.length === 0) return;
-    writes.push(store.events.append(batch));
+    writes.push(store.events.append(batch, bodies));
     batch = [];
+    bodies = [];
   };
   const { value: s, ms, cpuMs } = await measure(async () => {
     const summary = await runSimulation({ ...DAY, seed }, (notification: Notification, at: number) => {
-      batch.push({ accountId: 1, cpt: ++cpt, at, notification, body: JSON.stringify(notification) });
+      batch.push({ accountId: 1, cpt: ++cpt, at, notification });
+      bodies.push(JSON.stringify(notification));
       if (batch.length >= BATCH) flush();
     });
     flush();

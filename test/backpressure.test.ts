@@ -75,6 +75,17 @@ async function publishBig(s: TestServer, from: number, n: number): Promise<void>
   await Promise.all(all);
 }
 
+/** Publishes batches of big events until the gateway cuts a slow consumer; returns how many it published. */
+async function publishUntilCut(s: TestServer, batch: number, max: number, who: string): Promise<number> {
+  let sent = 0;
+  while (s.app.gateway.slowConsumersCut === 0) {
+    if (sent >= max) throw new Error(`${who} was never cut`);
+    await publishBig(s, sent + 1, batch);
+    sent += batch;
+  }
+  return sent;
+}
+
 function client(s: TestServer, transports = ['websocket']): TestClient {
   const c = connect(s.url, { transports });
   closers.push(() => c.close());
@@ -157,12 +168,7 @@ describe('a client that stops reading is cut at its cap', () => {
     wsOf(stalled).pause();
 
     const BATCH = 100;
-    let sent = 0;
-    while (s.app.gateway.slowConsumersCut === 0) {
-      if (sent >= 30_000) throw new Error('the stalled client was never cut');
-      await publishBig(s, sent + 1, BATCH);
-      sent += BATCH;
-    }
+    let sent = await publishUntilCut(s, BATCH, 30_000, 'the stalled client');
     // The server held at most the cap plus the one batch fanned out when it was crossed.
     expect(m.peak(stalled)).toBeLessThan(cap + BATCH * 3200);
     await publishBig(s, sent + 1, BATCH);
@@ -194,12 +200,7 @@ describe('a client that stops reading is cut at its cap', () => {
     await new Promise<void>((r) => (stalled.socket.io.engine.transport as unknown as { pause(cb: () => void): void }).pause(r));
 
     const BATCH = 50;
-    let sent = 0;
-    while (s.app.gateway.slowConsumersCut === 0) {
-      if (sent >= 10_000) throw new Error('the stalled client was never cut');
-      await publishBig(s, sent + 1, BATCH);
-      sent += BATCH;
-    }
+    let sent = await publishUntilCut(s, BATCH, 10_000, 'the stalled client');
     expect(m.peak(stalled)).toBeLessThan(cap + BATCH * 3200);
     // The Socket.IO socket is gone and what it never polled is dropped, not kept.
     const sock = [...s.app.io.sockets.sockets.values()].find((x) => x.conn === conn);
@@ -226,12 +227,7 @@ describe('a client that stops reading is cut at its cap', () => {
     ws().pause();
 
     const BATCH = 100;
-    let sent = 0;
-    while (s.app.gateway.slowConsumersCut === 0) {
-      if (sent >= 30_000) throw new Error('the SDK client was never cut');
-      await publishBig(s, sent + 1, BATCH);
-      sent += BATCH;
-    }
+    let sent = await publishUntilCut(s, BATCH, 30_000, 'the SDK client');
     ws().resume();
     await publishBig(s, sent + 1, BATCH);
     sent += BATCH;

@@ -14,7 +14,7 @@ import { importAccountFile } from '../src/cli/directory.ts';
 import { startSimulations } from '../src/cli/serve.ts';
 import { Publisher } from '../src/stream/publisher.ts';
 import { systemClock } from '../src/clock.ts';
-import type { Store, SerialisedEvent } from '../src/store/types.ts';
+import type { Store, LoggedEvent } from '../src/store/types.ts';
 import type { Notification, Update } from '../src/protocol/index.ts';
 import { ADMIN_TOKEN, FIXTURES, http, publishHttp, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
 import { connect, type TestClient } from './helpers/clients.ts';
@@ -181,10 +181,10 @@ function failingFor(store: Store, refused: Set<number>): Store {
       lastCpts: store.events.lastCpts.bind(store.events),
       prune: store.events.prune.bind(store.events),
       firstCptAt: store.events.firstCptAt.bind(store.events),
-      async append(events: readonly SerialisedEvent[]) {
+      async append(events: readonly LoggedEvent[], bodies: readonly string[]) {
         const bad = events.find((e) => refused.has(e.accountId));
         if (bad) throw new Error(`disk refused account ${bad.accountId}`);
-        return append(events);
+        return append(events, bodies);
       },
     },
   };
@@ -226,6 +226,31 @@ describe('failure isolation', () => {
     refused.clear();
     expect(await publisher.publish(4, ev('after'))).toBe(1);
     expect(await publisher.publish(3, ev('after'))).toBe(51);
+    await publisher.close();
+  });
+});
+
+describe('what the publisher keeps of a durable event', () => {
+  it('the log stores each body it was given; the recent-events ring and the fan-out keep the event without its body', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-kept-'));
+    const store = createSqliteStore(dir);
+    cleanups.push(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const publisher = new Publisher({ log: store.events, clock: systemClock, accountExists: () => true });
+    await publisher.init();
+    const fanned: LoggedEvent[] = [];
+    publisher.onDurable((events) => fanned.push(...events));
+    const ev = (tag: string) => ({ type_notification: 'queue', event: 'alert_op', msg: { id_queue: 5, validity: 1, tag } });
+    const tags = Array.from({ length: 70 }, (_, i) => `t-${i}`); // more than one 64-row chunk
+    await Promise.all(tags.map((t) => publisher.publish(3, ev(t))));
+    const logged = await store.events.readAfter(3, 0, 100);
+    expect(logged.map((e) => [e.cpt, (e.notification.msg as { tag?: string }).tag])).toEqual(tags.map((t, i) => [i + 1, t]));
+    const recent = publisher.recentAfter(3, 0)!;
+    expect(recent.map((e) => e.cpt)).toEqual(tags.map((_, i) => i + 1));
+    expect(fanned.map((e) => e.cpt)).toEqual(tags.map((_, i) => i + 1));
+    for (const e of [...recent, ...fanned]) expect(Object.keys(e).sort()).toEqual(['accountId', 'at', 'cpt', 'notification']);
     await publisher.close();
   });
 });

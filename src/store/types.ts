@@ -20,19 +20,16 @@ export interface LoggedEvent {
   fromEngine?: boolean;
 }
 
-/** An event ready to be appended: `body` is its notification already serialised (JSON). */
-export interface SerialisedEvent extends LoggedEvent {
-  body: string;
-}
-
 /** The durable, per-account, gapless event log. */
 export interface EventLog {
   /**
-   * Appends a batch atomically (one transaction); cpts are assigned by the caller and each
-   * event's `body` is stored as given (the log never serialises: a payload that cannot be
-   * serialised never reaches it).
+   * Appends a batch atomically (one transaction); cpts are assigned by the caller and
+   * `bodies[i]` is `events[i]`'s notification already serialised (JSON), stored as given:
+   * the log never serialises, so a payload that cannot be serialised never reaches it.
+   * The bodies travel beside the events, not on them, so what the caller keeps of an event
+   * after the append (the recent-events ring, the fan-out) does not hold its body too.
    */
-  append(events: readonly SerialisedEvent[]): Promise<void>;
+  append(events: readonly LoggedEvent[], bodies: readonly string[]): Promise<void>;
   /** Events of an account with cpt > after, in cpt order, at most `limit`. */
   readAfter(accountId: number, after: number, limit: number): Promise<LoggedEvent[]>;
   /** The last cpt ever assigned for each account (survives pruning). */

@@ -25,6 +25,7 @@ import { errorBody, vmError, VmError } from '../errors/registry.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { Publisher } from './publisher.ts';
 import { Outbox } from './outbox.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export type StreamServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -81,8 +82,6 @@ class Limiter {
   }
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class StreamGateway {
   private readonly initTimeoutMs: number;
   private readonly replayPage: number;
@@ -94,8 +93,6 @@ export class StreamGateway {
   private readonly outboxes = new WeakMap<StreamSocket, Outbox>();
   /** Sockets cut for not reading (SLOW_CONSUMER) since start. */
   slowConsumersCut = 0;
-  /** Times a replay waited for its socket to drain since start. */
-  replayWaits = 0;
 
   constructor(private readonly opts: GatewayOptions) {
     this.initTimeoutMs = opts.initTimeoutMs ?? 30_000;
@@ -121,11 +118,6 @@ export class StreamGateway {
 
   private clientIp(socket: StreamSocket): string {
     return this.opts.clientIp ? this.opts.clientIp(socket) : socket.handshake.address;
-  }
-
-  /** What the server holds for a socket that its client has not taken yet (bytes). */
-  bufferedBytes(socket: StreamSocket): number {
-    return this.outboxes.get(socket)?.bytes ?? 0;
   }
 
   private onConnection(socket: StreamSocket): void {
@@ -168,15 +160,15 @@ export class StreamGateway {
   }
 
   /**
-   * Disconnects a socket whose client does not take what it is sent: it leaves its rooms,
-   * what never reached the transport is dropped, and it gets a `stream_error` saying why
-   * (a client that reads again sees it, then the disconnect, and resumes with `since`).
-   * A client that stays stalled is closed after a short grace, whatever it holds.
+   * Disconnects a socket whose client does not take what it is sent: what never reached the
+   * transport is dropped, and it gets a `stream_error` saying why (a client that reads
+   * again sees it, then the disconnect, and resumes with `since`); the disconnect leaves
+   * its rooms in the same synchronous step. A client that stays stalled is closed after a
+   * short grace, whatever it holds.
    */
   private cut(socket: StreamSocket, outbox: Outbox, bytes: number): void {
     if (socket.disconnected) return;
     this.slowConsumersCut++;
-    for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
     outbox.discardQueued();
     const err = vmError(
       'SLOW_CONSUMER',
@@ -307,7 +299,6 @@ export class StreamGateway {
       socket.emit('update', toUpdate(e, clock.now()));
     };
     const drain = async () => {
-      this.replayWaits++;
       await outbox.drained(high / 2);
       await nextTurn();
     };

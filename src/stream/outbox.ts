@@ -25,7 +25,6 @@ export class Outbox {
   private queued = 0;
   /** Bytes handed to the transport and not yet written out to the network. */
   private handed = 0;
-  private peakBytes = 0;
   private overflowed = false;
   private closed = false;
   private waiters: { below: number; resolve: () => void }[] = [];
@@ -46,9 +45,7 @@ export class Outbox {
     this.transport.on('drain', this.onTransportDrain);
     conn.on('packetCreate', (p: EnginePacket) => {
       this.queued += sizeOf(p);
-      const total = this.queued + this.handed;
-      if (total > this.peakBytes) this.peakBytes = total;
-      if (total > this.maxBytes && !this.overflowed) {
+      if (this.queued + this.handed > this.maxBytes && !this.overflowed) {
         this.overflowed = true;
         // Not from inside Engine.IO's sendPacket: it pushes this packet right after.
         process.nextTick(() => this.onOverflow(this.queued + this.handed));
@@ -76,11 +73,6 @@ export class Outbox {
   /** Bytes the server holds for this socket right now. */
   get bytes(): number {
     return this.queued + this.handed;
-  }
-
-  /** The most this socket ever had buffered. */
-  get peak(): number {
-    return this.peakBytes;
   }
 
   /** Resolves once at most `below` bytes are buffered, or the connection closed. */

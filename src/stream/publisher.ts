@@ -6,7 +6,7 @@
 // batch the log refuses is retried account by account, so one account's trouble never
 // fails another's events.
 import type { Clock } from '../clock.ts';
-import type { EventLog, LoggedEvent, SerialisedEvent } from '../store/types.ts';
+import type { EventLog, LoggedEvent } from '../store/types.ts';
 import type { Notification } from '../protocol/index.ts';
 import { validateNotification } from '../protocol/index.ts';
 import { vmError } from '../errors/registry.ts';
@@ -32,7 +32,9 @@ export interface PublisherOptions {
 export const MAX_EVENT_SIZE = 1024 * 1024;
 
 interface Pending {
-  event: SerialisedEvent;
+  event: LoggedEvent;
+  /** The event's notification serialised, for the log only (the ring and fan-out keep `event`). */
+  body: string;
   resolve: (cpt: number) => void;
   reject: (e: unknown) => void;
 }
@@ -135,9 +137,9 @@ export class Publisher {
     const cpt = (this.counters.get(accountId) ?? 0) + 1;
     this.counters.set(accountId, cpt);
     return new Promise<number>((resolve, reject) => {
-      const event: SerialisedEvent = { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n, body };
+      const event: LoggedEvent = { accountId, cpt, at: at ?? this.opts.clock.now(), notification: n };
       if (fromEngine) event.fromEngine = true;
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ event, body, resolve, reject });
       this.schedule();
     });
   }
@@ -169,7 +171,7 @@ export class Publisher {
   private async commit(batch: Pending[]): Promise<void> {
     const events = batch.map((p) => p.event);
     try {
-      await this.opts.log.append(events);
+      await this.opts.log.append(events, batch.map((p) => p.body));
     } catch (e) {
       // Nothing of the batch is durable. Retry it account by account, so a failure fails
       // only the account it belongs to.
@@ -190,7 +192,7 @@ export class Publisher {
     for (const [accountId, items] of byAccount) {
       const events = items.map((p) => p.event);
       try {
-        await this.opts.log.append(events);
+        await this.opts.log.append(events, items.map((p) => p.body));
       } catch (e) {
         this.failAccount(accountId, items, e);
         continue;
@@ -215,7 +217,7 @@ export class Publisher {
   }
 
   /** A durable part of a batch: remembered for catch-up, fanned out, acknowledged. */
-  private delivered(batch: Pending[], events: SerialisedEvent[]): void {
+  private delivered(batch: Pending[], events: LoggedEvent[]): void {
     for (const ev of events) {
       let r = this.recent.get(ev.accountId);
       if (!r) this.recent.set(ev.accountId, (r = new RecentEvents(this.recentSize)));
@@ -234,6 +236,6 @@ export class Publisher {
   /** Stops accepting events and flushes what is pending. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.pending.length > 0 || this.flushing) await this.flush();
+    await this.idle();
   }
 }

@@ -3,8 +3,8 @@
 // file, the writes go through the write thread: commits and WAL checkpoints stay off the
 // event loop; reads (replays, start-up) use the main connection.
 import type { Db } from './database.ts';
-import type { EventLog, SerialisedEvent } from '../types.ts';
-import type { Step, WriteThread } from './write-thread.ts';
+import type { EventLog, LoggedEvent } from '../types.ts';
+import { transactions, type Step, type WriteThread } from './write-thread.ts';
 
 // The log's writes, as SQL and steps, so they run the same on the main connection or on the
 // write thread (write-thread.ts).
@@ -19,24 +19,25 @@ const WRITES = [
 const [INSERT, INSERT_CHUNK, BUMP, DELETE] = [0, 1, 2, 3];
 
 /** The statements that append a batch: chunked inserts, then each account's counter. */
-function appendSteps(events: readonly SerialisedEvent[]): Step[] {
+function appendSteps(events: readonly LoggedEvent[], bodies: readonly string[]): Step[] {
   const steps: Step[] = [];
-  const row = (e: SerialisedEvent, into: unknown[], at: number) => {
+  const row = (k: number, into: unknown[], at: number) => {
+    const e = events[k]!;
     into[at] = e.accountId;
     into[at + 1] = e.cpt;
     into[at + 2] = e.at;
-    into[at + 3] = e.body;
+    into[at + 3] = bodies[k];
     into[at + 4] = e.fromEngine ? 1 : 0;
   };
   let i = 0;
   for (; i + CHUNK <= events.length; i += CHUNK) {
     const args: unknown[] = new Array(CHUNK * COLS);
-    for (let j = 0; j < CHUNK; j++) row(events[i + j]!, args, j * COLS);
+    for (let j = 0; j < CHUNK; j++) row(i + j, args, j * COLS);
     steps.push([INSERT_CHUNK, args]);
   }
   for (; i < events.length; i++) {
     const args: unknown[] = new Array(COLS);
-    row(events[i]!, args, 0);
+    row(i, args, 0);
     steps.push([INSERT, args]);
   }
   const last = new Map<number, number>();
@@ -50,18 +51,7 @@ function appendSteps(events: readonly SerialisedEvent[]): Step[] {
  * write thread and `db` only reads; without one (':memory:'), everything runs on `db`.
  */
 export function sqliteEventLog(db: Db, writer?: WriteThread): EventLog {
-  const local = WRITES.map((sql) => db.prepare(sql));
-  const localTx = db.transaction((steps: Step[]) => {
-    let changes = 0;
-    for (const [i, args] of steps) changes += local[i]!.run(args).changes;
-    return changes;
-  });
-  const base = writer?.register(WRITES) ?? 0;
-  const write = (steps: Step[]): Promise<number> => {
-    if (!writer) return Promise.resolve(localTx(steps));
-    for (const step of steps) step[0] += base;
-    return writer.run(steps);
-  };
+  const write = transactions(db, WRITES, writer);
   const readStmt = db.prepare(
     'SELECT account_id, cpt, at, body, from_engine FROM events WHERE account_id = ? AND cpt > ? ORDER BY cpt LIMIT ?',
   );
@@ -93,8 +83,9 @@ export function sqliteEventLog(db: Db, writer?: WriteThread): EventLog {
 
   type Row = { account_id: number; cpt: number; at: number; body: string; from_engine: number };
   return {
-    async append(events) {
-      await write(appendSteps(events));
+    async append(events, bodies) {
+      if (bodies.length !== events.length) throw new Error(`append: ${events.length} events but ${bodies.length} bodies`);
+      await write(appendSteps(events, bodies));
     },
     async readAfter(accountId, after, limit) {
       return (readStmt.all(accountId, after, limit) as Row[]).map((r) => ({

@@ -2,7 +2,7 @@
 import type { Db } from './database.ts';
 import type { HistoryQuery, HistoryStore } from '../types.ts';
 import type { CallRecord, StateInterval } from '../../stats/records.ts';
-import type { Step, WriteThread } from './write-thread.ts';
+import { transactions, type Step, type WriteThread } from './write-thread.ts';
 
 const WRITES = [
   'INSERT INTO calls (account_id, id_call, start, direction, service, caller, operator_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -15,19 +15,14 @@ const WRITES = [
  * like the event log's, so they neither block the event loop nor wait for its lock.
  */
 export function sqliteHistoryStore(db: Db, writer?: WriteThread): HistoryStore {
-  const local = WRITES.map((sql) => db.prepare(sql));
-  const localTx = db.transaction((steps: Step[]) => {
-    for (const [i, args] of steps) local[i]!.run(args);
-  });
-  const base = writer?.register(WRITES) ?? 0;
+  const write = transactions(db, WRITES, writer);
   const getCpt = db.prepare('SELECT cpt FROM history_cpt WHERE account_id = ?');
   const append = async (accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]) => {
     const steps: Step[] = [];
-    for (const c of calls) steps.push([base, [accountId, c.idCall, c.start, c.direction, c.service, c.caller, c.operatorId, JSON.stringify(c)]]);
-    for (const i of intervals) steps.push([base + 1, [accountId, i.operatorId, i.type, i.start, i.duration, i.idCall, i.infos]]);
-    steps.push([base + 2, [accountId, cpt]]);
-    if (writer) await writer.run(steps);
-    else localTx(steps);
+    for (const c of calls) steps.push([0, [accountId, c.idCall, c.start, c.direction, c.service, c.caller, c.operatorId, JSON.stringify(c)]]);
+    for (const i of intervals) steps.push([1, [accountId, i.operatorId, i.type, i.start, i.duration, i.idCall, i.infos]]);
+    steps.push([2, [accountId, cpt]]);
+    await write(steps);
   };
 
   function where(accountId: number, q: HistoryQuery, cols: { service?: boolean; direction?: boolean; caller?: boolean }) {

@@ -4,9 +4,32 @@
 // the transaction is committed (durable as the main connection's commits were: WAL,
 // synchronous=NORMAL). The thread starts on the first write and stops with close().
 import { Worker } from 'node:worker_threads';
+import type { Db } from './database.ts';
 
 /** One statement of a transaction: the index `register` gave its SQL, and its parameters. */
 export type Step = [statement: number, args: unknown[]];
+
+/**
+ * Runs transactions of steps over `sqls` (indices into it) on the write thread when there is
+ * one, else on `db` itself (':memory:', or `writes: 'loop'`): the same steps either way.
+ * Each transaction resolves with the rows it changed.
+ */
+export function transactions(db: Db, sqls: readonly string[], writer?: WriteThread): (steps: Step[]) => Promise<number> {
+  if (writer) {
+    const base = writer.register(sqls);
+    return (steps) => {
+      if (base !== 0) for (const step of steps) step[0] += base;
+      return writer.run(steps);
+    };
+  }
+  const statements = sqls.map((sql) => db.prepare(sql));
+  const tx = db.transaction((steps: Step[]) => {
+    let changes = 0;
+    for (const [i, args] of steps) changes += statements[i]!.run(args).changes;
+    return changes;
+  });
+  return async (steps) => tx(steps);
+}
 
 interface Waiting {
   resolve: (changes: number) => void;
