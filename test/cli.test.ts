@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runVm, spawnVm, type VmResult } from './helpers/cli.ts';
 import { FIXTURES, http, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vm-cli-'));
 const children: ChildProcess[] = [];
@@ -62,16 +63,6 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Polls `check` (bounded) until it returns true. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 let n = 0;
 const dataDir = () => join(tmp, `data-${++n}`);
 
@@ -91,7 +82,7 @@ describe('vm serve --simulate', () => {
           const r = await http(`${line.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${token.body.id_session}` } });
           expect(r.status).toBe(200);
           return r.body.cpt > 0;
-        });
+        }, 20_000, 100);
       }
     } finally {
       await stop(child);

@@ -56,12 +56,18 @@ describe('RealTimeScheduler', () => {
     vi.useRealTimers();
   });
 
-  it('fires each timer when the clock reaches its time, in (time, insertion) order; stop() prevents the rest', () => {
+  /** A scheduler on fake timers, and `mark(name)`: a callback recording `name@<ms since start>`. */
+  function fakeTimedScheduler() {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 8, 0, 0) });
     const s = new RealTimeScheduler();
     const start = s.now();
     const seen: string[] = [];
     const mark = (name: string) => () => seen.push(`${name}@${s.now() - start}`);
+    return { s, start, seen, mark };
+  }
+
+  it('fires each timer when the clock reaches its time, in (time, insertion) order; stop() prevents the rest', () => {
+    const { s, start, seen, mark } = fakeTimedScheduler();
     s.after(30, mark('b'));
     s.after(10, mark('a'));
     s.at(start + 30, mark('c')); // same time as b, set later: runs after it
@@ -86,11 +92,7 @@ describe('RealTimeScheduler', () => {
   });
 
   it('re-arms for an earlier timer, runs a past time at once, skips cancelled ones, and runs timers set by a timer in the same turn when due', () => {
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 8, 0, 0) });
-    const s = new RealTimeScheduler();
-    const start = s.now();
-    const seen: string[] = [];
-    const mark = (name: string) => () => seen.push(`${name}@${s.now() - start}`);
+    const { s, start, seen, mark } = fakeTimedScheduler();
     s.after(100, mark('late'));
     s.after(50, () => {
       mark('early')();

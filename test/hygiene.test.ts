@@ -15,6 +15,7 @@ import { ManualClock } from '../src/clock.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
+import { validateAccountFile } from '../src/directory/load.ts';
 import { addMonths, parseDay, parseInstant } from '../src/http/dates.ts';
 import { neutraliseCell, toCsv } from '../src/stats/aggregate.ts';
 import { ADMIN_TOKEN, FIXTURES, http, publishHttp, startTestServer, vmToken, wsInit, wsRefresh, type HttpAnswer, type TestServer } from './helpers/server.ts';
@@ -364,6 +365,12 @@ describe('numbers, ids, dates and the sentences that refuse them', () => {
       'body.msg.duration_in_queue must be a finite number.',
     );
     expectSentence(await publishHttp(s.url, 3, { ...{ type_notification: 'UI', event: 'login', msg: { id_operator: 8, supp: '' } }, srv: -1 }), 400, 'INVALID_FIELD', 'body.srv must be a whole number, 0 or more.');
+  });
+
+  it('a holiday in the account file that is not written YYYY-MM-DD is refused with the same words as a date in a request', () => {
+    const file = JSON.parse(readFileSync(join(FIXTURES, 'acme.json'), 'utf8'));
+    file.numbers[0].hours = { slots: [], closed_dates: ['25/12/2026'] };
+    expect(() => validateAccountFile(file)).toThrow(/numbers\[0\]\.hours\.closed_dates\[0\] must be a date written YYYY-MM-DD/);
   });
 
   it('dates are calendar dates, and "at most one month" is a calendar month', async () => {

@@ -8,18 +8,8 @@ import { Server } from 'socket.io';
 import { apiToken, connect, isEvent, normalizeUpdate, VmClientError, type StateChange, type Update, type VmClient } from '../packages/client/src/index.ts';
 import { formatExpire } from '../src/protocol/index.ts';
 import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Every update a client delivers, through `on('event')`. */
 function collect(c: VmClient): Update[] {

@@ -8,18 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { connect, type VmClient } from '../packages/client/src/index.ts';
 import { formatExpire } from '../src/protocol/index.ts';
+import { until } from './helpers/until.ts';
 
 const RETRY_AFTER_S = 3;
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * A scripted server. `throttle(n)` says whether the n-th token request is answered 429

@@ -6,8 +6,7 @@ import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { tail } from '../src/cli/tail.ts';
 import { publishHttp, startTestServer, uiLogin, type TestServer } from './helpers/server.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { until } from './helpers/until.ts';
 
 function capture() {
   const stream = new PassThrough();
@@ -16,13 +15,6 @@ function capture() {
   return { stream, text: () => text };
 }
 
-async function until(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('vm tail', () => {
   let server: TestServer;

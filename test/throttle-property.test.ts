@@ -101,4 +101,9 @@ describe('LoginThrottle', () => {
     expect(sourceOf('2001:db8:0:1::1')).not.toBe(sourceOf('2001:db8::1'));
     expect(sourceOf('127.0.0.1')).toBe('127.0.0.1');
   });
+
+  it('counts an IPv4-mapped IPv6 address as its IPv4 client, not as one /64 shared by every IPv4 client', () => {
+    expect(sourceOf('::ffff:203.0.113.5')).toBe('203.0.113.5');
+    expect(sourceOf('::ffff:203.0.113.5')).not.toBe(sourceOf('::ffff:198.51.100.7'));
+  });
 });

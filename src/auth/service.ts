@@ -6,6 +6,9 @@ import type { DirectoryStore, TokenKind, TokenRecord, TokenStore } from '../stor
 import { vmError } from '../errors/registry.ts';
 import { safeEqual, verifyPassword } from './passwords.ts';
 import { LoginThrottle, type Attempt, type ThrottleOptions } from './throttle.ts';
+import { normalizeIp } from './addresses.ts';
+
+export { normalizeIp } from './addresses.ts';
 
 /** Token lifetime: two hours (guide §3.1). */
 export const TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
@@ -33,11 +36,6 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** `::ffff:127.0.0.1` and `127.0.0.1` are the same client. */
-export function normalizeIp(ip: string | undefined): string {
-  if (!ip) return '';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
 
 export class AuthService {
   readonly throttle: LoginThrottle;

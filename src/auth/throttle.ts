@@ -3,8 +3,10 @@
 // guesser slows down geometrically while the real user, coming from another address,
 // is never refused. A locked key is refused with 429 and Retry-After before any password
 // is hashed.
-import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.ts';
+import { sourceOf } from './addresses.ts';
+
+export { sourceOf } from './addresses.ts';
 
 export interface ThrottleOptions {
   /** Failures allowed per login from one source before that pair is locked. @default 10 */
@@ -36,19 +38,6 @@ interface Entry {
 export interface Attempt {
   succeeded(): void;
   failed(): void;
-}
-
-/**
- * The source an address counts as: an IPv4 address, or the /64 network of an IPv6 one
- * (one host is usually given a whole /64, so single IPv6 addresses are free to rotate).
- */
-export function sourceOf(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  const [head = '', tail = ''] = ip.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 export class LoginThrottle {

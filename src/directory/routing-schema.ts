@@ -2,6 +2,7 @@
 // distribution settings, alerts, forbidden destinations and web callback. Every field is
 // optional with a documented default, so a plain directory file stays valid.
 import { Type, type Static, type TSchema } from 'typebox';
+import { Day } from '../protocol/index.ts';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -31,7 +32,7 @@ export const OpeningHoursSchema = Type.Object(
     /** Open intervals, e.g. `{days: [mon, tue], from: "08:00", to: "18:00"}`. */
     slots: Type.Array(Type.Object({ days: Type.Array(Weekday, { minItems: 1 }), from: HHMM, to: HHMM }), { maxItems: 50 }),
     /** Whole days closed (holidays), `YYYY-MM-DD` in the time zone. */
-    closed_dates: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }), { maxItems: 400 })),
+    closed_dates: Type.Optional(Type.Array(Day('YYYY-MM-DD'), { maxItems: 400 })),
   },
   { additionalProperties: true },
 );

@@ -28,7 +28,8 @@ export class ChangeWatch {
   private tokens = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
+  /** The check asked for while one runs: it starts when that one ends. */
+  private next: Promise<void> | undefined;
 
   constructor(private readonly opts: ChangeWatchOptions) {}
 
@@ -47,21 +48,22 @@ export class ChangeWatch {
 
   /**
    * Applies what changed since the last check; also called right after a change made in
-   * this process (a logout). Checks never overlap: one asked for during a check runs after it.
+   * this process (a logout, an import over HTTP), which answers once its promise settles.
+   * Checks never overlap: one asked for during a check is a fresh check run after it (the
+   * running one may have read the revisions before the change), and callers meanwhile share it.
    */
   check(): Promise<void> {
     if (this.running) {
-      this.again = true;
-      return this.running;
+      this.next ??= this.running.then(() => {
+        this.next = undefined;
+        return this.check();
+      });
+      return this.next;
     }
     this.running = this.poll()
       .catch((err: unknown) => this.opts.logger.error({ err }, 'change watch failed'))
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.check();
-        }
       });
     return this.running;
   }

@@ -5,7 +5,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { vmError } from '../errors/registry.ts';
 import proxyAddr from '@fastify/proxy-addr';
 import type { Server as IoServer } from 'socket.io';
-import { normalizeIp } from '../auth/service.ts';
+import { normalizeIp } from '../auth/addresses.ts';
 
 /** Reverse proxies whose X-Forwarded-For is believed: addresses, CIDRs or `loopback`, `linklocal`, `uniquelocal`. */
 export type TrustProxy = false | string | readonly string[];

@@ -1,8 +1,9 @@
 // Dates as people and the guide write them, parsed strictly: a date that does not exist on
 // the calendar (2026-02-30, 2026-13-01, 24:00) is refused, never rolled over into the next
 // month as Date.parse does; and "one month later" is calendar arithmetic.
+import { DAY_PATTERN } from '../protocol/index.ts';
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY = new RegExp(DAY_PATTERN);
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -19,8 +20,7 @@ function calendarDay(y: string, m: string, d: string): number | undefined {
 
 /** `YYYY-MM-DD`, a real calendar day, as UTC midnight in ms; undefined otherwise. */
 export function parseDay(s: string): number | undefined {
-  const m = DAY.exec(s);
-  return m ? calendarDay(m[1]!, m[2]!, m[3]!) : undefined;
+  return DAY.test(s) ? parseInstant(s) : undefined;
 }
 
 /**

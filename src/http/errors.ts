@@ -42,12 +42,16 @@ function fromFastify(err: FastifyError, request: FastifyRequest): VmError {
 }
 
 /** The path of the first non-finite number in `v` (coercion is all that makes one), looking `depth` levels down. */
-function nonFinite(v: unknown, depth: number, path: string[] = []): string[] | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+function nonFinite(v: unknown, depth: number): string[] | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : [];
   if (depth === 0 || typeof v !== 'object' || v === null) return undefined;
-  for (const [k, x] of Object.entries(v)) {
-    const p = nonFinite(x, depth - 1, [...path, k]);
-    if (p) return p;
+  // Runs on every request: the path is built only on the way back from a hit.
+  for (const k of Object.keys(v)) {
+    const p = nonFinite((v as Record<string, unknown>)[k], depth - 1);
+    if (p) {
+      p.unshift(k);
+      return p;
+    }
   }
   return undefined;
 }

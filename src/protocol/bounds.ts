@@ -24,22 +24,41 @@ export const PAYLOAD_LIMITS: Readonly<PayloadLimits> = {
 
 export type BoundsCheck = { ok: true } | { ok: false; message: string };
 
+/** A value still to check; its path (`a.b[2]`) is spelled out only for a refusal. */
+interface Frame {
+  v: unknown;
+  depth: number;
+  parent: Frame | undefined;
+  key: string | number;
+}
+
+function where(frame: Frame): string {
+  const keys: (string | number)[] = [];
+  for (let f: Frame | undefined = frame; f?.parent; f = f.parent) keys.push(f.key);
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    path = typeof k === 'number' ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`;
+  }
+  return path === '' ? 'the payload' : path;
+}
+
 /**
  * Checks a JSON value (as parsed, or built by code) against the limits. Values JSON cannot
  * carry (functions, bigint) are refused; a cycle ends at the depth limit.
  */
 export function checkPayload(value: unknown, limits: Readonly<PayloadLimits> = PAYLOAD_LIMITS): BoundsCheck {
-  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 1, path: '' }];
+  const stack: Frame[] = [{ v: value, depth: 1, parent: undefined, key: '' }];
   let entries = 0;
   let size = 0;
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
-    const where = path === '' ? 'the payload' : path;
+    const frame = stack.pop()!;
+    const { v, depth } = frame;
     if (++entries > limits.maxEntries) return { ok: false, message: `The payload has more than ${limits.maxEntries} values.` };
     switch (typeof v) {
       case 'string':
         if (v.length > limits.maxStringLength) {
-          return { ok: false, message: `${where} is a string of ${v.length} characters; at most ${limits.maxStringLength} are accepted.` };
+          return { ok: false, message: `${where(frame)} is a string of ${v.length} characters; at most ${limits.maxStringLength} are accepted.` };
         }
         size += v.length + 2;
         break;
@@ -54,23 +73,23 @@ export function checkPayload(value: unknown, limits: Readonly<PayloadLimits> = P
           size += 4;
           break;
         }
-        if (depth > limits.maxDepth) return { ok: false, message: `${where} is nested deeper than ${limits.maxDepth} levels.` };
+        if (depth > limits.maxDepth) return { ok: false, message: `${where(frame)} is nested deeper than ${limits.maxDepth} levels.` };
         size += 2;
         if (Array.isArray(v)) {
-          for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
+          for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: depth + 1, parent: frame, key: i });
           size += v.length;
         } else {
           for (const [k, child] of Object.entries(v)) {
-            if (k.length > limits.maxStringLength) return { ok: false, message: `${where} has a key of ${k.length} characters; at most ${limits.maxStringLength} are accepted.` };
+            if (k.length > limits.maxStringLength) return { ok: false, message: `${where(frame)} has a key of ${k.length} characters; at most ${limits.maxStringLength} are accepted.` };
             size += k.length + 4;
             entries++;
-            stack.push({ v: child, depth: depth + 1, path: path === '' ? k : `${path}.${k}` });
+            stack.push({ v: child, depth: depth + 1, parent: frame, key: k });
           }
         }
         break;
       }
       default:
-        return { ok: false, message: `${where} is not a JSON value.` };
+        return { ok: false, message: `${where(frame)} is not a JSON value.` };
     }
     if (size > limits.maxSize) return { ok: false, message: `The payload is larger than ${Math.round(limits.maxSize / 1024)} KiB.` };
   }

@@ -3,6 +3,7 @@
 // digits", "user_type must be one of "api", "agent"", never "must be equal to constant" or
 // a JSON dump of `requiredProperties`. The schema that failed is looked up from the error's
 // schemaPath, so bounds, alternatives and patterns are said in words.
+import { DAY_PATTERN } from './fields.ts';
 
 /** One validation error, as Ajv and TypeBox both report them. */
 export interface SchemaIssue {
@@ -76,7 +77,7 @@ function patternWords(pattern: string): string {
   if (digits) return digits[1] === '0' ? `digits only (at most ${digits[2]})` : `${digits[1]} to ${digits[2]} digits`;
   if (pattern === '^[0-9]+$' || pattern === '^\\d+$') return 'digits only';
   if (pattern === '^[1-9][0-9]{0,14}$') return 'a positive number written in digits';
-  if (pattern === '^\\d{4}-\\d{2}-\\d{2}$') return 'a date written YYYY-MM-DD';
+  if (pattern === DAY_PATTERN) return 'a date written YYYY-MM-DD';
   if (pattern === '^[0-9*#]$') return 'one key: a digit, * or #';
   return 'in the expected format';
 }

@@ -14,6 +14,10 @@ export const CallId = (description = 'Call id (negative for outgoing calls)') =>
 /** A safe non-negative integer (0 meaning "none", as `id_queue` and `id_operator` use it). */
 export const IdOrZero = (description = 'Integer id, 0 when none') => Type.Integer({ minimum: 0, maximum: MAX_ID, description });
 
+/** A calendar day written `YYYY-MM-DD` (whether it exists is checked where it is read). */
+export const DAY_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+export const Day = (description = 'YYYY-MM-DD') => Type.String({ pattern: DAY_PATTERN, description });
+
 /** A phone number written as digits, E.164 without its +. */
 export const Digits = (min: number, max: number, description = 'Number in E.164 without +, digits only') =>
   Type.String({ pattern: `^[0-9]{${min},${max}}$`, description });

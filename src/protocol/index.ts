@@ -33,7 +33,7 @@ export {
 export { operatorOf, parseTypes, validateNotification } from './validate.ts';
 export { dotted, explainIssues } from './explain.ts';
 export type { ExplainOptions, SchemaIssue } from './explain.ts';
-export { CallId, CallerNumber, Digits, Id, IdOrZero, MAX_ID } from './fields.ts';
+export { CallId, CallerNumber, DAY_PATTERN, Day, Digits, Id, IdOrZero, MAX_ID } from './fields.ts';
 export type { Validation } from './validate.ts';
 export { PAYLOAD_LIMITS, checkPayload } from './bounds.ts';
 export type { BoundsCheck, PayloadLimits } from './bounds.ts';

@@ -2,6 +2,7 @@
 // person does: against a data directory a running server also has open, or against a server.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
+import { until } from './until.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -49,12 +50,6 @@ export function vmCli(...args: string[]): Promise<VmResult> {
 }
 
 /** Retries `probe` until it returns a value (a positive signal), at most `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  return until(what, probe, timeoutMs, 50);
 }

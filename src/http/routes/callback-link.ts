@@ -10,8 +10,7 @@ import { createHmac } from 'node:crypto';
 import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
 import { safeEqual } from '../../auth/passwords.ts';
-import { sourceOf } from '../../auth/throttle.ts';
-import { normalizeIp } from '../../auth/service.ts';
+import { sourceOf } from '../../auth/addresses.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
@@ -79,7 +78,7 @@ export const callbackLinkRoutes: FastifyPluginAsyncTypebox<{ services: Services 
   const perSource = app.createRateLimit({
     max: CALLBACK_PER_SOURCE.max,
     timeWindow: CALLBACK_PER_SOURCE.windowMs,
-    keyGenerator: (req) => `source:${sourceOf(normalizeIp(req.ip))}`,
+    keyGenerator: (req) => `source:${sourceOf(req.ip)}`,
   });
   const perAccount = app.createRateLimit({
     max: (req) => checked.get(req)?.web_callback?.max_requests_per_hour ?? CALLBACK_PER_ACCOUNT_PER_HOUR,

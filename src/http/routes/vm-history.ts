@@ -9,15 +9,15 @@ import type { CallRecord } from '../../stats/records.ts';
 import type { Services } from '../services.ts';
 import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
-import { Digits, Id } from '../../protocol/index.ts';
+import { Day, Digits, Id } from '../../protocol/index.ts';
 import { addMonths, parseDay } from '../dates.ts';
 
 /** operators_init: at most this many requests per API user per window (the published service asks for one per 30 s). */
 export const OPERATORS_INIT_LIMIT = { requests: 10, windowMs: 10_000 };
 
 const DateFilter = Type.Object({
-  date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (UTC), required' }),
-  date_end: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, at most one month after date' })),
+  date: Day('YYYY-MM-DD (UTC), required'),
+  date_end: Type.Optional(Day('YYYY-MM-DD, at most one month after date')),
   service_number: Type.Optional(Digits(1, 32, 'Only calls to this number (digits)')),
   caller_number: Type.Optional(Digits(1, 32, 'Only calls from this number (digits)')),
 });

@@ -10,18 +10,13 @@ export function sqliteTokenStore(db: Db): TokenStore {
   );
   const find = db.prepare('SELECT hash, kind, account_id, subject, ip, expires_at, login, cred, revoked FROM tokens WHERE hash = ?');
   const purge = db.prepare('DELETE FROM tokens WHERE expires_at <= ?');
-  const live = 'revoked = 0 AND expires_at > ?';
-  const selectors = {
-    hash: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE hash = ? AND ${live}`),
-    supervisor: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE kind = 'supervisor' AND login = ? AND ${live}`),
-    api: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE kind IN ('api', 'agent') AND login = ? AND ${live}`),
-    account: db.prepare(`SELECT DISTINCT account_id FROM tokens WHERE account_id = ? AND ${live}`),
-  };
+  // One statement per filter marks the live tokens and names their accounts.
+  const mark = (where: string) => db.prepare(`UPDATE tokens SET revoked = 1 WHERE ${where} AND revoked = 0 AND expires_at > ? RETURNING account_id`);
   const updates = {
-    hash: db.prepare(`UPDATE tokens SET revoked = 1 WHERE hash = ? AND ${live}`),
-    supervisor: db.prepare(`UPDATE tokens SET revoked = 1 WHERE kind = 'supervisor' AND login = ? AND ${live}`),
-    api: db.prepare(`UPDATE tokens SET revoked = 1 WHERE kind IN ('api', 'agent') AND login = ? AND ${live}`),
-    account: db.prepare(`UPDATE tokens SET revoked = 1 WHERE account_id = ? AND ${live}`),
+    hash: mark('hash = ?'),
+    supervisor: mark("kind = 'supervisor' AND login = ?"),
+    api: mark("kind IN ('api', 'agent') AND login = ?"),
+    account: mark('account_id = ?'),
   };
   const bump = db.prepare(
     'INSERT INTO token_revisions (account_id, revision) VALUES (?, 1) ON CONFLICT(account_id) DO UPDATE SET revision = revision + 1',
@@ -31,10 +26,10 @@ export function sqliteTokenStore(db: Db): TokenStore {
   const revokeTx = db.transaction((filter: TokenFilter, now: number) => {
     const [which, key]: [keyof typeof updates, string | number] =
       'hash' in filter ? ['hash', filter.hash] : 'user' in filter ? [filter.user.kind, filter.user.login] : ['account', filter.accountId];
-    const accounts = (selectors[which].all(key, now) as { account_id: number }[]).map((r) => r.account_id);
-    const revoked = updates[which].run(key, now).changes;
+    const rows = updates[which].all(key, now) as { account_id: number }[];
+    const accounts = [...new Set(rows.map((r) => r.account_id))];
     for (const a of accounts) bump.run(a);
-    return { revoked, accounts };
+    return { revoked: rows.length, accounts };
   });
 
   type Row = { hash: string; kind: TokenRecord['kind']; account_id: number; subject: number; ip: string; expires_at: number; login: string; cred: string; revoked: number };
