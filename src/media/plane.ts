@@ -1,0 +1,85 @@
+// The media plane: RTP endpoints for the SIP legs of calls, prompts and hold music played
+// into them, DTMF heard from them, two legs relayed to each other, conversations recorded.
+// Two implementations behind this one interface: the embedded one (RTP in Node, default,
+// src/media/node/) and rtpengine driven over its NG protocol (src/media/rtpengine/).
+// The SIP side (src/telephony/) only ever speaks to this interface and passes SDP through.
+//
+// Legs are named by the caller of the interface: `leg` is unique for the plane's life
+// (e.g. "c42.a" for call 42's caller leg, "c42.op7" for the leg to operator 7); `call`
+// groups the legs of one call (rtpengine keeps one NG call per `call`).
+
+/** Sounds are stored as WAV, PCM signed 16-bit little-endian, mono, 16,000 Hz (src/sounds/). */
+export const SOUND_RATE = 16_000;
+
+export type Codec = 'PCMU' | 'PCMA';
+
+/** A refusal the SIP side turns into a status: no common codec → 488, no port left → 503. */
+export class MediaError extends Error {
+  constructor(
+    readonly code: 'MEDIA_NO_CODEC' | 'MEDIA_NO_PORT' | 'MEDIA_BAD_SDP' | 'MEDIA_UNKNOWN_LEG' | 'MEDIA_UNAVAILABLE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+export interface LegStats {
+  /** RTP packets received from the leg's far end / sent to it. */
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+}
+
+export interface RecordingResult {
+  /** The WAV written (the path given to `startRecording`). */
+  file: string;
+  /** Length of the recorded conversation. */
+  durationMs: number;
+  bytes: number;
+}
+
+export interface MediaEvents {
+  /** A DTMF key heard on a leg (RFC 4733 telephone-event; one report per key press). */
+  dtmf(leg: string, digit: string): void;
+  /** A sound played without `loop` reached its end. */
+  played?(leg: string): void;
+}
+
+export interface MediaPlane {
+  /** The leg answers a remote offer (inbound INVITE): returns our SDP answer. @throws MediaError */
+  answer(call: string, leg: string, offer: string): Promise<string>;
+  /** The leg makes an offer (outbound INVITE): returns our SDP offer. @throws MediaError */
+  offer(call: string, leg: string): Promise<string>;
+  /** The far end's answer to our offer. @throws MediaError */
+  answered(leg: string, answer: string): Promise<void>;
+  /** A new offer on an established leg (re-INVITE: hold, resume, new address): our answer. */
+  reoffer(leg: string, offer: string): Promise<string>;
+  /** Plays a sound file (see SOUND_RATE) to the leg, replacing what plays; loops if asked. */
+  play(leg: string, file: string, opts: { loop: boolean }): Promise<void>;
+  /** Silence on the leg (what plays stops). */
+  stopPlay(leg: string): Promise<void>;
+  /** Relays both ways between two legs (what plays on either stops). */
+  bridge(a: string, b: string): Promise<void>;
+  /** Ends the relay of a leg (its peer hears silence). */
+  unbridge(leg: string): Promise<void>;
+  /** Records both directions of a bridge, or what one leg hears and says, into a WAV file. */
+  startRecording(call: string, legs: readonly string[], file: string): Promise<void>;
+  /** Stops and finalises the recording of `call`; undefined if none was running. */
+  stopRecording(call: string): Promise<RecordingResult | undefined>;
+  /** Frees a leg's endpoint (its ports). Unknown legs are ignored. */
+  close(leg: string): Promise<void>;
+  stats(leg: string): LegStats | undefined;
+  /** Frees everything. */
+  stop(): Promise<void>;
+}
+
+/** What every implementation is built with. */
+export interface MediaPlaneOptions {
+  events: MediaEvents;
+  /** Address put in SDP and bound for RTP. @default 127.0.0.1 */
+  address?: string;
+  /** RTP port range (even ports used for RTP). @default 20000-29999 */
+  ports?: { min: number; max: number };
+}
