@@ -9,6 +9,11 @@ const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Seconds = Type.Number({ minimum: 0, maximum: 86_400 });
 const Digits = Type.String({ pattern: '^[0-9]{1,20}$' });
 const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$' });
+/**
+ * A sound to play: the id of one of the account's sounds, or a built-in one
+ * (`default:welcome`, `default:menu`, `default:hold`, `default:goodbye`, `default:closed`).
+ */
+export const SoundRef = Type.String({ pattern: '^(default:)?[a-z0-9][a-z0-9_-]{0,63}$' });
 
 /** Where a call goes: a group queue, a trunk, an IVR menu, or hang up. */
 export const RouteSchema = Type.Object(
@@ -49,6 +54,8 @@ export const NumberRoutingFields = {
   rec: Type.Optional(Type.Boolean()),
   /** A message is played on arrival, which answers the call (`num/answer`). @default false */
   announcement: Type.Optional(Type.Boolean()),
+  /** The sound of the announcement. @default "default:welcome" */
+  announcement_sound: Type.Optional(SoundRef),
 } satisfies Record<string, TSchema>;
 
 /** One choice of an IVR menu, reached by a DTMF key or by speech containing a keyword. */
@@ -78,6 +85,8 @@ export const IvrSchema = Type.Object(
     options: Type.Array(IvrOptionSchema, { minItems: 1, maxItems: 20 }),
     /** Route after the last failed attempt. @default {type: "hangup"} */
     default_route: Type.Optional(RouteSchema),
+    /** The menu's prompt, played on entry and on each retry. @default "default:menu" */
+    prompt: Type.Optional(SoundRef),
   },
   { additionalProperties: true },
 );
@@ -116,6 +125,10 @@ export const GroupRoutingFields = {
   /** Calls of this group are recorded. @default false */
   rec: Type.Optional(Type.Boolean()),
   alerts: Type.Optional(GroupAlertsSchema),
+  /** Music callers hear while they wait. @default "default:hold" */
+  music: Type.Optional(SoundRef),
+  /** Seconds an operator whose phone refused a call (busy, declined...) is offered no other. @default 5 */
+  ring_retry: Type.Optional(Seconds),
 } satisfies Record<string, TSchema>;
 
 /** Routing fields of a trunk (all optional). */

@@ -1,8 +1,7 @@
 // Group alerts (PROTOCOL §5 alert_op / alert_file). An alert holds for its `validity`; it is
 // raised again after that only if its condition still holds.
-import { validHead } from './dispatch.ts';
 import { emitAlertFile, emitAlertOp } from './emit.ts';
-import type { Call, EngineContext, GroupRt } from './model.ts';
+import { validHead, type Call, type EngineContext, type GroupRt } from './model.ts';
 
 // A zero validity would re-raise at the same instant forever; one second is the floor.
 const MIN_VALIDITY_MS = 1000;

@@ -3,7 +3,7 @@
 // outgoing call (`calling`), and is retried on no answer until its retries or its expiry
 // run out. UI/push_cancel tells the operator's interface to drop a push: refused, lapsed,
 // failed attempt, cancelled or expired.
-import { endCall } from './calls.ts';
+import { dial } from './commands.ts';
 import { makeAvailable, setState } from './dispatch.ts';
 import { emitOperatorStatus, emitPush, emitPushRequest } from './emit.ts';
 import { Call, Push, type EngineContext, type GroupRt, type OperatorRt } from './model.ts';
@@ -193,9 +193,10 @@ export function placeOutgoing(ctx: EngineContext, op: OperatorRt, e164: string, 
   ctx.calls.set(call.id, call);
   setState(ctx, op, 'calling');
   emitOperatorStatus(ctx, op, 'calling', call);
+  dial(ctx, call, e164, push ? 'callback' : 'outgoing', op);
   call.ringTimer = ctx.sched.after(push ? push.cfg.ringTimeoutMs : MANUAL_CALL_RING_MS, () => {
     call.ringTimer = null;
-    endCall(ctx, call);
+    ctx.flow.endCall(call);
   });
   return call;
 }

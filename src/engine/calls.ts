@@ -3,16 +3,13 @@
 // through, which emits delete_call → operator available (catchup) → num/end in that order.
 import type { Route } from '../directory/routing-schema.ts';
 import type { NumberConfig, TrunkConfig } from './config.ts';
-import { enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
-import { emitConnect, emitDelete, emitInsert, emitNum, emitOperatorStatus } from './emit.ts';
+import { announcementSound, answerCaller, bridge, conversationStarts, dial, hangup, play } from './commands.ts';
+import { emitLegDelete, enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
+import { emitConnect, emitInsert, emitNum, emitOperatorStatus } from './emit.ts';
 import { isOpen } from './hours.ts';
 import { enterIvr } from './ivr.ts';
 import { pushCallEnded } from './callback.ts';
-import { Call, type EngineContext, type OperatorRt } from './model.ts';
-
-export function destType(route: Route): 'GROUPE' | 'TRUNK' | 'NO' {
-  return route.type === 'group' ? 'GROUPE' : route.type === 'trunk' ? 'TRUNK' : 'NO';
-}
+import { Call, destType, type EngineContext, type OperatorRt } from './model.ts';
 
 /** A new inbound call on a number: num/start, then its route (or fallback when closed). */
 export function startInbound(ctx: EngineContext, number: NumberConfig, caller: string): Call {
@@ -25,6 +22,8 @@ export function startInbound(ctx: EngineContext, number: NumberConfig, caller: s
   if (number.announcement && route.type !== 'ivr') {
     call.answered = true;
     emitNum(ctx, call, 'answer');
+    answerCaller(ctx, call);
+    play(ctx, call, announcementSound(number), false);
   }
   routeCall(ctx, call, route);
   return call;
@@ -54,6 +53,7 @@ export function startTrunkLeg(ctx: EngineContext, call: Call, trunk: TrunkConfig
   call.phase = 'far_ringing';
   call.leg = { kind: 'trunk', id: trunk.id, insertedAt: ctx.sched.now(), connectedAt: -1 };
   emitInsert(ctx, call);
+  dial(ctx, call, trunk.destination, 'trunk', null);
   call.ringTimer = ctx.sched.after(trunk.ringTimeoutMs, () => {
     call.ringTimer = null;
     endCall(ctx, call);
@@ -69,6 +69,7 @@ export function farAnswer(ctx: EngineContext, call: Call): void {
     call.leg.connectedAt = now;
     call.phase = 'far_connected';
     emitConnect(ctx, call, null);
+    conversationStarts(ctx, call);
     return;
   }
   const op = call.operator!;
@@ -76,6 +77,7 @@ export function farAnswer(ctx: EngineContext, call: Call): void {
   call.talked = true;
   setState(ctx, op, 'connected');
   emitOperatorStatus(ctx, op, 'connected', call);
+  conversationStarts(ctx, call);
 }
 
 /** The ringing operator picks up: connect_call + operator connected; other ring-all operators are freed. */
@@ -93,45 +95,9 @@ export function answerByOperator(ctx: EngineContext, op: OperatorRt): void {
   setState(ctx, op, 'connected');
   emitConnect(ctx, call, op);
   emitOperatorStatus(ctx, op, 'connected', call);
+  bridge(ctx, call, op);
+  conversationStarts(ctx, call);
   for (const o of others) makeAvailable(ctx, o);
-}
-
-/** max_wait reached: the call leaves its group (delete_call) for the overflow route. */
-export function overflow(ctx: EngineContext, call: Call): void {
-  takeWaiting(call);
-  if (call.waitTimer) call.waitTimer.cancel();
-  if (call.alertTimer) call.alertTimer.cancel();
-  call.waitTimer = call.alertTimer = null;
-  const g = call.group!;
-  closeLeg(ctx, call);
-  routeCall(ctx, call, g.cfg.overflow);
-}
-
-/** Emits delete_call for the current queue/trunk leg (the leg stays until `forgetLeg`). */
-export function emitLegDelete(ctx: EngineContext, call: Call): void {
-  const leg = call.leg;
-  if (leg) emitDelete(ctx, call, (leg.connectedAt >= 0 ? leg.connectedAt : ctx.sched.now()) - leg.insertedAt);
-}
-
-export function forgetLeg(call: Call): void {
-  call.leg = null;
-  call.group = null;
-  call.trunk = null;
-}
-
-/** Emits delete_call for the current queue/trunk leg and forgets it. */
-export function closeLeg(ctx: EngineContext, call: Call): void {
-  emitLegDelete(ctx, call);
-  forgetLeg(call);
-}
-
-/** A transfer to an operator was not answered: back to the last group, else the call ends. */
-export function redirectAfterDirect(ctx: EngineContext, call: Call): void {
-  call.leg = null;
-  // A group a re-import removed takes no new calls.
-  const g = call.lastGroup && ctx.groups.get(call.lastGroup.cfg.id) === call.lastGroup ? call.lastGroup : null;
-  if (g) enqueue(ctx, call, g);
-  else endCall(ctx, call);
 }
 
 /** Wrap-up seconds after a call: those of the call's last group, else of the operator's first group. */
@@ -181,6 +147,7 @@ export function endCall(ctx: EngineContext, call: Call): void {
   }
   call.phase = 'ended';
   emitNum(ctx, call, 'end');
+  hangup(ctx, call);
   ctx.calls.delete(call.id);
   call.leg = null;
   call.group = null;

@@ -18,6 +18,9 @@ export interface GroupConfig {
   rec: boolean;
   alertOp: { minAvailable: number; validityMs: number } | null;
   alertFile: { waitMs: number; validityMs: number } | null;
+  /** Hold music (sound id); null: the built-in one. */
+  music: string | null;
+  ringRetryMs: number;
 }
 
 export interface IvrOptionConfig {
@@ -37,6 +40,8 @@ export interface IvrConfig {
   minScore: number;
   options: IvrOptionConfig[];
   defaultRoute: Route;
+  /** Prompt (sound id); null: the built-in one. */
+  prompt: string | null;
 }
 
 export interface NumberConfig {
@@ -47,6 +52,8 @@ export interface NumberConfig {
   fallback: Route;
   rec: boolean;
   announcement: boolean;
+  /** Announcement (sound id); null: the built-in welcome. */
+  announcementSound: string | null;
 }
 
 export interface TrunkConfig {
@@ -155,6 +162,8 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
       rec: g.rec ?? false,
       alertOp: g.alerts?.op ? { minAvailable: g.alerts.op.min_available, validityMs: ms(g.alerts.op.validity, 60) } : null,
       alertFile: g.alerts?.file ? { waitMs: ms(g.alerts.file.wait, 0), validityMs: ms(g.alerts.file.validity, 60) } : null,
+      music: g.music ?? null,
+      ringRetryMs: ms(g.ring_retry, 5),
     });
   }
   const operators = new Map<number, OperatorConfig>();
@@ -174,6 +183,7 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
       fallback: n.fallback ?? HANGUP,
       rec: n.rec ?? false,
       announcement: n.announcement ?? false,
+      announcementSound: n.announcement_sound ?? null,
     };
     numbers.set(n.id, cfg);
     numbersByService.set(n.service, cfg);
@@ -191,6 +201,7 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
       minScore: i.min_score ?? 50,
       options: i.options.map((o) => ({ dtmf: o.dtmf ?? null, speech: (o.speech ?? []).map((w) => w.toLowerCase()), route: o.route })),
       defaultRoute: i.default_route ?? HANGUP,
+      prompt: i.prompt ?? null,
     });
   }
   const pauses = new Map<number, string>();

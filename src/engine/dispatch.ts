@@ -1,10 +1,14 @@
 // Group queues and distribution: operators' availability bookkeeping, waiting calls,
-// choosing an operator (longest-idle, round-robin, ring-all), ringing, ring timeouts.
+// choosing an operator (longest-idle, round-robin, ring-all), ringing, ring timeouts and
+// ring failures, overflow. What follows a queue (a route, the end of the call, a callback
+// push) is reached through `ctx.flow`, so this module imports nothing above it.
 import { checkAlertOp, startFileAlert } from './alerts.ts';
-import { assignPendingPush } from './callback.ts';
-import { emitInsert, emitOperatorStatus, emitUi } from './emit.ts';
-import { overflow, redirectAfterDirect } from './calls.ts';
-import type { Call, EngineContext, GroupRt, OperatorRt, OperatorState, QueueEntry } from './model.ts';
+import { holdMusic, ring, stopRing } from './commands.ts';
+import { emitDelete, emitInsert, emitOperatorStatus, emitUi } from './emit.ts';
+import { validHead, type Call, type EngineContext, type GroupRt, type OperatorRt, type OperatorState } from './model.ts';
+
+/** Seconds an operator whose phone refused a call is given no other (`ring_retry`). */
+export const DEFAULT_RING_RETRY_MS = 5_000;
 
 /** Moves an operator to a state, keeping time accounting and group availability exact. */
 export function setState(ctx: EngineContext, op: OperatorRt, state: OperatorState): void {
@@ -56,15 +60,6 @@ export function forgetOperator(ctx: EngineContext, op: OperatorRt): void {
   if (ctx.operators.get(op.id) === op) ctx.operators.delete(op.id);
 }
 
-export function validHead(g: GroupRt): QueueEntry | undefined {
-  for (;;) {
-    const e = g.waiting.peek();
-    if (e === undefined) return undefined;
-    if (e.token === e.call.token && e.call.phase === 'queued') return e;
-    g.waiting.shift();
-  }
-}
-
 /** Offers an available operator the best waiting call across their groups, else a push. */
 function findWork(ctx: EngineContext, op: OperatorRt): void {
   let best: Call | undefined;
@@ -84,7 +79,7 @@ function findWork(ctx: EngineContext, op: OperatorRt): void {
     else offer(ctx, best, op, bestGroup.cfg.ringTimeoutMs);
     return;
   }
-  assignPendingPush(ctx, op);
+  ctx.flow.assignPendingPush(op);
 }
 
 /** Puts a call in a group queue: insert_call, timers, alerts, then distribution. */
@@ -100,6 +95,7 @@ export function enqueue(ctx: EngineContext, call: Call, g: GroupRt): void {
   call.overflowDue = false;
   if (g.cfg.rec) call.rec = 1;
   emitInsert(ctx, call);
+  holdMusic(ctx, call, g.cfg);
   putWaiting(call, g, false);
   if (g.cfg.maxWaitMs !== null) {
     call.waitTimer = ctx.sched.after(g.cfg.maxWaitMs, () => {
@@ -134,7 +130,7 @@ export function dispatchGroup(ctx: EngineContext, g: GroupRt): void {
     const head = validHead(g);
     if (!head) return;
     if (g.cfg.strategy === 'ring-all') {
-      ringAll(ctx, head.call, g);
+      if (!ringAll(ctx, head.call, g)) return;
       continue;
     }
     const op = pickOperator(g);
@@ -171,12 +167,14 @@ export function offer(ctx: EngineContext, call: Call, op: OperatorRt, ringTimeou
   op.call = call;
   setState(ctx, op, 'ringing');
   emitOperatorStatus(ctx, op, 'ringing', call);
-  call.ringTimer = ctx.sched.after(ringTimeoutMs, () => ringTimeout(ctx, call));
+  ring(ctx, call, op);
+  call.ringTimer = ctx.sched.after(ringTimeoutMs, () => ringTimeout(ctx, call, null));
 }
 
-function ringAll(ctx: EngineContext, call: Call, g: GroupRt): void {
+/** Rings every available member at once; false when there is none. */
+function ringAll(ctx: EngineContext, call: Call, g: GroupRt): boolean {
   const ops = g.members.filter((m) => m.state === 'available');
-  if (ops.length === 0) return;
+  if (ops.length === 0) return false;
   takeWaiting(call);
   call.phase = 'ringing';
   call.ringing = ops;
@@ -184,8 +182,10 @@ function ringAll(ctx: EngineContext, call: Call, g: GroupRt): void {
     op.call = call;
     setState(ctx, op, 'ringing');
     emitOperatorStatus(ctx, op, 'ringing', call);
+    ring(ctx, call, op);
   }
-  call.ringTimer = ctx.sched.after(g.cfg.ringTimeoutMs, () => ringTimeout(ctx, call));
+  call.ringTimer = ctx.sched.after(g.cfg.ringTimeoutMs, () => ringTimeout(ctx, call, null));
+  return true;
 }
 
 /** The operators ringing for a call (one, or several under ring-all). */
@@ -204,17 +204,28 @@ export function stopRinging(ctx: EngineContext, call: Call, except?: OperatorRt)
   call.operator = null;
   if (call.ringTimer) call.ringTimer.cancel();
   call.ringTimer = null;
-  for (const op of ops) {
-    op.call = null;
-    setState(ctx, op, 'wrapup');
-    emitOperatorStatus(ctx, op, 'available', call);
-  }
+  for (const op of ops) unring(ctx, call, op);
   return ops;
 }
 
-function ringTimeout(ctx: EngineContext, call: Call): void {
+/** One operator stops ringing for the call: `available` for it, `stop_ring`, parked in wrap-up. */
+function unring(ctx: EngineContext, call: Call, op: OperatorRt): void {
+  op.call = null;
+  setState(ctx, op, 'wrapup');
+  emitOperatorStatus(ctx, op, 'available', call);
+  stopRing(ctx, call, op);
+}
+
+/**
+ * The ringing ends unanswered (timeout, or the last ringing phone refused): the call goes
+ * back to the head of its queue (or overflows, or a transfer to an operator goes back to
+ * the last group) and the operators are freed — except `refused`, whose phone failed: it
+ * rests `ring_retry` first, so the same call is not offered straight back to it.
+ */
+function ringTimeout(ctx: EngineContext, call: Call, refused: OperatorRt | null): void {
   call.ringTimer = null;
   const ops = stopRinging(ctx, call);
+  if (refused) rest(ctx, call, refused);
   const leg = call.leg;
   if (leg?.kind === 'queue' && call.group) {
     if (call.overflowDue) {
@@ -229,4 +240,72 @@ function ringTimeout(ctx: EngineContext, call: Call): void {
     redirectAfterDirect(ctx, call);
   }
   for (const op of ops) if (op.state === 'wrapup' && op.timer === null) makeAvailable(ctx, op);
+}
+
+/**
+ * The operator's phone refused the call (busy, declined, no answer, unreachable). Under
+ * ring-all only that operator drops out while others still ring; otherwise (or when it
+ * was the last one) it is a ring timeout. The operator is shown `available` as after a
+ * timeout, but is given no call or push for `ring_retry` seconds (a busy phone is not rung
+ * in a loop); it stays parked in wrap-up meanwhile, as during a catch-up.
+ */
+export function ringFailed(ctx: EngineContext, call: Call, op: OperatorRt): void {
+  const ops = ringingOperators(call);
+  if (ops.length > 1 && call.ringing) {
+    call.ringing = ops.filter((o) => o !== op);
+    unring(ctx, call, op);
+    if (!rest(ctx, call, op)) makeAvailable(ctx, op);
+    return;
+  }
+  if (call.ringTimer) call.ringTimer.cancel();
+  ringTimeout(ctx, call, op);
+}
+
+/** Parks a refused operator for `ring_retry` (the call's group's, else their first group's); false when that is 0. */
+function rest(ctx: EngineContext, call: Call, op: OperatorRt): boolean {
+  const ms = (call.group ?? op.groups[0])?.cfg.ringRetryMs ?? DEFAULT_RING_RETRY_MS;
+  if (ms <= 0) return false;
+  op.timer = ctx.sched.after(ms, () => {
+    op.timer = null;
+    makeAvailable(ctx, op);
+  });
+  return true;
+}
+
+/** max_wait reached: the call leaves its group (delete_call) for the overflow route. */
+export function overflow(ctx: EngineContext, call: Call): void {
+  takeWaiting(call);
+  if (call.waitTimer) call.waitTimer.cancel();
+  if (call.alertTimer) call.alertTimer.cancel();
+  call.waitTimer = call.alertTimer = null;
+  const g = call.group!;
+  closeLeg(ctx, call);
+  ctx.flow.routeCall(call, g.cfg.overflow);
+}
+
+/** A transfer to an operator was not answered: back to the last group, else the call ends. */
+export function redirectAfterDirect(ctx: EngineContext, call: Call): void {
+  call.leg = null;
+  // A group a re-import removed takes no new calls.
+  const g = call.lastGroup && ctx.groups.get(call.lastGroup.cfg.id) === call.lastGroup ? call.lastGroup : null;
+  if (g) enqueue(ctx, call, g);
+  else ctx.flow.endCall(call);
+}
+
+/** Emits delete_call for the current queue/trunk leg (the leg stays until `forgetLeg`). */
+export function emitLegDelete(ctx: EngineContext, call: Call): void {
+  const leg = call.leg;
+  if (leg) emitDelete(ctx, call, (leg.connectedAt >= 0 ? leg.connectedAt : ctx.sched.now()) - leg.insertedAt);
+}
+
+export function forgetLeg(call: Call): void {
+  call.leg = null;
+  call.group = null;
+  call.trunk = null;
+}
+
+/** Emits delete_call for the current queue/trunk leg and forgets it. */
+export function closeLeg(ctx: EngineContext, call: Call): void {
+  emitLegDelete(ctx, call);
+  forgetLeg(call);
 }

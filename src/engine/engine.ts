@@ -4,14 +4,16 @@
 import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
 import type { Notification } from '../protocol/index.ts';
 import { requestCallback, acceptPush, cancelPush, refusePush, releaseReservation, placeOutgoing, type CallbackRequest } from './callback.ts';
+import { NO_TELEPHONY, RING_FAILURES, type RingFailure, type TelephonyPort } from './telephony.ts';
 import { checkAlertOp } from './alerts.ts';
-import { answerByOperator, endCall, farAnswer, startInbound } from './calls.ts';
+import { assignPendingPush } from './callback.ts';
+import { answerByOperator, endCall, farAnswer, routeCall, startInbound } from './calls.ts';
 import { compileRouting, type RoutingModel } from './config.ts';
-import { forgetOperator, makeAvailable, setState } from './dispatch.ts';
+import { forgetOperator, makeAvailable, ringFailed, setState } from './dispatch.ts';
 import { emitUi } from './emit.ts';
 import { fail, OK, type EngineResult } from './errors.ts';
 import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
-import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type NotificationSink, type OperatorState } from './model.ts';
+import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type FlowHooks, type NotificationSink, type OperatorState } from './model.ts';
 import type { Scheduler } from './scheduler.ts';
 import { countingIds, type IdSource } from './ids.ts';
 import { applyModel, reconfigure, type ReconfigureSummary } from './reconfigure.ts';
@@ -32,6 +34,12 @@ export interface EngineOptions {
    * only; the server injects a durable reservation (unique for the data directory's life).
    */
   ids?: IdSource;
+  /**
+   * Carries out what the engine asks of the phone network: ring, play, bridge, dial, hang
+   * up (src/engine/telephony.ts). Same rules as `sink`. @default NO_TELEPHONY (a PBX drives
+   * the engine through the call-control API and does all of it itself)
+   */
+  telephony?: TelephonyPort;
 }
 
 /** An operator's current state, for `/vm/operators_init`. */
@@ -77,7 +85,7 @@ export interface InboundCallRequest {
   caller: string;
 }
 
-export type { CallbackRequest, IvrInput, TransferTarget };
+export type { CallbackRequest, IvrInput, RingFailure, TransferTarget };
 
 const CALLER_RE = /^[0-9]{1,32}$/;
 
@@ -93,6 +101,12 @@ export class Engine {
     const sink = opts.sink;
     this.accountId = model.accountId;
     this.scheduler = sched;
+    // The flow's upward entry points, bound to this context (see FlowHooks).
+    const flow: FlowHooks = {
+      routeCall: (call, route) => routeCall(this.ctx, call, route),
+      endCall: (call) => endCall(this.ctx, call),
+      assignPendingPush: (op) => assignPendingPush(this.ctx, op),
+    };
     this.ctx = {
       accountId: model.accountId,
       model,
@@ -106,6 +120,8 @@ export class Engine {
       pendingPushes: [],
       retiredGroups: new Map(),
       ids: opts.ids ?? countingIds(),
+      telephony: opts.telephony ?? NO_TELEPHONY,
+      flow,
     };
     // Groups, operators and memberships: as a re-import builds them, from nothing.
     applyModel(this.ctx, model);
@@ -149,6 +165,23 @@ export class Engine {
     const call = this.ctx.calls.get(callId);
     if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
     return applyIvrInput(this.ctx, call, input);
+  }
+
+  /**
+   * The operator's phone refused the call it rings for (486 busy, 603 declined, 408 no
+   * answer, unreachable): the call goes to the next operator as after a ring timeout (under
+   * ring-all only this operator drops out), and this operator is given no call for the
+   * group's `ring_retry` seconds.
+   */
+  ringFailed(callId: number, operatorId: number, reason: RingFailure): EngineResult {
+    if (!RING_FAILURES.includes(reason)) return fail('RING_FAILURE_INVALID', `reason ${JSON.stringify(reason)}`);
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state !== 'ringing' || op.call !== call) return fail('OPERATOR_NOT_RINGING_CALL', `operator ${operatorId} is ${op.state}, call ${callId} is ${call.phase}`);
+    ringFailed(this.ctx, call, op);
+    return OK;
   }
 
   /** Transfers a call on behalf of the operator it is connected to. */

@@ -17,6 +17,8 @@ export const ENGINE_ERRORS = {
   OPERATOR_ALREADY_PAUSED: { status: 409, message: 'The operator is already on a pause.' },
   OPERATOR_NOT_PAUSED: { status: 409, message: 'The operator is not on a pause.' },
   OPERATOR_NOT_RINGING: { status: 409, message: 'The operator has no ringing call to answer.' },
+  OPERATOR_NOT_RINGING_CALL: { status: 409, message: "The operator's phone is not ringing for this call." },
+  RING_FAILURE_INVALID: { status: 400, message: 'A ring failure is busy, declined, no_answer or unreachable.' },
   OPERATOR_NOT_ON_CALL: { status: 409, message: 'The operator is not on a call.' },
   OPERATOR_NOT_AVAILABLE: { status: 409, message: 'The operator is not available (paused, busy, in wrap-up or logged out).' },
   PAUSE_UNKNOWN: { status: 404, message: 'No such pause in this account.' },

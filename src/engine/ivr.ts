@@ -1,12 +1,13 @@
 // IVR menus: the call is answered (num/answer), waits for a DTMF key or speech, and takes
 // the matching option's route. Speech produces an input/asr event with its score; below
 // the menu's min_score it is heard but not trusted. No input or no match: retry, then the
-// default route.
+// default route. The port answers the caller, plays the menu's prompt (again on each retry)
+// and collects keys; leaving the menu stops the prompt (the caller's choice cuts it).
 import type { IvrConfig, IvrOptionConfig } from './config.ts';
-import { destType, routeCall } from './calls.ts';
+import { answerCaller, promptMenu, stopPlay } from './commands.ts';
 import { emitAsr, emitNum } from './emit.ts';
 import { fail, type EngineResult } from './errors.ts';
-import type { Call, EngineContext } from './model.ts';
+import { destType, type Call, type EngineContext } from './model.ts';
 import type { Route } from '../directory/routing-schema.ts';
 
 /** What a caller did in a menu: a key, or speech as recognised by the ASR with its score. */
@@ -20,7 +21,9 @@ export function enterIvr(ctx: EngineContext, call: Call, ivr: IvrConfig): void {
   if (!call.answered) {
     call.answered = true;
     emitNum(ctx, call, 'answer');
+    answerCaller(ctx, call);
   }
+  promptMenu(ctx, call, ivr);
   arm(ctx, call, ivr);
 }
 
@@ -33,8 +36,12 @@ function arm(ctx: EngineContext, call: Call, ivr: IvrConfig): void {
 
 function missed(ctx: EngineContext, call: Call, ivr: IvrConfig): void {
   call.ivrAttempts++;
-  if (call.ivrAttempts > ivr.retries) leave(ctx, call, ivr.defaultRoute);
-  else arm(ctx, call, ivr);
+  if (call.ivrAttempts > ivr.retries) {
+    leave(ctx, call, ivr.defaultRoute);
+  } else {
+    promptMenu(ctx, call, ivr);
+    arm(ctx, call, ivr);
+  }
 }
 
 function leave(ctx: EngineContext, call: Call, route: Route): void {
@@ -42,7 +49,8 @@ function leave(ctx: EngineContext, call: Call, route: Route): void {
   call.ivrTimer = null;
   call.ivr = null;
   call.typeDest = destType(route);
-  routeCall(ctx, call, route);
+  stopPlay(ctx, call);
+  ctx.flow.routeCall(call, route);
 }
 
 /** Normalises speech for keyword matching: lower case, letters and digits separated by single spaces. */

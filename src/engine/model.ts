@@ -1,9 +1,11 @@
 // The engine's runtime objects: calls, operators, group queues and pushes, and the shared
 // context every flow module works on. Plain mutable classes: the hot path allocates little.
+import type { Route } from '../directory/routing-schema.ts';
 import type { Notification } from '../protocol/index.ts';
 import type { CallbackConfig, GroupConfig, IvrConfig, NumberConfig, RoutingModel, TrunkConfig } from './config.ts';
 import type { Scheduler, TimerHandle } from './scheduler.ts';
 import type { IdSource } from './ids.ts';
+import type { TelephonyPort } from './telephony.ts';
 
 /** Receives every notification the engine produces, with the time it happened (ms). */
 export type NotificationSink = (n: Notification, at: number) => void;
@@ -101,6 +103,8 @@ export class Call {
   answered = false;
   /** Someone (operator or called party) answered at least once. */
   talked = false;
+  /** `record` on was sent (a `hangup` stops it). */
+  recording = false;
 
   constructor(
     readonly id: number,
@@ -187,6 +191,36 @@ export class Push {
   ) {}
 }
 
+/** The `typeDest` a route gives a call (num events). */
+export function destType(route: Route): 'GROUPE' | 'TRUNK' | 'NO' {
+  return route.type === 'group' ? 'GROUPE' : route.type === 'trunk' ? 'TRUNK' : 'NO';
+}
+
+/** The first call really waiting in a group's queue (stale lazy entries are dropped on the way). */
+export function validHead(g: GroupRt): QueueEntry | undefined {
+  for (;;) {
+    const e = g.waiting.peek();
+    if (e === undefined) return undefined;
+    if (e.token === e.call.token && e.call.phase === 'queued') return e;
+    g.waiting.shift();
+  }
+}
+
+/**
+ * The flow's entry points that lower modules call back into: a ring timeout re-routes a
+ * call, an outgoing call's timer ends it, an operator freed by a push takes the next one.
+ * The engine sets them (src/engine/engine.ts), so module imports point one way:
+ * engine → transfer → calls → ivr, callback → dispatch → alerts → emit, model.
+ */
+export interface FlowHooks {
+  /** Sends a call where a route says (src/engine/calls.ts). */
+  routeCall(call: Call, route: Route): void;
+  /** Ends a call in any phase (src/engine/calls.ts). */
+  endCall(call: Call): void;
+  /** Gives an available operator a pending callback push, if one is theirs (src/engine/callback.ts). */
+  assignPendingPush(op: OperatorRt): boolean;
+}
+
 /** The state every flow module reads and changes. */
 export interface EngineContext {
   readonly accountId: number;
@@ -205,4 +239,7 @@ export interface EngineContext {
   readonly retiredGroups: Map<number, GroupRt>;
   /** Every id the engine hands out (calls, outgoing calls, pushes, ASR results). */
   readonly ids: IdSource;
+  /** Carries out what the engine asks of the phone network (src/engine/telephony.ts). */
+  readonly telephony: TelephonyPort;
+  readonly flow: FlowHooks;
 }

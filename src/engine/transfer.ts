@@ -2,9 +2,11 @@
 // its queue or trunk leg (transfert_start → transfert_end → delete_call → operator available)
 // and starts a new leg: another group's queue, another operator, or an external number
 // (through the account's trunk to that number if there is one). Destinations on the
-// account's forbidden list are refused before anything is emitted.
-import { catchupFor, emitLegDelete, forgetLeg, releaseOperator, startTrunkLeg, unpark } from './calls.ts';
-import { enqueue, offer } from './dispatch.ts';
+// account's forbidden list are refused before anything is emitted. The port releases the
+// transferring operator's leg, then the new leg starts: hold music, a ring, or a dial.
+import { catchupFor, releaseOperator, startTrunkLeg, unpark } from './calls.ts';
+import { dial, release } from './commands.ts';
+import { emitLegDelete, enqueue, forgetLeg, offer } from './dispatch.ts';
 import { emitOperatorStatus } from './emit.ts';
 import { fail, type EngineResult } from './errors.ts';
 import type { EngineContext, OperatorRt } from './model.ts';
@@ -41,6 +43,7 @@ export function transfer(ctx: EngineContext, op: OperatorRt, target: TransferTar
   emitOperatorStatus(ctx, op, 'transfert_end', call);
   emitLegDelete(ctx, call);
   call.operator = null;
+  release(ctx, call, op);
   releaseOperator(ctx, op, call, catchupFor(call, op));
   forgetLeg(call);
 
@@ -59,6 +62,7 @@ export function transfer(ctx: EngineContext, op: OperatorRt, target: TransferTar
       call.step++;
       call.typeDest = 'NO';
       call.phase = 'external';
+      dial(ctx, call, target.e164, 'transfer', null);
     }
   }
   unpark(ctx, [op]);
