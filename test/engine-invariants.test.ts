@@ -1,9 +1,11 @@
 // Property-based tests of the engine: random accounts, random traffic and random operator
-// and telephony actions in random order; the stream must stay lawful (PROTOCOL §5).
+// and telephony actions in random order; the stream must stay lawful (PROTOCOL §5), and
+// the telephony port's commands must pair up and agree with the stream.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccountFile } from '../src/directory/schema.ts';
 import { ENGINE_ERRORS, Engine, VirtualScheduler, type EngineResult } from '../src/engine/index.ts';
+import { RING_FAILURES, type TelephonyCommand } from '../src/engine/telephony.ts';
 import type { Notification } from '../src/protocol/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 
@@ -88,7 +90,7 @@ function buildAccount(a: AccountShape): AccountFile {
 
 const ACTIONS = [
   'arrive', 'arrive', 'arrive', 'callback', 'login', 'login', 'logout', 'pause', 'unpause', 'answer', 'answer', 'answer',
-  'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback',
+  'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback', 'ringFailed',
 ] as const;
 const stepArb = fc.record({
   action: fc.constantFrom(...ACTIONS),
@@ -104,12 +106,16 @@ function runScenario(shape: AccountShape, steps: Step[]) {
   const sched = new VirtualScheduler();
   const checker = new LawfulChecker(ACCOUNT_ID);
   const seen: Notification[] = [];
+  /** Notifications and telephony commands in the order the engine produced them. */
+  const trace: ({ n: Notification } | { c: TelephonyCommand })[] = [];
   const engine = new Engine(account, {
     scheduler: sched,
     sink: (n) => {
       seen.push(n);
+      trace.push({ n });
       checker.observe(n);
     },
+    telephony: { command: (c) => trace.push({ c }) },
   });
   const results: EngineResult<object>[] = [];
   const ops = account.operators!.map((o) => o.id);
@@ -132,7 +138,7 @@ function runScenario(shape: AccountShape, steps: Step[]) {
     if (s.action === 'login') op = inState('logged_out');
     else if (s.action === 'logout' || s.action === 'pause') op = inState('available', 'wrapup', 'paused', 'reserved');
     else if (s.action === 'unpause') op = inState('paused');
-    else if (s.action === 'answer') op = inState('ringing');
+    else if (s.action === 'answer' || s.action === 'ringFailed') op = inState('ringing');
     else if (s.action === 'hangup' || s.action === 'transfer') op = inState('connected', 'calling');
     else if (s.action === 'call') op = inState('available');
     else if (s.action === 'pushAccept' || s.action === 'pushRefuse') op = inState('reserved');
@@ -195,6 +201,13 @@ function runScenario(shape: AccountShape, steps: Step[]) {
           );
         }
         break;
+      case 'ringFailed': {
+        // Mostly the call the operator rings for; sometimes another (refused).
+        const ringingFor = engine.operator(op)?.id_call ?? null;
+        const target = ringingFor !== null && s.b % 5 !== 0 ? ringingFor : call;
+        if (target !== undefined) record(engine.ringFailed(target, op, RING_FAILURES[s.b % RING_FAILURES.length]!));
+        break;
+      }
       case 'cancelCallback': {
         const id = pick(engine.activePushes(), s.b);
         if (id !== undefined) record(engine.callbackCancel(id));
@@ -208,7 +221,77 @@ function runScenario(shape: AccountShape, steps: Step[]) {
     for (const id of engine.activeCalls()) record(engine.callHangup(id));
     sched.runUntil(sched.now() + 3_600_000);
   }
-  return { engine, checker, results, seen };
+  return { engine, checker, results, seen, trace };
+}
+
+type Trace = ReturnType<typeof runScenario>['trace'];
+
+/** What the commands must satisfy, and how they must agree with the notifications; [] when all hold. */
+function commandProblems(trace: Trace): string[] {
+  const problems: string[] = [];
+  const ringing = new Set<string>(); // open `ring`s, "call:op"
+  const hungUp = new Set<number>();
+  const ended = new Set<number>(); // num/end seen
+  const started = new Set<number>(); // num/start seen, or an outgoing call's first command
+  const ringEvents: string[] = [];
+  const ringCommands: string[] = [];
+  const connectedEvents: string[] = [];
+  const bridgeCommands: string[] = [];
+  /** The call an operator rings for, according to the notifications. */
+  const ringsFor = new Map<number, number>();
+  const stopEvents: string[] = [];
+  const stopCommands: string[] = [];
+  for (const item of trace) {
+    if ('n' in item) {
+      const n = item.n;
+      if (n.type_notification === 'num' && n.event === 'start') started.add(n.msg.id_call);
+      if (n.type_notification === 'num' && n.event === 'end') ended.add(n.msg.id_call);
+      if (n.type_notification === 'operator' && n.event === 'status') {
+        const m = n.msg as { status: string; id_operator: number; id_call?: number };
+        if (m.status === 'ringing' && m.id_call !== undefined) {
+          ringEvents.push(`${m.id_call}:${m.id_operator}`);
+          ringsFor.set(m.id_operator, m.id_call);
+          continue;
+        }
+        const was = ringsFor.get(m.id_operator);
+        ringsFor.delete(m.id_operator);
+        if (m.status === 'available' && was !== undefined && was === m.id_call) stopEvents.push(`${was}:${m.id_operator}`);
+        // Connected after ringing is an answer (a bridge); after calling, a dialled leg answered.
+        if (m.status === 'connected' && was !== undefined && was === m.id_call) connectedEvents.push(`${was}:${m.id_operator}`);
+      }
+      continue;
+    }
+    const c = item.c;
+    const id = c.id_call;
+    if (hungUp.has(id)) problems.push(`${c.op} for call ${id} after its hangup`);
+    if (id < 0) started.add(id);
+    else if (!started.has(id)) problems.push(`${c.op} for call ${id} before its num/start`);
+    if (c.op === 'ring' || c.op === 'stop_ring' || c.op === 'bridge') {
+      const key = `${id}:${c.id_operator}`;
+      if (c.op === 'ring') {
+        if (ringing.has(key)) problems.push(`ring ${key} while it rings`);
+        ringing.add(key);
+        ringCommands.push(key);
+      } else {
+        if (!ringing.delete(key)) problems.push(`${c.op} ${key} that does not ring`);
+        (c.op === 'bridge' ? bridgeCommands : stopCommands).push(key);
+      }
+    } else if (c.op === 'hangup') {
+      for (const key of ringing) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with ${key} still ringing`);
+      if (id > 0 && !ended.has(id)) problems.push(`hangup ${id} before its num/end`);
+      hungUp.add(id);
+    }
+  }
+  for (const id of started) if (!hungUp.has(id)) problems.push(`call ${id} never hung up`);
+  for (const id of ended) if (!hungUp.has(id)) problems.push(`call ${id} ended without hangup`);
+  if (ringing.size > 0) problems.push(`still ringing at the end: ${[...ringing].join(' ')}`);
+  const same = (what: string, a: string[], b: string[]) => {
+    if (a.join(' ') !== b.join(' ')) problems.push(`${what}: events ${a.join(' ')} / commands ${b.join(' ')}`);
+  };
+  same('ringing ⇔ ring', ringEvents, ringCommands);
+  same('connected ⇔ bridge', connectedEvents, bridgeCommands);
+  same('available after ringing ⇔ stop_ring', stopEvents, stopCommands);
+  return problems;
 }
 
 describe('engine invariants (property-based)', () => {
@@ -228,6 +311,16 @@ describe('engine invariants (property-based)', () => {
         for (const op of engine.operators()) expect(op.id_call).toBeNull();
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('telephony commands: each ring closed once by stop_ring or bridge before the hangup, one hangup per call, nothing after it, agreeing with the stream', () => {
+    fc.assert(
+      fc.property(accountArb, fc.array(stepArb, { minLength: 1, maxLength: 150, size: 'max' }), (shape, steps) => {
+        const { trace } = runScenario(shape, steps);
+        expect(commandProblems(trace)).toEqual([]);
+      }),
+      { numRuns: 200 },
     );
   });
 

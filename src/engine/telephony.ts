@@ -8,6 +8,60 @@
 //
 // Rules, as for the notification sink: `command` must not throw and must not call the
 // engine synchronously (the engine is mid-operation); it queues what it has to do.
+//
+// Where the engine sends each command (helpers in src/engine/commands.ts):
+// - `answer`: with `num/answer` — an announcement on arrival (calls.ts startInbound), or
+//   the first IVR menu of the call (ivr.ts enterIvr). Never for a queue: hold music before
+//   an answer is early media, the port's business.
+// - `play`: the number's announcement (`announcement_sound`, default `default:welcome`,
+//   no loop) right after `answer`; an IVR menu's `prompt` (default `default:menu`, no loop)
+//   on entry and on each retry, each followed by `collect`; the group's `music` (default
+//   `default:hold`, `loop`) whenever the call enters a queue (arrival, IVR choice,
+//   overflow, transfer to a group, back from an unanswered transfer to an operator). A
+//   call put back at the head of its queue after a ring keeps its music (none is re-sent).
+// - `stop_play`: when the call leaves an IVR menu (the caller's choice cuts the prompt).
+// - `collect`: after each menu prompt; it lasts until the next command for the call.
+// - `ring`: one per operator offered the call (dispatch.ts offer; ringAll: one per member).
+// - `stop_ring`: for each operator that stops ringing without answering — ring timeout,
+//   another operator answered under ring-all, the caller hung up, an overflow, and after
+//   `ringFailed` too (idempotent for the port) — so every `ring` of a (call, operator) is
+//   closed by exactly one `stop_ring` or `bridge`, always before the call's `hangup`.
+// - `bridge`: the ringing operator answered (calls.ts answerByOperator), after the
+//   `stop_ring` of the others. It answers the caller's leg first if it is not answered yet
+//   and stops what plays.
+// - `release`: a transfer (transfer.ts), before the new leg's command: `play` of the
+//   group's music, `ring` of the operator, or `dial` of the number.
+// - `dial`: a trunk leg (purpose `trunk`, e164 = the trunk's destination: arrival, IVR,
+//   overflow, or a transfer to a number that is a trunk's destination); an operator's
+//   outgoing call (`outgoing`) or a callback attempt (`callback`), with `id_operator`; a
+//   transfer to any other number (`transfer`). No `bridge` follows a dial: the port
+//   connects the dialled leg itself when it answers — to the caller for `trunk` and
+//   `transfer`, to the operator's phone for `outgoing` and `callback` — and reports
+//   `callAnswer` for `trunk`, `outgoing` and `callback` (a `transfer` leg is outside the
+//   engine from then on: only its end, `callHangup`, is reported). A dialled leg that
+//   fails (busy, no answer) is reported as `callHangup` (the engine's ring timeout ends it
+//   otherwise).
+// - `record` on: when a conversation of a recorded call (`rec` on its number or one of its
+//   groups) starts — `bridge`, or a trunk or outgoing leg answered — once per call.
+//   There is no `record` off: `hangup` ends the recording with the call.
+// - `hangup`: exactly once per call, when it ends whatever the reason (calls.ts endCall),
+//   after every other command for it; nothing is sent for the call afterwards.
+//
+// The caller's leg of an outgoing call or callback is the called party's.
+//
+// Sounds: a `play` with `loop: true` asked while a `loop: false` sound is still playing
+// starts when that one ends (an announcement is heard in full before the queue's music);
+// any other command replaces what plays at once. After `hangup` a port may let a
+// `loop: false` sound finish before releasing the caller (an announcement before a
+// hang-up route); the call is over for the engine either way.
+//
+// Ring failures: `ringFailed` for a (call, operator) that rings moves the call on as a
+// ring timeout of that operator would (same events; under ring-all only that operator
+// drops out, and when none is left it is the ring timeout). The operator is shown
+// `available` in the events as after a timeout, but is offered no call or push for the
+// group's `ring_retry` seconds (default 5): the engine keeps them parked in wrap-up meanwhile
+// (`/vm/operators_init` says `wrapup`), so a busy phone is not rung again at once, yet
+// the operator comes back without anyone doing anything.
 
 /** Why an operator's phone did not take a call it was rung for. */
 export type RingFailure = 'busy' | 'declined' | 'no_answer' | 'unreachable';
