@@ -3,9 +3,11 @@
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { readAccountFile } from '../src/directory/load.ts';
-import { checkRouting, VirtualScheduler } from '../src/engine/index.ts';
+import type { AccountDirectory, AccountFile } from '../src/directory/schema.ts';
+import { checkRouting, VirtualScheduler, type Scheduler } from '../src/engine/index.ts';
+import { EngineHost } from '../src/engine/host.ts';
 import { validateNotification, type Notification } from '../src/protocol/index.ts';
-import { registerSimulateCommand, runSimulation, startLiveSimulation } from '../src/sim/index.ts';
+import { liveSimulation, registerSimulateCommand, runSimulation, type LiveSimulationOptions } from '../src/sim/index.ts';
 import { parseDuration, parseSpeed } from '../src/sim/cli.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 
@@ -88,6 +90,17 @@ describe('vm simulate', () => {
   });
 });
 
+/** The live simulation as `vm serve --simulate` runs it: a driver of the host's engine. */
+async function startLive(file: AccountFile, sink: (n: Notification) => void, opts: LiveSimulationOptions, scheduler?: Scheduler) {
+  const host = new EngineHost({
+    directory: async (id) => (id === file.account.id ? (file as AccountDirectory) : undefined),
+    publish: async (_id, n) => sink(n),
+    ...(scheduler ? { scheduler: () => scheduler } : {}),
+  });
+  const engine = await host.attach(file.account.id, liveSimulation(opts));
+  return { host, engine };
+}
+
 describe('demo center', () => {
   it('validates against the schema and its routing resolves', () => {
     const file = readAccountFile('demo/demo-center.yaml');
@@ -109,9 +122,9 @@ describe('demo center', () => {
     // happens in the first 300 ms of the simulation, whatever the machine's speed.
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 9, 0, 0) });
     try {
-      const live = startLiveSimulation(file, { seed: 1, sink: (n) => { seen.push(n); checker.observe(n); } });
+      const live = await startLive(file, (n) => { seen.push(n); checker.observe(n); }, { seed: 1 });
       vi.advanceTimersByTime(300);
-      live.stop();
+      live.host.stop();
       expect(vi.getTimerCount()).toBe(0); // stop() leaves no timer behind
     } finally {
       vi.useRealTimers();
@@ -126,10 +139,35 @@ describe('demo center', () => {
     const file = readAccountFile('demo/demo-center.yaml');
     const checker = new LawfulChecker(1);
     const sched = new VirtualScheduler();
-    const live = startLiveSimulation(file, { seed: 2, scheduler: sched, sink: (n) => checker.observe(n) });
+    const live = await startLive(file, (n) => checker.observe(n), { seed: 2 }, sched);
     sched.runUntil(sched.now() + 3_600_000);
-    live.stop();
+    live.host.stop();
     expect(checker.errors).toEqual([]);
     expect(checker.count).toBeGreaterThan(3000);
+  });
+
+  it('phones that refuse or ring out: the simulated telephony reports ring failures, the stream stays lawful', async () => {
+    const file = readAccountFile('demo/demo-center.yaml');
+    const checker = new LawfulChecker(1);
+    const sched = new VirtualScheduler();
+    let ringing = 0;
+    let connected = 0;
+    const live = await startLive(
+      file,
+      (n) => {
+        checker.observe(n);
+        const status = n.type_notification === 'operator' ? (n.msg as { status: string }).status : '';
+        if (status === 'ringing') ringing++;
+        if (status === 'connected') connected++;
+      },
+      { seed: 3, ringFailProb: 0.3, ringNoAnswerProb: 0.1 },
+      sched,
+    );
+    sched.runUntil(sched.now() + 1_800_000);
+    live.host.stop();
+    expect(checker.errors).toEqual([]);
+    // About four rings in ten are refused or ring out, so rings clearly outnumber answers.
+    expect(ringing).toBeGreaterThan(1.3 * connected);
+    expect(connected).toBeGreaterThan(50);
   });
 });

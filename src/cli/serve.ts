@@ -5,7 +5,7 @@ import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { trustFunction } from '../http/client-ip.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
-import { startLiveSimulation } from '../sim/index.ts';
+import { liveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
 
 export interface ServeOptions {
@@ -27,15 +27,16 @@ export interface ServeOptions {
 
 /**
  * Starts live traffic on accounts; their engines also take call-control commands. The
- * host builds them (durable ids, events acknowledged once durable) and rebuilds them if
- * their events cannot be stored; the app's close drains and stops them.
+ * host builds them (durable ids, events acknowledged once durable, the app's clock) with
+ * the simulation's telephony, and rebuilds them if their events cannot be stored; the
+ * app's close drains and stops them.
  */
 export async function startSimulations(app: App, which: true | number[]): Promise<number[]> {
   const { store, engines } = app.services;
   const ids = which === true ? (await store.directory.listAccounts()).map((a) => a.id) : which;
   for (const id of ids) {
     if (!(await store.directory.getDirectory(id))) throw new Error(`--simulate: no account ${id}`);
-    await engines.attach(id, (dir, parts) => startLiveSimulation(dir, parts));
+    await engines.attach(id, liveSimulation());
   }
   return ids;
 }

@@ -1,12 +1,16 @@
-// One engine per account, built lazily from its directory on real time, publishing what it
-// produces. The server routes call-control commands and the live simulation to the same
-// engine, so an account has one routing state whoever drives it.
+// One engine per account, built lazily from its directory on the app's clock, publishing
+// what it produces. The host is the one place engines are built for the server: it
+// assembles the parts (log sink, durable ids, server number, scheduler, telephony port) and
+// hands them to one factory. Call-control commands and a live simulation (a driver: its
+// simulated telephony port and traffic, attached with `attach`) reach the same engine, so an
+// account has one routing state whoever drives it.
 //
 // The log is the truth: a command is acknowledged only once every event it produced is
 // durable (`run`). When an engine's event cannot be made durable, its engine no longer
 // matches the log: the engine is discarded, what the log shows open is closed with lawful
 // events (`settle`, the same routine as after a crash), and a fresh engine is built on
 // next use (at once for an attached simulation).
+import { systemClock, type Clock } from '../clock.ts';
 import type { AccountDirectory } from '../directory/schema.ts';
 import type { Notification } from '../protocol/index.ts';
 import { Engine } from './engine.ts';
@@ -15,26 +19,52 @@ import { countingIds, type IdSource } from './ids.ts';
 import type { NotificationSink } from './model.ts';
 import type { ReconfigureSummary } from './reconfigure.ts';
 import { RealTimeScheduler, type Scheduler } from './scheduler.ts';
+import { NO_TELEPHONY, type TelephonyPort } from './telephony.ts';
 import { vmError } from '../errors/registry.ts';
 
 /** What the host gives an engine it builds. */
 export interface EngineParts {
-  /** Publishes to the log (the host tracks durability). */
+  /** Publishes to the log (the host tracks durability), then shows the driver. */
   sink: NotificationSink;
   /** Durable ids (unique for the data directory's life). */
   ids: IdSource;
   srv: number;
+  /** Timers on the app's clock; stopped when the engine is discarded. */
+  scheduler: Scheduler;
+  /** The attached driver's port, else the host's (SIP), else NO_TELEPHONY. */
+  telephony: TelephonyPort;
 }
 
-/** An engine and what drives it (a live simulation's traffic, its timers). */
-export interface HostedEngine {
+/** Builds an engine from its parts. @throws RoutingConfigError */
+export type EngineFactory = (directory: AccountDirectory, parts: EngineParts) => Engine;
+
+/** The one engine factory: every engine of the server is built here. */
+export const buildEngine: EngineFactory = (directory, parts) => new Engine(directory, parts);
+
+/**
+ * What drives an account's engine besides the API: a live simulation, whose simulated
+ * people and phone network are the engine's telephony port and traffic.
+ */
+export interface EngineDriver {
+  /** The engine's telephony port (the host builds the engine with it). */
+  telephony: TelephonyPort;
+  /** Sees every notification of the engine, after the log was handed it. Same rules as a sink. */
+  observe?(n: Notification, at: number): void;
+  /** The engine is built: start driving it (from its scheduler's timers). */
+  start(engine: Engine): void;
+  /** Nothing more is driven; the engine still takes commands. */
+  stop(): void;
+}
+
+/** Makes a fresh driver for each engine the host builds for an account (the first one and each rebuild). */
+export type DriverFactory = (directory: AccountDirectory, scheduler: Scheduler) => EngineDriver;
+
+/** A built engine and how to stop what drives it. */
+interface HostedEngine {
   engine: Engine;
   /** Stops what drives the engine and its timers; the engine still takes commands. */
   stop(): void;
 }
-
-/** Builds an account's engine (the default one, or a live simulation around it). */
-export type EngineFactory = (directory: AccountDirectory, parts: EngineParts) => HostedEngine;
 
 export interface EngineHostOptions {
   /** The account's directory, or undefined when there is no such account. */
@@ -54,8 +84,14 @@ export interface EngineHostOptions {
    * drain whose events were all stored). @default settle
    */
   markSettled?: (accountId: number) => Promise<void>;
-  /** @default a RealTimeScheduler per engine */
+  /** The app's clock: each engine gets a RealTimeScheduler on it. @default the system clock */
+  clock?: Clock;
+  /** Another time source per engine (virtual time in tests). @default a RealTimeScheduler on `clock` */
   scheduler?: () => Scheduler;
+  /** The telephony port of an account's engine when no driver is attached (SIP). @default NO_TELEPHONY */
+  telephony?: (accountId: number) => TelephonyPort;
+  /** @default buildEngine */
+  factory?: EngineFactory;
   /** Server number on num events. @default 1 */
   srv?: number;
   /** Reports events lost and failed recoveries. */
@@ -79,7 +115,7 @@ export class EngineHost {
   private readonly hosted = new Map<number, Generation>();
   private readonly opening = new Map<number, Promise<Generation | undefined>>();
   private readonly recovering = new Map<number, Promise<void>>();
-  private readonly factories = new Map<number, EngineFactory>();
+  private readonly drivers = new Map<number, DriverFactory>();
   /** Accounts whose log has nothing open that no engine of this process knows of. */
   private readonly settled = new Set<number>();
   /** Publish promises of the command running now (commands are synchronous). */
@@ -142,11 +178,12 @@ export class EngineHost {
   }
 
   /**
-   * Builds the account's engine with `factory` (a live simulation), now and whenever it
-   * is rebuilt. Resolves once it runs.
+   * Drives the account's engine with a driver from `driver` (a live simulation), now and
+   * whenever the engine is rebuilt. Resolves once it runs. An engine already built keeps
+   * its port: attach before the account's first use.
    */
-  async attach(accountId: number, factory: EngineFactory): Promise<Engine> {
-    this.factories.set(accountId, factory);
+  async attach(accountId: number, driver: DriverFactory): Promise<Engine> {
+    this.drivers.set(accountId, driver);
     const gen = await this.open(accountId);
     if (!gen) throw new Error(`no account ${accountId}`);
     return gen.engine;
@@ -184,24 +221,28 @@ export class EngineHost {
     if (!dir) return undefined;
     await this.settle(accountId);
     const ids = this.opts.ids ? await this.opts.ids(accountId) : countingIds();
-    const factory = this.factories.get(accountId) ?? this.defaultFactory;
+    const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler(this.opts.clock ?? systemClock);
+    const driver = this.drivers.get(accountId)?.(dir, scheduler);
     const gen = { alive: true } as Generation;
-    const built = factory(dir, { sink: (n, at) => this.emitted(accountId, gen, n, at), ids, srv: this.opts.srv ?? 1 });
-    gen.engine = built.engine;
-    gen.stop = () => built.stop();
+    const engine = (this.opts.factory ?? buildEngine)(dir, {
+      sink: (n, at) => {
+        this.emitted(accountId, gen, n, at);
+        driver?.observe?.(n, at);
+      },
+      ids,
+      srv: this.opts.srv ?? 1,
+      scheduler,
+      telephony: driver?.telephony ?? this.opts.telephony?.(accountId) ?? NO_TELEPHONY,
+    });
+    gen.engine = engine;
+    gen.stop = () => {
+      driver?.stop();
+      if (scheduler instanceof RealTimeScheduler) scheduler.stop();
+    };
     this.hosted.set(accountId, gen);
+    driver?.start(engine);
     return gen;
   }
-
-  private readonly defaultFactory: EngineFactory = (dir, parts) => {
-    const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler();
-    return {
-      engine: new Engine(dir, { scheduler, ...parts }),
-      stop: () => {
-        if (scheduler instanceof RealTimeScheduler) scheduler.stop();
-      },
-    };
-  };
 
   private emitted(accountId: number, gen: Generation, n: Notification, at: number): void {
     // A discarded engine's events are dropped: the log (and the settle after it) decides.
@@ -235,7 +276,7 @@ export class EngineHost {
       return;
     }
     // A simulation goes on with a fresh engine; others are built on next use.
-    if (this.factories.has(accountId) && !this.draining) {
+    if (this.drivers.has(accountId) && !this.draining) {
       this.recovering.delete(accountId);
       await this.open(accountId).catch((err: unknown) => this.report(err, accountId));
     }

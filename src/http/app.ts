@@ -114,6 +114,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   publisher.onDurable((events) => stats.onDurable(events));
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
   const engines = new EngineHost({
+    clock,
     directory: (id) => store.directory.getDirectory(id),
     publish: (id, n, at) => publisher.publishValid(id, n, at, true),
     ids: (id) => durableIds(store.engines, id, (err) => logger.error({ err, account: id }, 'id reservation failed')),

@@ -1,9 +1,9 @@
-// The traffic simulator: `runSimulation` (virtual time, report), `startLiveSimulation`
-// (real time, `vm serve --simulate`), `registerSimulateCommand` (`vm simulate`).
+// The traffic simulator: `runSimulation` (virtual time, report), `liveSimulation` (a driver
+// of a host-built engine, `vm serve --simulate`), `registerSimulateCommand` (`vm simulate`).
 export { runSimulation, generatedAccount, INTRADAY_PROFILE } from './simulate.ts';
 export type { SimulationOptions, SimulationSummary } from './simulate.ts';
-export { startLiveSimulation } from './live.ts';
-export type { LiveSimulation, LiveSimulationOptions } from './live.ts';
+export { liveSimulation } from './live.ts';
+export type { LiveSimulationOptions } from './live.ts';
 export { registerSimulateCommand } from './cli.ts';
 export { erlangB, erlangC } from './erlang.ts';
 export type { ErlangC } from './erlang.ts';

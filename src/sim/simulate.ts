@@ -152,6 +152,8 @@ export async function runSimulation(opts: SimulationOptions, sink?: (n: Notifica
       traffic!.observe(n);
       sink?.(n, at);
     },
+    // The simulated people and phone network are the engine's telephony.
+    telephony: { command: (c) => traffic!.command(c) },
   });
   const ids = [...engine.model.operators.keys()];
   const operators = opts.account && opts.operators !== undefined ? ids.slice(0, opts.operators) : ids;

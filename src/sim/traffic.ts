@@ -1,10 +1,16 @@
 // The simulated world around an engine: callers arriving (Poisson, optional intraday
 // profile), choosing in IVRs, losing patience; operators answering, talking, transferring,
 // taking pauses, accepting pushes; trunk destinations and called-back visitors answering.
-// It reacts to the engine's notifications as real telephony and people would, and acts
-// only through the engine's public commands, always from a timer (never inside the sink).
+// It is the engine's telephony port (src/engine/telephony.ts) in a simulation: a `ring`
+// makes the operator's phone ring (they answer after a delay, or let it ring, or the phone
+// is busy), a menu's `collect` lets the caller choose, hold music starts the caller's
+// patience, a `bridge` or an answered `dial` starts a conversation, `hangup` forgets the
+// call. The operators' toolbar (MANUAL pushes) it follows from the notifications. It acts
+// only through the engine's public commands, always from a timer (never inside `command`
+// or the sink).
 import type { Notification } from '../protocol/index.ts';
 import type { Engine } from '../engine/index.ts';
+import type { TelephonyCommand, TelephonyPort } from '../engine/telephony.ts';
 import type { Random } from './random.ts';
 
 export interface TrafficBehaviour {
@@ -30,16 +36,26 @@ export interface TrafficBehaviour {
   transferShare?: number;
   /** Probability that a trunk destination or a called-back visitor answers. @default 0.85 */
   farAnswerProb?: number;
+  /** Probability that an operator's phone refuses a call it rings for (busy or declined: `ringFailed`). @default 0 */
+  ringFailProb?: number;
+  /** Probability that an operator lets a ringing call ring out (the ring timeout). @default 0 */
+  ringNoAnswerProb?: number;
   /** Operators to log in at start (ids). @default all */
   operators?: readonly number[];
 }
 
 const DIGITS = 100_000_000;
 
-export class Traffic {
+export class Traffic implements TelephonyPort {
   private stopped = false;
   private arrivalsOn = true;
   private readonly talk = new Map<number, number>();
+  /** The ring each operator's phone is doing now ("call:n"), so a late answer of an old ring is dropped. */
+  private readonly rings = new Map<number, string>();
+  private ringSeq = 0;
+  /** The latest menu each caller is choosing in (`collect`), so a late choice of an old one is dropped. */
+  private readonly menus = new Map<number, number>();
+  private menuSeq = 0;
   private readonly rateMax: number;
   private readonly weightMax: number;
   private readonly weights: readonly number[] | null;
@@ -142,58 +158,93 @@ export class Traffic {
     });
   }
 
-  /** Reacts to one notification (wire it into the engine's sink). */
-  observe(n: Notification): void {
+  /** Carries out one command of the engine, as the phone network and the people on it would. */
+  command(c: TelephonyCommand): void {
     if (this.stopped) return;
-    switch (n.type_notification) {
-      case 'operator': {
-        const m = n.msg;
-        const callId = m.id_call;
-        if (callId === undefined) return;
-        if (m.status === 'ringing') {
-          const [lo, hi] = this.b.answerDelaySec ?? [0, 0];
-          this.later(hi > lo ? this.rng.uniform(lo, hi) : lo, () => this.engine.operatorAnswer(m.id_operator));
-        } else if (m.status === 'connected') {
-          this.converse(callId, m.id_operator);
-        } else if (m.status === 'calling') {
-          if (this.rng.chance(this.b.farAnswerProb ?? 0.85)) this.later(this.rng.uniform(3, 15), () => this.engine.callAnswer(callId));
-        }
+    switch (c.op) {
+      case 'ring':
+        this.ring(c.id_call, c.id_operator);
         return;
-      }
-      case 'num':
-        if (n.event === 'answer') this.inIvr(n.msg.id_call);
-        else if (n.event === 'end') this.talk.delete(n.msg.id_call);
+      case 'stop_ring':
+      case 'bridge':
+        this.rings.delete(c.id_operator);
+        if (c.op === 'bridge') this.converse(c.id_call, c.id_operator);
         return;
-      case 'trunk':
-        if (n.event === 'insert_call') {
-          const id = n.msg.id_call;
-          if (this.rng.chance(this.b.farAnswerProb ?? 0.85)) this.later(this.rng.uniform(3, 15), () => this.engine.callAnswer(id));
-        } else if (n.event === 'connect_call') {
-          this.converse(n.msg.id_call, 0);
-        }
+      case 'collect':
+        this.inIvr(c.id_call, c.id_ivr);
         return;
-      case 'queue':
-        // Patience runs from the first queue entry until an operator answers.
-        if (n.event === 'insert_call' && this.b.patienceSec !== null && !this.talk.has(n.msg.id_call)) {
-          const id = n.msg.id_call;
-          this.talk.set(id, 0);
-          this.later(this.rng.exp(this.b.patienceSec), () => {
-            if (this.talk.get(id) === 0) this.engine.callHangup(id);
-          });
-        }
+      case 'play':
+        // Hold music: the caller waits in a queue. Patience runs from the first queue entry
+        // until an operator answers.
+        if (c.loop) this.waitInQueue(c.id_call);
         return;
-      case 'UI':
-        if (n.event === 'push' && n.msg.type === 'MANUAL' && n.msg.id_push !== undefined) {
-          const { id_operator: op, id_push: push } = n.msg;
-          this.later(this.rng.uniform(2, 10), () => {
-            if (this.rng.chance(0.9)) this.engine.pushAccept(op, push);
-            else this.engine.pushRefuse(op, push);
-          });
-        }
+      case 'dial':
+        this.dial(c.id_call, c.purpose, c.id_operator);
+        return;
+      case 'hangup':
+        this.talk.delete(c.id_call);
+        this.menus.delete(c.id_call);
         return;
       default:
+        // answer, stop_play, release, record: nothing for people to react to.
         return;
     }
+  }
+
+  /** Reacts to one notification (wire it into the engine's sink): the operators' toolbar. */
+  observe(n: Notification): void {
+    if (this.stopped) return;
+    if (n.type_notification === 'UI' && n.event === 'push' && n.msg.type === 'MANUAL' && n.msg.id_push !== undefined) {
+      const { id_operator: op, id_push: push } = n.msg;
+      this.later(this.rng.uniform(2, 10), () => {
+        if (this.rng.chance(0.9)) this.engine.pushAccept(op, push);
+        else this.engine.pushRefuse(op, push);
+      });
+    }
+  }
+
+  /** The operator's phone rings: answered after the answer delay, refused, or left to ring. */
+  private ring(callId: number, opId: number): void {
+    const ring = `${callId}:${++this.ringSeq}`;
+    this.rings.set(opId, ring);
+    const fail = this.b.ringFailProb ?? 0;
+    const ignore = this.b.ringNoAnswerProb ?? 0;
+    const [lo, hi] = this.b.answerDelaySec ?? [0, 0];
+    const delay = hi > lo ? this.rng.uniform(lo, hi) : lo;
+    if (fail > 0 && this.rng.chance(fail)) {
+      this.later(Math.min(delay, 1), () => {
+        if (this.rings.get(opId) === ring) this.engine.ringFailed(callId, opId, this.rng.chance(0.7) ? 'busy' : 'declined');
+      });
+      return;
+    }
+    if (ignore > 0 && this.rng.chance(ignore)) return;
+    this.later(delay, () => {
+      if (this.rings.get(opId) === ring) this.engine.operatorAnswer(opId);
+    });
+  }
+
+  private waitInQueue(callId: number): void {
+    if (this.b.patienceSec === null || this.talk.has(callId)) return;
+    this.talk.set(callId, 0);
+    this.later(this.rng.exp(this.b.patienceSec), () => {
+      if (this.talk.get(callId) === 0) this.engine.callHangup(callId);
+    });
+  }
+
+  /**
+   * A leg to an external number: the far party answers with `farAnswerProb` after a few
+   * seconds (otherwise the engine's ring timeout ends it); then they talk. A number a call
+   * was transferred to is outside the engine: its end is the call's end.
+   */
+  private dial(callId: number, purpose: string, opId: number | null): void {
+    if (!this.rng.chance(this.b.farAnswerProb ?? 0.85)) {
+      if (purpose === 'transfer') this.later(this.rng.uniform(15, 30), () => this.engine.callHangup(callId));
+      return;
+    }
+    this.later(this.rng.uniform(3, 15), () => {
+      if (purpose === 'transfer') this.converse(callId, 0);
+      else if (this.engine.callAnswer(callId).ok) this.converse(callId, opId ?? 0);
+    });
   }
 
   /** A conversation of exponential length; then a hang-up or, sometimes, a transfer. */
@@ -211,10 +262,12 @@ export class Traffic {
     });
   }
 
-  private inIvr(callId: number): void {
+  private inIvr(callId: number, ivrId: number): void {
+    const menu = ++this.menuSeq;
+    this.menus.set(callId, menu);
     this.later(this.rng.uniform(3, 8), () => {
-      const ivrId = this.engine.call(callId)?.id_ivr;
-      const words = (ivrId !== undefined && ivrId !== null && this.ivrWords.get(ivrId)) || [];
+      if (this.menus.get(callId) !== menu || this.engine.call(callId)?.id_ivr !== ivrId) return;
+      const words = this.ivrWords.get(ivrId) ?? [];
       const choice = words.length > 0 ? this.rng.pick(words) : undefined;
       if (!choice) return;
       if (choice.keyword && this.rng.chance(0.7)) {
