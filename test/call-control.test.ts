@@ -67,6 +67,26 @@ describe('call control', () => {
     expect(end?.event.msg).toMatchObject({ catchup: 5 });
   });
 
+  it('a PBX reports a busy phone: ring-failed frees the operator for the call, refusals name the rule', async () => {
+    expect(await post('/operators/72/login')).toMatchObject({ status: 200 });
+    const call = await post('/calls', { service: '33800000075', caller: '33622222222' });
+    const id = call.body.id_call as number;
+    const ringingFor = () =>
+      stream.updates.flatMap((u) => (u.event.type_notification === 'operator' && u.event.msg.status === 'ringing' && u.event.msg.id_call === id ? [u.event.msg.id_operator] : []));
+    await until(() => ringingFor().length > 0, 'ringing');
+    const op = ringingFor()[0]!;
+    expect(await post(`/calls/${id}/ring-failed`, { id_operator: op, reason: 'busy' })).toMatchObject({ status: 200, body: { ok: true } });
+    await until(
+      () => stream.updates.some((u) => u.event.type_notification === 'operator' && u.event.msg.status === 'available' && u.event.msg.id_call === id && u.event.msg.id_operator === op),
+      'available after the ring failure',
+    );
+    expect(await post(`/calls/${id}/ring-failed`, { id_operator: op, reason: 'busy' })).toMatchObject({ status: 409, body: { error: 'OPERATOR_NOT_RINGING_CALL' } });
+    expect(await post(`/calls/${id}/ring-failed`, { id_operator: op, reason: 'exploded' })).toMatchObject({ status: 400, body: { error: 'INVALID_FIELD' } });
+    expect(await post('/calls/999999/ring-failed', { id_operator: op, reason: 'declined' })).toMatchObject({ status: 404, body: { error: 'CALL_UNKNOWN' } });
+    expect(await post(`/calls/${id}/hangup`)).toMatchObject({ status: 200 });
+    expect(await post('/operators/72/logout')).toMatchObject({ status: 200 });
+  });
+
   it('refuses bad input and unknown things with clear errors', async () => {
     expect(await post('/calls', { service: '33800000000', caller: '336' })).toMatchObject({ status: 404, body: { error: 'NUMBER_UNKNOWN' } });
     expect(await post('/calls', { service: '33800000075', caller: 'abc' })).toMatchObject({ status: 400, body: { error: 'INVALID_FIELD' } });

@@ -12,3 +12,5 @@ export type { CallPhase, NotificationSink, OperatorState } from './model.ts';
 export { ID_KINDS, ReservedIds, countingIds } from './ids.ts';
 export type { IdKind, IdSource, ReserveIds } from './ids.ts';
 export type { ReconfigureSummary } from './reconfigure.ts';
+export { NO_TELEPHONY, RING_FAILURES } from './telephony.ts';
+export type { DialPurpose, RingFailure, TelephonyCommand, TelephonyOp, TelephonyPort } from './telephony.ts';

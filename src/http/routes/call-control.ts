@@ -10,6 +10,7 @@ import type { Engine, EngineResult } from '../../engine/index.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { CallId as CallIdField, Digits, Id as IdField } from '../../protocol/index.ts';
+import { RING_FAILURES } from '../../engine/telephony.ts';
 
 const Id = IdField();
 const CallId = CallIdField();
@@ -81,6 +82,13 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     async (req) => run(req, req.params, (e) => e.callAnswer(req.params.call)));
   app.post('/api/v1/accounts/:id/calls/:call/hangup', { schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
     async (req) => run(req, req.params, (e) => e.callHangup(req.params.call)));
+  app.post('/api/v1/accounts/:id/calls/:call/ring-failed', {
+    schema: {
+      summary: "An operator's phone refused the call it rang for (busy, declined, no answer, unreachable): the next operator rings",
+      tags, params: CallParams, response: responses,
+      body: Type.Object({ id_operator: Id, reason: Type.Enum(RING_FAILURES) }, { additionalProperties: false }),
+    },
+  }, async (req) => run(req, req.params, (e) => e.ringFailed(req.params.call, req.body.id_operator, req.body.reason)));
   app.post('/api/v1/accounts/:id/calls/:call/transfer', { schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
     async (req) => run(req, req.params, (e) => e.callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/calls/:call/ivr', {
