@@ -1,9 +1,11 @@
 // The engine's telephony port: the commands each flow sends (answer, play, collect, ring,
 // stop_ring, bridge, release, dial, record, hangup), in order, with a recording port on
-// virtual time; and the ringFailed input (busy phone → next operator, ring-all, retry rest).
+// virtual time; the ringFailed input (busy phone → next operator, ring-all, retry rest); and
+// the engine host building engines with the account's port or an attached driver's.
 // Every stream also passes the lawful checker.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccountFile } from '../src/directory/schema.ts';
+import type { AccountDirectory, AccountFile } from '../src/directory/schema.ts';
+import { EngineHost } from '../src/engine/host.ts';
 import { Engine, VirtualScheduler } from '../src/engine/index.ts';
 import type { TelephonyCommand } from '../src/engine/telephony.ts';
 import type { Notification } from '../src/protocol/index.ts';
@@ -363,5 +365,60 @@ describe('ringFailed', () => {
     expect(engine.ringFailed(id, 1, 'gone' as never)).toMatchObject({ ok: false, error: 'RING_FAILURE_INVALID' });
     engine.operatorAnswer(1);
     expect(engine.ringFailed(id, 1, 'busy')).toMatchObject({ ok: false, error: 'OPERATOR_NOT_RINGING_CALL' });
+  });
+});
+
+describe('the engine host and the port', () => {
+  it("builds every engine with the account's port; a discarded engine's calls are hung up on it", async () => {
+    const sched = new VirtualScheduler();
+    const commands: string[] = [];
+    let failing = false;
+    const host = new EngineHost({
+      directory: async (id) => (id === ACCOUNT ? (account() as AccountDirectory) : undefined),
+      publish: async () => {
+        if (failing) throw new Error('disk full');
+      },
+      scheduler: () => sched,
+      telephony: (id) => ({ command: (c) => commands.push(`${id}: ${line(c)}`) }),
+    });
+    await host.run(ACCOUNT, (e) => e.operatorLogin(1));
+    const placed = await host.run(ACCOUNT, (e) => e.inboundCall({ service: '33100000005', caller: '33611111111' }));
+    if (!placed?.ok) throw new Error('no call');
+    const id = placed.id_call;
+    expect(commands).toEqual([`${ACCOUNT}: play ${id} sales-music loop`, `${ACCOUNT}: ring ${id} op1`]);
+    // An event that cannot be stored discards the engine: its call is hung up on the port.
+    failing = true;
+    expect(await host.run(ACCOUNT, (e) => e.operatorLogin(2))).toMatchObject({ ok: false, error: 'EVENTS_NOT_DURABLE' });
+    expect(commands.slice(2)).toEqual([`${ACCOUNT}: hangup ${id}`]);
+    failing = false;
+    const fresh = await host.get(ACCOUNT);
+    expect(fresh?.activeCalls()).toEqual([]);
+    host.stop();
+  });
+
+  it('an attached driver is the engine port and sees the notifications', async () => {
+    const sched = new VirtualScheduler();
+    const seen: string[] = [];
+    const host = new EngineHost({
+      directory: async () => account() as AccountDirectory,
+      publish: async () => undefined,
+      scheduler: () => sched,
+      telephony: () => ({ command: () => seen.push('host port') }),
+    });
+    let started = false;
+    await host.attach(ACCOUNT, () => ({
+      telephony: { command: (c) => seen.push(line(c)) },
+      observe: (n) => seen.push(`${n.type_notification}/${n.event}`),
+      start: (engine) => {
+        started = true;
+        engine.operatorLogin(1);
+      },
+      stop: () => seen.push('stopped'),
+    }));
+    expect(started).toBe(true);
+    await host.run(ACCOUNT, (e) => e.inboundCall({ service: '33100000005', caller: '33611111111' }));
+    expect(seen).toEqual(['UI/login', 'num/start', 'queue/insert_call', 'play 1 sales-music loop', 'operator/status', 'ring 1 op1']);
+    host.stop();
+    expect(seen.at(-1)).toBe('stopped');
   });
 });

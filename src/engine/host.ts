@@ -109,6 +109,7 @@ class NotSettledError extends Error {
 /** One engine's life: its events are published only while it is the account's current one. */
 interface Generation extends HostedEngine {
   alive: boolean;
+  telephony: TelephonyPort;
 }
 
 export class EngineHost {
@@ -223,7 +224,8 @@ export class EngineHost {
     const ids = this.opts.ids ? await this.opts.ids(accountId) : countingIds();
     const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler(this.opts.clock ?? systemClock);
     const driver = this.drivers.get(accountId)?.(dir, scheduler);
-    const gen = { alive: true } as Generation;
+    const telephony = driver?.telephony ?? this.opts.telephony?.(accountId) ?? NO_TELEPHONY;
+    const gen = { alive: true, telephony } as Generation;
     const engine = (this.opts.factory ?? buildEngine)(dir, {
       sink: (n, at) => {
         this.emitted(accountId, gen, n, at);
@@ -232,7 +234,7 @@ export class EngineHost {
       ids,
       srv: this.opts.srv ?? 1,
       scheduler,
-      telephony: driver?.telephony ?? this.opts.telephony?.(accountId) ?? NO_TELEPHONY,
+      telephony,
     });
     gen.engine = engine;
     gen.stop = () => {
@@ -258,6 +260,9 @@ export class EngineHost {
     if (!gen.alive) return;
     gen.alive = false;
     gen.stop();
+    // The log (settled next) closes the discarded engine's calls: the network hangs them up
+    // too, so no leg outlives them (the rebuilt engine starts with none).
+    for (const id of gen.engine.activeCalls()) gen.telephony.command({ op: 'hangup', id_call: id });
     if (this.hosted.get(accountId) === gen) this.hosted.delete(accountId);
     this.settled.delete(accountId);
     if (this.draining) return;
