@@ -47,4 +47,82 @@ describe('sip endpoint as the callee (sipp calls)', () => {
     expect(c.source).toMatchObject({ address: '127.0.0.1', transport: 'udp' });
     expect(ep.stats().dialogs).toBe(0);
   });
+
+  it('we hang up after the ACK: sipp answers our BYE; end once, no bye event', async () => {
+    ep.onInvite((c) => {
+      void c.accept(SDP).then(() => c.hangup());
+    });
+    const r = await runSipp({ scenario: 'uac-callee-bye', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    await until('end', () => events.includes('end'));
+    expect(events).toEqual(['end']);
+  });
+
+  it('sipp CANCELs after 180: 200 for the CANCEL, 487 for the INVITE, cancel then end', async () => {
+    ep.onInvite((c) => c.ringing());
+    const r = await runSipp({ scenario: 'uac-cancel', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    await until('end', () => events.includes('end'));
+    expect(events).toEqual(['cancel', 'end']);
+    expect(ep.stats().dialogs).toBe(0);
+  });
+
+  it('answers OPTIONS with 200 and Allow', async () => {
+    const r = await runSipp({ scenario: 'options', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('re-INVITE with a=sendonly reaches the reinvite handler; its reply (a=recvonly) reaches sipp', async () => {
+    const offers: string[] = [];
+    ep.onInvite((c) => {
+      c.on('reinvite', (sdp: string, reply: (s: string) => void) => {
+        offers.push(sdp);
+        reply(SDP + 'a=recvonly\r\n');
+      });
+      void c.accept(SDP);
+    });
+    const r = await runSipp({ scenario: 'uac-hold', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toContain('a=sendonly');
+    await until('end', () => events.includes('end'));
+    expect(events).toEqual(['bye', 'end']);
+  });
+
+  it('INFO application/dtmf-relay gives a dtmf event and 200', async () => {
+    ep.onInvite((c) => void c.accept(SDP));
+    const r = await runSipp({ scenario: 'uac-info', target: target(), keys: { ...keys, digit: '7' }, service });
+    expect(r.code, explain(r)).toBe(0);
+    await until('end', () => events.includes('end'));
+    expect(events).toEqual(['dtmf 7', 'bye', 'end']);
+  });
+
+  it('a call over TCP (sipp -t t1) is answered and hung up by the caller', async () => {
+    ep.onInvite((c) => void c.accept(SDP));
+    const r = await runSipp({ scenario: 'uac-caller-bye', target: target(), keys, service, transport: 't1' });
+    expect(r.code, explain(r)).toBe(0);
+    await until('end', () => events.includes('end'));
+    expect(calls[0]!.source.transport).toBe('tcp');
+    expect(events).toEqual(['bye', 'end']);
+  });
+
+  it('rejects with the status asked (486) and the transaction takes the ACK', async () => {
+    ep.onInvite((c) => c.reject(486));
+    const r = await runSipp({ scenario: 'uac-refused', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.messages).toMatch(/^SIP\/2.0 486 /m);
+    expect(events).toEqual(['end']);
+  });
+
+  it('beyond maxDialogs an INVITE gets 503 and nothing is created', async () => {
+    await ep.close();
+    ep = await createSipEndpoint({ host: '127.0.0.1', port: 0, trust: ['127.0.0.1/32'], maxDialogs: 0 });
+    ep.onInvite((c) => calls.push(c));
+    const r = await runSipp({ scenario: 'uac-refused', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.messages).toMatch(/^SIP\/2.0 503 /m);
+    expect(calls).toHaveLength(0);
+    expect(ep.stats().overloaded).toBe(1);
+  });
 });
