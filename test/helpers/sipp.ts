@@ -138,7 +138,29 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
       res(result);
     });
   });
+  // A UAS must be listening before the test calls it: wait until sipp holds its port.
+  const tcp = (o.transport ?? 'u1').startsWith('t');
+  const end = Date.now() + 5_000;
+  while (!(await taken(localIp, port, tcp))) {
+    if (child.exitCode !== null || Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return { child, port, address: `${localIp}:${port}`, done, kill: () => child.kill('SIGKILL') };
+}
+
+/** Whether `port` is bound on `host` (for UDP, or listening for TCP) by someone else. */
+function taken(host: string, port: number, tcp: boolean): Promise<boolean> {
+  return new Promise((res) => {
+    if (tcp) {
+      const s = net.createServer();
+      s.once('error', () => res(true));
+      s.listen(port, host, () => s.close(() => res(false)));
+    } else {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => res(true));
+      u.bind(port, host, () => u.close(() => res(false)));
+    }
+  });
 }
 
 /** Runs a scenario to its end and returns its result. */
