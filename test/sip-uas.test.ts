@@ -125,4 +125,23 @@ describe('sip endpoint as the callee (sipp calls)', () => {
     expect(calls).toHaveLength(0);
     expect(ep.stats().overloaded).toBe(1);
   });
+
+  it('no ACK for our 200: retransmitted, then after 64·T1 accept() rejects, BYE goes out, end', async () => {
+    await ep.close();
+    ep = await createSipEndpoint({ host: '127.0.0.1', port: 0, trust: ['127.0.0.1/32'], t1Ms: 40 });
+    let outcome = '';
+    ep.onInvite((c) => {
+      c.on('end', (why: string) => events.push(`end ${why}`));
+      c.accept(SDP).then(
+        () => (outcome = 'acked'),
+        () => (outcome = 'rejected'),
+      );
+    });
+    const r = await runSipp({ scenario: 'uac-no-ack', target: target(), keys, service });
+    expect(r.code, explain(r)).toBe(0);
+    await until('end', () => events.length > 0 && outcome !== '');
+    expect(outcome).toBe('rejected');
+    expect(events).toEqual(['end ack-timeout']);
+    expect(r.messages.match(/^SIP\/2.0 200 OK/gm)!.length).toBeGreaterThan(2); // retransmitted
+  });
 });

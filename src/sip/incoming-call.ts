@@ -9,6 +9,9 @@ import type { Remote } from './transport.ts';
 
 type State = 'early' | 'answering' | 'confirmed' | 'ended';
 
+/** Longest an inbound INVITE may stay without a final answer (early media included). */
+export const UNANSWERED_MS = 600_000;
+
 export class IncomingCall extends Dialog implements IncomingCallApi {
   readonly from: string;
   readonly to: string;
@@ -17,6 +20,8 @@ export class IncomingCall extends Dialog implements IncomingCallApi {
   readonly user: string | undefined;
   private state: State = 'early';
   private acked: { resolve: (sdp: string) => void; reject: (e: Error) => void } | undefined;
+  /** An INVITE nobody answers finally is refused after this long (a bound, like Timer C). */
+  private readonly unanswered: NodeJS.Timeout;
 
   constructor(
     stack: Stack,
@@ -44,6 +49,8 @@ export class IncomingCall extends Dialog implements IncomingCallApi {
     this.source = { address: remote.address, port: remote.port, transport: remote.protocol === 'TCP' ? 'tcp' : 'udp' };
     this.offer = invite.content ?? '';
     this.user = user;
+    this.unanswered = setTimeout(() => this.reject(480, 'No Final Answer'), UNANSWERED_MS);
+    this.unanswered.unref();
   }
 
   /** Transaction key of the INVITE, for CANCEL matching. */
@@ -72,6 +79,7 @@ export class IncomingCall extends Dialog implements IncomingCallApi {
   accept(sdp: string): Promise<string> {
     if (this.state !== 'early') return Promise.reject(new Error(`cannot accept a call that is ${this.state}`));
     this.state = 'answering';
+    clearTimeout(this.unanswered);
     const p = new Promise<string>((resolve, reject) => {
       this.acked = { resolve, reject };
       this.send2xx(
@@ -118,6 +126,7 @@ export class IncomingCall extends Dialog implements IncomingCallApi {
 
   protected override cleanup(): void {
     this.state = 'ended';
+    clearTimeout(this.unanswered);
     const a = this.acked;
     this.acked = undefined;
     a?.reject(new Error('call ended before ACK'));
