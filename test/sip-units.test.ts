@@ -5,6 +5,7 @@ import sip from 'sip';
 import type { SipMessage } from 'sip';
 import digest from 'sip/digest.js';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { normalizeAddress, parseCidrs } from '../src/sip/cidr.ts';
 import { createDigestServer, digestResponse } from '../src/sip/digest-auth.ts';
 import { dtmfOfInfo, parseTarget, userOf } from '../src/sip/headers.ts';
@@ -62,6 +63,23 @@ describe('digest verification', () => {
         const r2 = server.verify((rq2.headers.authorization as never[])[0], 'REGISTER', users);
         expect(r2.ok).toBe(other === 'pa:ss"w');
         if (!r2.ok) expect(r2.why).toBe('wrong-password');
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('verifies against a stored HA1 exactly as against the password it was made from', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 1, maxLength: 20 }), (password, other) => {
+        const server = createDigestServer('vm');
+        const ha1 = createHash('md5').update(`alice:vm:${password}`).digest('hex');
+        const byHa1 = (u: string) => (u === 'alice' ? { ha1 } : undefined);
+        const rq = request();
+        digest.signRequest(null, rq, challengeFor(server), { user: 'alice', password });
+        expect(server.verify((rq.headers.authorization as never[])[0], 'REGISTER', byHa1)).toEqual({ ok: true, user: 'alice' });
+        const rq2 = request();
+        digest.signRequest(null, rq2, challengeFor(server), { user: 'alice', password: other });
+        expect(server.verify((rq2.headers.authorization as never[])[0], 'REGISTER', byHa1).ok).toBe(other === password);
       }),
       { numRuns: 50 },
     );

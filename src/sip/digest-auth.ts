@@ -12,7 +12,7 @@ export interface DigestServer {
   /** A challenge for WWW-Authenticate (401) or Proxy-Authenticate (407). */
   challenge(stale?: boolean): SipAuthHeader;
   /** Checks one Authorization value against `users`. */
-  verify(h: SipAuthHeader | undefined, method: string, users: (u: string) => { password: string } | undefined): DigestResult;
+  verify(h: SipAuthHeader | undefined, method: string, users: (u: string) => SipCredentials | undefined): DigestResult;
 }
 
 export const md5 = (...parts: string[]): string => createHash('md5').update(parts.join(':')).digest('hex');
@@ -32,11 +32,17 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** The expected digest response for the parameters (exported for tests and for the client side). */
-export function digestResponse(p: { user: string; realm: string; password: string; method: string; uri: string; nonce: string; qop?: string; nc?: string; cnonce?: string }): string {
-  const ha1 = md5(p.user, p.realm, p.password);
+export function digestResponse(p: { user: string; realm: string; password: string; method: string; uri: string; nonce: string; qop?: string; nc?: string; cnonce?: string } | { ha1: string; method: string; uri: string; nonce: string; qop?: string; nc?: string; cnonce?: string }): string {
+  const ha1 = 'ha1' in p ? p.ha1 : md5(p.user, p.realm, p.password);
   const ha2 = md5(p.method, p.uri);
   return p.qop ? md5(ha1, p.nonce, p.nc ?? '', p.cnonce ?? '', p.qop, ha2) : md5(ha1, p.nonce, ha2);
 }
+
+/**
+ * What the server knows of a SIP user: the password, or only its digest HA1
+ * (MD5(username:realm:password)), which is what a store should keep.
+ */
+export type SipCredentials = { password: string } | { ha1: string };
 
 export function createDigestServer(realm: string, nonceTtlMs = 300_000, now: () => number = Date.now): DigestServer {
   const secret = randomBytes(32);
@@ -79,7 +85,10 @@ export function createDigestServer(realm: string, nonceTtlMs = 300_000, now: () 
       if (fresh === 'stale') return { ok: false, why: 'stale' };
       const account = users(user);
       // Compute anyway for an unknown user, so both refusals cost the same.
-      const expected = digestResponse({ user, realm, password: account?.password ?? '', method, uri, nonce: n, qop, nc, cnonce });
+      const expected =
+        account && 'ha1' in account
+          ? digestResponse({ ha1: account.ha1, method, uri, nonce: n, qop, nc, cnonce })
+          : digestResponse({ user, realm, password: account?.password ?? '', method, uri, nonce: n, qop, nc, cnonce });
       const match = safeEqual(expected, response);
       if (!account) return { ok: false, why: 'unknown-user' };
       return match ? { ok: true, user } : { ok: false, why: 'wrong-password' };

@@ -1,6 +1,7 @@
 // REGISTER (RFC 3261 §10) with digest auth: a few bindings per user, each recording where the
 // REGISTER came from (the Contact rewritten to the source address, port and transport, so a
 // phone behind NAT is reached through its own pinhole), expiry, and a hard cap on bindings.
+import type { SipCredentials } from './digest-auth.ts';
 import type { SipMessage } from 'sip';
 import type { DigestServer } from './digest-auth.ts';
 import { uriHost, userOf } from './headers.ts';
@@ -23,7 +24,7 @@ type Respond = (rq: SipMessage, status: number, reason?: string, extra?: { heade
 
 export interface RegistrarOptions {
   digest: DigestServer;
-  users: ((username: string) => { password: string } | undefined) | undefined;
+  users: ((username: string) => SipCredentials | undefined) | undefined;
   maxRegistrations: number;
   log: SipLog;
   respond: Respond;

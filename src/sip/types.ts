@@ -1,5 +1,6 @@
 // The API the B2BUA (src/telephony/) uses from src/sip/: an endpoint that listens for SIP over
 // UDP and TCP, answers and places calls (dialogs), keeps registrations, and refuses what it must.
+import type { SipCredentials } from './digest-auth.ts';
 import type { EventEmitter } from 'node:events';
 
 export interface SipEndpointOptions {
@@ -14,7 +15,7 @@ export interface SipEndpointOptions {
   /** Sources allowed to send INVITE without credentials (CIDR list). Others: 403. */
   trust: readonly string[];
   /** Looks up a SIP user (REGISTER digest auth, and INVITE from untrusted devices). */
-  users?: (username: string) => { password: string } | undefined;
+  users?: (username: string) => SipCredentials | undefined;
   /** @default 'vm' */
   realm?: string;
   /** Requests per second per source beyond which requests are dropped. @default 100 */
