@@ -1,0 +1,231 @@
+// createSipEndpoint: the transports, npm sip's transaction layer, and the dispatch of every
+// request — admission (trust list, digest, dialog cap), dialogs, OPTIONS, REGISTER, refusals.
+// Requests are sent by resolving their target ourselves, never through npm sip's `send`, whose
+// own-hostname shortcut answers a request to our own address with a local 404.
+
+import os from 'node:os';
+import sip from 'sip';
+import type { ClientTransaction, SipAor, SipMessage, SipVia } from 'sip';
+import { normalizeAddress, parseCidrs } from './cidr.ts';
+import { createDigestServer } from './digest-auth.ts';
+import { mediaType, token, uriHost } from './headers.ts';
+import { IncomingCall } from './incoming-call.ts';
+import { OutgoingCall } from './outgoing-call.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { Registrar } from './registrar.ts';
+import { REASONS, type DialogLike, type SipLog, type Stack } from './stack.ts';
+import { openTransport, type Remote, type TransportCounters } from './transport.ts';
+import type { SipEndpoint, SipEndpointOptions } from './types.ts';
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
+const KNOWN = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'REGISTER', 'PRACK', 'UPDATE', 'REFER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'PUBLISH']);
+const silent: SipLog = { info() {}, warn() {} };
+
+/** The address for our Via and Contact when we listen on a wildcard. */
+function defaultPublicAddress(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return host;
+  for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  return '127.0.0.1';
+}
+
+export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEndpoint> {
+  const log = opts.log ?? silent;
+  const trust = parseCidrs(opts.trust);
+  const realm = opts.realm ?? 'vm';
+  const maxDialogs = opts.maxDialogs ?? 5000;
+  const t1 = opts.t1Ms ?? 500;
+  const digest = createDigestServer(realm);
+  const counters: TransportCounters & { forbidden: number; overloaded: number } = { rateLimited: 0, malformed: 0, forbidden: 0, overloaded: 0 };
+  const dialogs = new Map<string, DialogLike>();
+  /** INVITEs not answered finally yet, by Call-ID and branch, for CANCEL. */
+  const pending = new Map<string, IncomingCall>();
+  const inviteHandlers: Array<(call: IncomingCall) => void> = [];
+  const layer = sip.makeTransactionLayer({});
+  const publicHost = opts.publicAddress ?? defaultPublicAddress(opts.host);
+
+  const transport = await openTransport({
+    host: opts.host,
+    port: opts.port,
+    limiter: createRateLimiter(opts.ratePerSource ?? 100),
+    counters,
+    warn: (o, m) => log.warn(o, m),
+    onMessage: dispatch,
+  });
+  const port = transport.port;
+
+  const stack: Stack = {
+    t1,
+    log,
+    allow: ALLOW,
+    request(rq, remote, cb): ClientTransaction {
+      let tx: ClientTransaction | undefined;
+      const flow = transport.flow(remote, () => tx?.message(sip.makeResponse(rq, 503, 'Service Unavailable')));
+      tx = layer.createClientTransaction(flow, rq, cb);
+      return tx;
+    },
+    respond(rq, status, reason, extra) {
+      const rs = sip.makeResponse(rq, status, reason ?? REASONS[status] ?? '', { headers: extra?.headers, content: extra?.content });
+      const to = rq.headers.to!;
+      rs.headers.to = { ...to, params: { ...to.params } };
+      if (status > 100 && !rs.headers.to.params.tag) rs.headers.to.params.tag = extra?.toTag ?? token();
+      if (rs.headers['server'] === undefined) rs.headers['server'] = 'vm-sip';
+      layer.getServer(rs)?.send(rs);
+      return rs;
+    },
+    raw(m, remote) {
+      transport.flow(remote).send(m);
+    },
+    via(protocol): SipVia {
+      return { version: '2.0', protocol, host: uriHost(publicHost), port, params: { branch: sip.generateBranch(), ...(protocol === 'UDP' ? { rport: null } : {}) } };
+    },
+    contact(user, protocol): SipAor[] {
+      return [{ uri: `sip:${user ? `${user}@` : ''}${uriHost(publicHost)}:${port}${protocol === 'TCP' ? ';transport=tcp' : ''}`, params: {} }];
+    },
+    forget(key) {
+      dialogs.delete(key);
+    },
+    remember(key, d) {
+      dialogs.set(key, d);
+    },
+  };
+
+  const registrar = new Registrar({ digest, users: opts.users, maxRegistrations: opts.maxRegistrations ?? 10_000, log, respond: (rq, s, r, e) => void stack.respond(rq, s, r, e) });
+
+  function dispatch(m: SipMessage, remote: Remote): void {
+    if (m.status !== undefined) {
+      layer.getClient(m)?.message(m, remote);
+      return;
+    }
+    if (m.method === 'ACK') {
+      const tag = m.headers.to!.params.tag;
+      if (tag) dialogs.get(`${m.headers['call-id']} ${tag}`)?.onAck(m);
+      layer.getServer(m)?.message(m, remote);
+      return;
+    }
+    const t = layer.getServer(m);
+    if (t) {
+      t.message(m, remote); // a retransmission: the transaction repeats its last answer
+      return;
+    }
+    layer.createServerTransaction(m, transport.flow(remote));
+    onRequest(m, remote);
+  }
+
+  function onRequest(rq: SipMessage, remote: Remote): void {
+    const method = rq.method!;
+    const tag = rq.headers.to!.params.tag;
+    if (tag) {
+      const d = dialogs.get(`${rq.headers['call-id']} ${tag}`);
+      if (d) d.handleRequest(rq, remote);
+      else stack.respond(rq, method === 'OPTIONS' ? 200 : 481, undefined, method === 'OPTIONS' ? { headers: { allow: ALLOW, accept: 'application/sdp' } } : undefined);
+      return;
+    }
+    switch (method) {
+      case 'INVITE':
+        return onInvite(rq, remote);
+      case 'CANCEL': {
+        const call = pending.get(`${rq.headers['call-id']} ${String(rq.headers.via![0]!.params.branch ?? '')}`);
+        stack.respond(rq, call ? 200 : 481);
+        call?.onCancel();
+        return;
+      }
+      case 'OPTIONS':
+        stack.respond(rq, 200, 'OK', { headers: { allow: ALLOW, accept: 'application/sdp' } });
+        return;
+      case 'REGISTER':
+        registrar.handle(rq, remote);
+        return;
+      case 'BYE':
+      case 'INFO':
+      case 'PRACK':
+      case 'UPDATE':
+        stack.respond(rq, 481);
+        return;
+      default:
+        stack.respond(rq, KNOWN.has(method) ? 405 : 501, undefined, { headers: { allow: ALLOW } });
+    }
+  }
+
+  function onInvite(rq: SipMessage, remote: Remote): void {
+    const source = normalizeAddress(remote.address);
+    let user: string | undefined;
+    if (!trust.has(source)) {
+      if (!opts.users) return forbid(rq, remote, 'untrusted source');
+      const v = digest.verify(rq.headers['proxy-authorization']?.[0], 'INVITE', opts.users);
+      if (!v.ok) {
+        if (v.why === 'stale' || v.why === 'malformed') return void stack.respond(rq, 407, undefined, { headers: { 'proxy-authenticate': [digest.challenge(v.why === 'stale')] } });
+        return forbid(rq, remote, v.why);
+      }
+      user = v.user;
+    }
+    if (dialogs.size >= maxDialogs) {
+      counters.overloaded++;
+      stack.respond(rq, 503, 'Service Unavailable', { headers: { 'retry-after': '5' } });
+      return;
+    }
+    if (rq.content && mediaType(rq.headers['content-type']) !== 'application/sdp') {
+      stack.respond(rq, 415, undefined, { headers: { accept: 'application/sdp' } });
+      return;
+    }
+    stack.respond(rq, 100);
+    const call = new IncomingCall(stack, rq, remote, user);
+    const pkey = `${call.callId} ${call.inviteBranch}`;
+    dialogs.set(call.key, call);
+    pending.set(pkey, call);
+    const settle = () => pending.delete(pkey);
+    call.once('end', settle);
+    const answered = call.accept.bind(call);
+    call.accept = (sdp: string) => {
+      settle();
+      return answered(sdp);
+    };
+    if (inviteHandlers.length === 0) {
+      call.reject(480);
+      return;
+    }
+    for (const h of inviteHandlers) {
+      try {
+        h(call);
+      } catch (e) {
+        log.warn({ err: String(e), callId: call.callId }, 'sip: onInvite handler failed');
+        call.reject(500);
+      }
+    }
+  }
+
+  function forbid(rq: SipMessage, remote: Remote, why: string): void {
+    counters.forbidden++;
+    log.warn({ source: remote.address, port: remote.port, why, to: rq.uri }, 'sip: INVITE refused');
+    stack.respond(rq, 403);
+  }
+
+  return {
+    address: () => ({ host: opts.host, port }),
+    onInvite(handler) {
+      inviteHandlers.push(handler);
+    },
+    invite(o) {
+      return new OutgoingCall(stack, o, publicHost, port, (call) => {
+        if (dialogs.size >= maxDialogs) {
+          counters.overloaded++;
+          return false;
+        }
+        dialogs.set(call.key, call);
+        return true;
+      });
+    },
+    registration: (u) => registrar.list(u)[0],
+    registrations: (u) => registrar.list(u),
+    onRegistration: (h) => registrar.onChange(h),
+    stats: () => ({ rateLimited: counters.rateLimited, malformed: counters.malformed, forbidden: counters.forbidden, overloaded: counters.overloaded, dialogs: dialogs.size, registrations: registrar.size }),
+    async close() {
+      for (const d of [...dialogs.values()]) d.shutdown();
+      dialogs.clear();
+      pending.clear();
+      registrar.close();
+      layer.destroy();
+      await transport.close();
+    },
+  };
+}
+
