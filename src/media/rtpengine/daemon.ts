@@ -24,6 +24,8 @@ export interface RtpengineDaemonOptions {
   recordingDir?: string;
   /** @default 'rtpengine' (Debian's /usr/bin/rtpengine) */
   binary?: string;
+  /** rtpengine's log level (syslog numbers, 7 = debug). @default 5 */
+  logLevel?: number;
   /** How long the NG port has to answer a ping. @default 10_000 */
   startTimeoutMs?: number;
 }
@@ -48,7 +50,7 @@ export function rtpengineArgs(opts: RtpengineDaemonOptions): string[] {
     '--table=-1', // userspace only
     '--foreground',
     '--log-stderr',
-    '--log-level=5',
+    `--log-level=${opts.logLevel ?? 5}`,
     `--interface=${address}`,
     `--listen-ng=${address}:${opts.ngPort}`,
     `--port-min=${opts.portMin}`,
