@@ -45,6 +45,7 @@ export const ERRORS = {
   // Sounds and recordings
   INVALID_SOUND: { status: 400, message: 'The sound is not a WAV or MP3 file this server can read, or is too large or too long.' },
   RECORDING_UNKNOWN: { status: 404, message: 'No recording of this call is kept.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The Range header asks for bytes the file does not have.' },
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },
