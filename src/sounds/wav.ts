@@ -59,10 +59,12 @@ export function parseWavHeader(bytes: Uint8Array, source: string): { format: Wav
       if (!FORMAT_NAMES[tag]) bad(source, `unsupported WAV encoding (format tag ${tag}); use PCM, IEEE float, µ-law or A-law`);
       if (channels < 1 || channels > MAX_CHANNELS) bad(source, `${channels} channels (1–${MAX_CHANNELS} supported)`);
       if (sampleRate < MIN_RATE || sampleRate > MAX_RATE) bad(source, `sample rate ${sampleRate} Hz is outside ${MIN_RATE}–${MAX_RATE} Hz`);
-      if (blockAlign === 0 || blockAlign % channels !== 0) bad(source, `block align ${blockAlign} does not fit ${channels} channels`);
       const sampleBytes = blockAlign / channels;
+      if (!Number.isInteger(sampleBytes) || sampleBytes !== Math.ceil(bits / 8)) {
+        bad(source, `block align ${blockAlign} does not fit ${channels} channel${channels > 1 ? 's' : ''} of ${bits}-bit samples`);
+      }
       const ok =
-        tag === 1 ? [1, 2, 3, 4].includes(sampleBytes) && bits <= sampleBytes * 8 && bits > 0
+        tag === 1 ? [1, 2, 3, 4].includes(sampleBytes)
         : tag === 3 ? sampleBytes === 4 || sampleBytes === 8
         : sampleBytes === 1;
       if (!ok) bad(source, `${FORMAT_NAMES[tag]} with ${bits} bits in ${sampleBytes}-byte samples is not supported`);
@@ -82,14 +84,14 @@ export function parseWavHeader(bytes: Uint8Array, source: string): { format: Wav
 }
 
 /** G.711 µ-law byte → linear in [-1, 1]. */
-function ulaw(b: number): number {
+export function ulawToLinear(b: number): number {
   const u = ~b & 0xff;
   const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
   return ((u & 0x80 ? 0x84 - t : t - 0x84) / 32768);
 }
 
 /** G.711 A-law byte → linear in [-1, 1]. */
-function alaw(b: number): number {
+export function alawToLinear(b: number): number {
   const a = b ^ 0x55;
   let t = (a & 0x0f) << 4;
   const seg = (a & 0x70) >> 4;
@@ -102,8 +104,8 @@ function alaw(b: number): number {
 /** One sample of one channel at byte offset `at`, as float. */
 function reader(format: WavFormat, view: DataView): (at: number) => number {
   const { tag, sampleBytes } = format;
-  if (tag === 6) return (at) => alaw(view.getUint8(at));
-  if (tag === 7) return (at) => ulaw(view.getUint8(at));
+  if (tag === 6) return (at) => alawToLinear(view.getUint8(at));
+  if (tag === 7) return (at) => ulawToLinear(view.getUint8(at));
   if (tag === 3) return sampleBytes === 4 ? (at) => view.getFloat32(at, true) : (at) => view.getFloat64(at, true);
   switch (sampleBytes) {
     case 1:
