@@ -60,13 +60,13 @@ export async function prepareSounds(store: SoundStore, file: AccountFile, opts: 
     }
     if (s.sha256 !== undefined) {
       const path = await store.audioPath(s.sha256);
-      if (!path) fail(`${at}.sha256`, `no sound with this hash is stored here; give \`file\` to import it.`);
+      if (!path) fail(`${at}.sha256`, `no sound with this hash is stored here; give \`file\` to import it`);
       const { size } = await stat(path);
       sounds.push({ id: s.id, name: s.name, sha256: s.sha256, duration_ms: canonicalDurationMs(size) });
       continue;
     }
     const old = await store.get(file.account.id, s.id);
-    if (!old) fail(`${at}.file`, `required for a new sound (account ${file.account.id} has no sound "${s.id}" stored).`);
+    if (!old) fail(`${at}.file`, `required for a new sound (account ${file.account.id} has no sound "${s.id}" stored)`);
     sounds.push({ id: s.id, name: s.name, sha256: old.sha256, duration_ms: old.durationMs });
   }
   return { ...file, sounds };
