@@ -1,16 +1,22 @@
 // `vm import` and `vm export`: account files in and out of a data directory.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { readAccountFile, formatDirectory } from '../directory/load.ts';
 import { hashPasswordSync, verifyPasswordSync } from '../auth/passwords.ts';
 import { isVmError, vmError } from '../errors/registry.ts';
 import type { ImportResult, Store } from '../store/types.ts';
 import { dataDir, parsePositiveInt } from './options.ts';
+import { prepareSounds } from '../sounds/prepare.ts';
 
-/** Validates and imports one account file; all or nothing. */
+/**
+ * Validates and imports one account file; all or nothing. Its sounds' files (relative to
+ * it) are converted and stored first: audio stored by content is harmless if the import
+ * then fails.
+ */
 export async function importAccountFile(store: Store, path: string): Promise<ImportResult> {
-  const file = readAccountFile(path);
+  const file = await prepareSounds(store.sounds, readAccountFile(path), { baseDir: dirname(resolve(path)) });
   return store.directory.importAccount(file, { hash: hashPasswordSync, verify: verifyPasswordSync });
 }
 

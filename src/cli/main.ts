@@ -7,6 +7,7 @@ import { registerTokenCommand } from './token.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerSimulateCommand } from '../sim/index.ts';
 import { registerTailCommand } from './tail.ts';
+import { registerSoundCommands } from './sounds.ts';
 
 const program = new Command('vm')
   .description('Voice Management: real-time contact-center notifications')
@@ -17,6 +18,7 @@ registerDirectoryCommands(program);
 registerTokenCommand(program);
 registerSimulateCommand(program);
 registerTailCommand(program);
+registerSoundCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import { Compile } from 'typebox/compile';
 import { AccountFileSchema, type AccountFile, type AccountDirectory } from './schema.ts';
 import { vmError } from '../errors/registry.ts';
 import { checkRouting } from '../engine/config.ts';
+import { unknownSoundReference } from '../sounds/references.ts';
 import { dotted, explainIssues, type SchemaIssue } from '../protocol/index.ts';
 
 const check = Compile(AccountFileSchema);
@@ -116,6 +117,13 @@ export function validateAccountFile(input: unknown): AccountFile {
     if (apiLogins.has(a.login)) fail(`api_users[${i}].login`, `duplicate login "${a.login}"`);
     apiLogins.add(a.login);
   }
+  const soundIds = new Map<string, number>();
+  for (const [i, s] of (file.sounds ?? []).entries()) {
+    if (soundIds.has(s.id)) fail(`sounds[${i}].id`, `duplicate sound id "${s.id}" (also sounds[${soundIds.get(s.id)}])`);
+    soundIds.set(s.id, i);
+  }
+  const unknownSound = unknownSoundReference(file);
+  if (unknownSound) fail(...unknownSound);
   // Routing references (IVR options, overflow, fallbacks, callback group) must resolve too.
   const [problem] = checkRouting(file);
   if (problem) {

@@ -9,10 +9,29 @@ import {
   RouteSchema,
   TrunkRoutingFields,
 } from './routing-schema.ts';
+import { SOUND_ID_PATTERN } from '../sounds/ids.ts';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const E164 = Type.String({ pattern: '^[0-9]{3,20}$' });
+
+/**
+ * A sound of the account (prompts, announcements, hold music): `file` is read at `vm import`
+ * (a path relative to the account file; WAV or MP3), converted and stored by content; the
+ * stored directory keeps `sha256` and `duration_ms` instead. Without `file`, the stored
+ * sound with this `sha256`, or else the account's stored sound of this id, is kept.
+ */
+export const SoundSchema = Type.Object(
+  {
+    id: Type.String({ pattern: SOUND_ID_PATTERN, description: 'lower-case letters, digits, - and _; up to 64' }),
+    name: Name,
+    file: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+    duration_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 24 * 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+export type Sound = Static<typeof SoundSchema>;
 
 export { RouteSchema } from './routing-schema.ts';
 export type { Route } from './routing-schema.ts';
@@ -52,6 +71,7 @@ export const AccountFileSchema = Type.Object(
         ),
       ),
     ),
+    sounds: Type.Optional(Type.Array(SoundSchema, { maxItems: 1000 })),
     api_users: Type.Optional(
       Type.Array(
         Type.Object(

@@ -42,6 +42,10 @@ export const ERRORS = {
   // Import
   INVALID_ACCOUNT_FILE: { status: 400, message: 'The account file is invalid.' },
   ID_OWNED_BY_OTHER_ACCOUNT: { status: 409, message: 'An id, login or service number in the file belongs to another account.' },
+  // Sounds and recordings
+  INVALID_SOUND: { status: 400, message: 'The sound is not a WAV or MP3 file this server can read, or is too large or too long.' },
+  RECORDING_UNKNOWN: { status: 404, message: 'No recording of this call is kept.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The Range header asks for bytes the file does not have.' },
   // Server
   INTERNAL: { status: 500, message: 'Internal error.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down.' },

@@ -29,6 +29,8 @@ import { EngineHost } from '../engine/host.ts';
 import { settleAccount } from '../engine/recovery.ts';
 import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
+import { recordingRoutes } from './routes/recordings.ts';
+import { purgeRecordings } from '../recordings/files.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
@@ -41,7 +43,7 @@ export interface AppOptions {
   logger?: Logger;
   /** Admin API bearer token; undefined turns the admin API off. */
   adminToken?: string;
-  /** Event log retention in ms. @default 7 days */
+  /** Event log retention in ms; call recordings (rows and files) are kept as long. @default 7 days */
   retentionMs?: number;
   /**
    * Reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs, or `loopback`,
@@ -165,6 +167,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(callControlRoutes, { services });
   await http.register(callbackLinkRoutes, { services });
   await http.register(vmHistoryRoutes, { services });
+  await http.register(recordingRoutes, { services });
   await http.register(webRoutes);
   await http.register(wallboardRoutes);
   http.get('/healthz', async () => ({ ok: true }));
@@ -200,7 +203,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     try {
       const pruned = await store.events.prune(clock.now() - retention);
       const tokens = await store.tokens.purgeExpired(clock.now());
-      if (pruned || tokens) logger.info({ pruned, tokens }, 'housekeeping');
+      const recordings = await purgeRecordings(store.recordings, clock.now() - retention);
+      if (pruned || tokens || recordings) logger.info({ pruned, tokens, recordings }, 'housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }

@@ -168,6 +168,66 @@ export interface EngineLedger {
   setSettledCpt(accountId: number, cpt: number): Promise<void>;
 }
 
+/** One sound of an account (its directory's `sounds` entry, stored). */
+export interface SoundRecord {
+  accountId: number;
+  /** The account's sound id (src/sounds/ids.ts). */
+  id: string;
+  name: string;
+  /** sha256 of the canonical WAV: where its audio is stored. */
+  sha256: string;
+  durationMs: number;
+}
+
+/**
+ * The accounts' sounds: canonical WAV audio stored by content (one copy however many
+ * accounts use it), and each account's (sound id → audio) entries. An account import
+ * replaces its entries with its file's `sounds` (DirectoryStore.importAccount); `put`
+ * changes one.
+ */
+export interface SoundStore {
+  /** Stores a canonical WAV's bytes under their sha256 (idempotent); resolves with the hash. */
+  putAudio(wav: Uint8Array): Promise<string>;
+  /** The absolute path of a local file holding the audio of this hash; undefined when none is stored. */
+  audioPath(sha256: string): Promise<string | undefined>;
+  get(accountId: number, soundId: string): Promise<SoundRecord | undefined>;
+  /** The account's sounds, by id. */
+  list(accountId: number): Promise<SoundRecord[]>;
+  /**
+   * Adds or replaces one sound of an existing account, in its stored directory too (a new
+   * directory revision, as an import makes), all or nothing. The audio must be stored.
+   * @throws VmError UNKNOWN_ACCOUNT
+   */
+  put(sound: SoundRecord): Promise<{ changed: boolean }>;
+}
+
+/** A call's recording: a WAV file the media side wrote. */
+export interface RecordingRecord {
+  accountId: number;
+  /** The call's id_call (negative for outgoing calls, as in the events). */
+  idCall: number;
+  /** Absolute path of the WAV (src/recordings/files.ts: recordingPath). */
+  file: string;
+  durationMs: number;
+  bytes: number;
+  /** When it was stored (ms since epoch): retention counts from here. */
+  createdAt: number;
+}
+
+/** Which calls were recorded, and where their files are. */
+export interface RecordingStore {
+  /** Records a call's recording (replaces one of the same call). */
+  add(rec: RecordingRecord): Promise<void>;
+  get(accountId: number, idCall: number): Promise<RecordingRecord | undefined>;
+  /** Those of `idCalls` that have a recording. */
+  having(accountId: number, idCalls: readonly number[]): Promise<Set<number>>;
+  /**
+   * Forgets recordings created before `before` (ms), at most `limit` at a time (oldest
+   * first), and returns them: deleting their files is the caller's (src/recordings/files.ts).
+   */
+  purge(before: number, limit?: number): Promise<RecordingRecord[]>;
+}
+
 /** Everything one backend provides. */
 export interface Store {
   events: EventLog;
@@ -175,5 +235,7 @@ export interface Store {
   directory: DirectoryStore;
   tokens: TokenStore;
   history: HistoryStore;
+  sounds: SoundStore;
+  recordings: RecordingStore;
   close(): Promise<void>;
 }

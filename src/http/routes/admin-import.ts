@@ -12,6 +12,7 @@ import type { DirectoryStore } from '../../store/types.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { requireAdmin } from './admin-events.ts';
+import { prepareSounds } from '../../sounds/prepare.ts';
 
 /** The import's hash/verify, answered from work done beforehand off the event loop. */
 async function prepareSecrets(directory: DirectoryStore, file: AccountFile) {
@@ -49,10 +50,12 @@ export const adminImportRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       onRequest: async (request) => requireAdmin(services, request),
     },
     async (request) => {
-      const file = validateAccountFile(request.body);
+      let file = validateAccountFile(request.body);
       if (file.account.id !== request.params.id) {
         throw vmError('INVALID_ACCOUNT_FILE', `account.id: the file is account ${file.account.id}, not ${request.params.id} as the URL says.`);
       }
+      // Over HTTP a sound keeps stored audio (no `file`: there is no file system to read).
+      file = await prepareSounds(services.store.sounds, file);
       const { directory } = services.store;
       const result = await directory.importAccount(file, await prepareSecrets(directory, file));
       if (result.changed) await services.changes?.check();

@@ -27,8 +27,8 @@ const PushParams = Type.Object({ id: Id, op: Id, push: Id });
 const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
 const responses = { 200: OkAnswer, '4xx': errorSchema, '5xx': errorSchema };
 
-/** Throws unless the caller may act on this account (and operator). */
-async function authorize(services: Services, request: FastifyRequest, accountId: number, operatorId?: number): Promise<void> {
+/** Throws unless the caller may act on this account (and operator): the admin token, or a supervisor/api token of the account (an agent token only for its operator). */
+export async function authorize(services: Services, request: FastifyRequest, accountId: number, operatorId?: number): Promise<void> {
   const m = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '');
   if (!m) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token or id_session>.');
   const presented = m[1]!.trim();

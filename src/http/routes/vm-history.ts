@@ -11,6 +11,7 @@ import { basicCredentials } from '../basic-auth.ts';
 import { errorSchema } from '../schemas.ts';
 import { Day, Digits, Id } from '../../protocol/index.ts';
 import { addMonths, parseDay } from '../dates.ts';
+import { recordingUrl } from './recordings.ts';
 
 /** operators_init: at most this many requests per API user per window (the published service asks for one per 30 s). */
 export const OPERATORS_INIT_LIMIT = { requests: 10, windowMs: 10_000 };
@@ -37,7 +38,7 @@ function range(f: DateFilter): { from: number; to: number } {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function callRow(c: CallRecord, dir: AccountDirectory | undefined) {
+function callRow(c: CallRecord, dir: AccountDirectory | undefined, recorded: boolean) {
   const group = (id: number | null) => (id === null ? '' : (dir?.groups?.find((g) => g.id === id)?.name ?? ''));
   const op = c.operatorId === null ? undefined : dir?.operators?.find((o) => o.id === c.operatorId);
   const trunk = c.trunkId === null ? undefined : dir?.trunks?.find((t) => t.id === c.trunkId);
@@ -60,6 +61,8 @@ function callRow(c: CallRecord, dir: AccountDirectory | undefined) {
     duration_comm: c.durations.comm,
     duration_hold: c.durations.hold,
     post_appel: c.durations.wrapup,
+    // Additive: only on rows of recorded calls (GET recording_url with a token of the account).
+    ...(recorded ? { recording: true, recording_url: recordingUrl(c.accountId, c.idCall) } : {}),
   };
 }
 
@@ -131,7 +134,8 @@ export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
           ...(request.body.caller_number ? { caller: request.body.caller_number } : {}),
         });
         const dir = await services.store.directory.getDirectory(accountId);
-        return calls.map((c) => callRow(c, dir));
+        const recorded = await services.store.recordings.having(accountId, calls.map((c) => c.idCall));
+        return calls.map((c) => callRow(c, dir, recorded.has(c.idCall)));
       },
     );
   }

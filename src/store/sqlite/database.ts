@@ -79,6 +79,24 @@ CREATE TABLE IF NOT EXISTS engine_settled (
   account_id INTEGER PRIMARY KEY,
   cpt INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sounds (
+  account_id INTEGER NOT NULL,
+  sound_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  PRIMARY KEY (account_id, sound_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS recordings (
+  account_id INTEGER NOT NULL,
+  id_call INTEGER NOT NULL,
+  file TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, id_call)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (created_at);
 CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT PRIMARY KEY,
   kind TEXT NOT NULL,

@@ -5,6 +5,7 @@ import type { Db } from './database.ts';
 import type { DirectoryStore, ImportResult } from '../types.ts';
 import type { AccountDirectory, AccountFile } from '../../directory/schema.ts';
 import { vmError } from '../../errors/registry.ts';
+import { soundRows } from './sound-store.ts';
 
 const KINDS = ['groups', 'operators', 'trunks', 'pauses', 'numbers', 'supervisors'] as const;
 
@@ -18,6 +19,7 @@ export function withoutSecrets(file: AccountFile): AccountDirectory {
 }
 
 export function sqliteDirectoryStore(db: Db): DirectoryStore {
+  const sounds = soundRows(db);
   const q = {
     owner: db.prepare('SELECT account_id FROM entity_ids WHERE kind = ? AND id = ?'),
     account: db.prepare('SELECT id, name, directory FROM accounts WHERE id = ?'),
@@ -111,6 +113,7 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
       for (const s of sups) q.addSup.run(s.id, accountId, s.login, s.hash);
       q.dropApis.run(accountId);
       for (const a of apis) q.addApi.run(a.login, accountId, a.hash);
+      sounds.replace(accountId, file.sounds ?? []);
       return { accountId, changed: true };
     },
   );

@@ -5,7 +5,12 @@ import { sqliteDirectoryStore } from './directory-store.ts';
 import { sqliteTokenStore } from './token-store.ts';
 import { sqliteHistoryStore } from './history-store.ts';
 import { sqliteEngineLedger } from './engine-ledger.ts';
+import { sqliteSoundStore } from './sound-store.ts';
+import { sqliteRecordingStore } from './recording-store.ts';
 import type { Store } from '../types.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WriteThread } from './write-thread.ts';
 
 export interface SqliteStoreOptions {
@@ -32,15 +37,22 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     // Starts the thread (and its checkpoints) now rather than at the first write.
     if (!writer) void thread.run([]).catch(() => undefined);
   }
+  // Sound audio lives beside the database; an in-memory store keeps it in a temporary
+  // directory made when first needed and removed by close().
+  let scratch: string | undefined;
+  const audioDir = () => (dataDir === ':memory:' ? (scratch ??= mkdtempSync(join(tmpdir(), 'vm-sounds-'))) : join(dataDir, 'sounds'));
   return {
     events: sqliteEventLog(db, writer),
     engines: sqliteEngineLedger(db),
     directory: sqliteDirectoryStore(db),
     tokens: sqliteTokenStore(db),
     history: sqliteHistoryStore(db, writer),
+    sounds: sqliteSoundStore(db, audioDir),
+    recordings: sqliteRecordingStore(db),
     async close() {
       await thread?.close();
       db.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

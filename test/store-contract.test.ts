@@ -1,0 +1,155 @@
+// The store contract for sounds and recordings: what every backend of src/store/types.ts
+// must do, run against each factory (SQLite in memory and on disk today; a Redis or
+// PostgreSQL factory joins the list).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createSqliteStore } from '../src/store/sqlite/index.ts';
+import type { Store } from '../src/store/types.ts';
+import { validateAccountFile } from '../src/directory/load.ts';
+import { hashPasswordSync, verifyPasswordSync } from '../src/auth/passwords.ts';
+import { purgeRecordings, recordingPath } from '../src/recordings/files.ts';
+import { SoundLibrary, builtinSoundPath } from '../src/sounds/library.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vm-contract-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const BACKENDS: [string, () => Store][] = [
+  ['sqlite :memory:', () => createSqliteStore(':memory:')],
+  ['sqlite file', () => createSqliteStore(mkdtempSync(join(tmp, 'data-')))],
+];
+
+const secrets = { hash: hashPasswordSync, verify: verifyPasswordSync };
+const wavBytes = (seed: number) => {
+  const b = Buffer.alloc(44 + 3200);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(seed, 100);
+  return b;
+};
+
+describe.each(BACKENDS)('store contract (%s)', (_name, make) => {
+  let store: Store;
+  beforeAll(() => {
+    store = make();
+  });
+  afterAll(() => store.close());
+
+  describe('sounds', () => {
+    it('stores audio by content: same bytes, same hash and one file', async () => {
+      const a = wavBytes(1);
+      const h1 = await store.sounds.putAudio(a);
+      const h2 = await store.sounds.putAudio(Buffer.from(a));
+      expect(h1).toBe(createHash('sha256').update(a).digest('hex'));
+      expect(h2).toBe(h1);
+      const path = await store.sounds.audioPath(h1);
+      expect(path && readFileSync(path)).toEqual(a);
+      expect(await store.sounds.audioPath('0'.repeat(64))).toBeUndefined();
+      expect(await store.sounds.audioPath('../../etc/passwd')).toBeUndefined();
+    });
+
+    it("replaces an account's sounds at import, keeps them in its directory, and put changes one", async () => {
+      const h = await store.sounds.putAudio(wavBytes(2));
+      const file = validateAccountFile({
+        account: { id: 501, name: 'Sounds' },
+        sounds: [
+          { id: 'welcome', name: 'Welcome', sha256: h, duration_ms: 100 },
+          { id: 'hold', name: 'Hold', sha256: h, duration_ms: 100 },
+        ],
+      });
+      expect(await store.directory.importAccount(file, secrets)).toEqual({ accountId: 501, changed: true });
+      expect(await store.sounds.list(501)).toEqual([
+        { accountId: 501, id: 'hold', name: 'Hold', sha256: h, durationMs: 100 },
+        { accountId: 501, id: 'welcome', name: 'Welcome', sha256: h, durationMs: 100 },
+      ]);
+      const rev = (await store.directory.revisions()).get(501)!;
+
+      const h3 = await store.sounds.putAudio(wavBytes(3));
+      expect(await store.sounds.put({ accountId: 501, id: 'menu', name: 'Menu', sha256: h3, durationMs: 50 })).toEqual({ changed: true });
+      expect(await store.sounds.put({ accountId: 501, id: 'menu', name: 'Menu', sha256: h3, durationMs: 50 })).toEqual({ changed: false });
+      expect(await store.sounds.get(501, 'menu')).toEqual({ accountId: 501, id: 'menu', name: 'Menu', sha256: h3, durationMs: 50 });
+      // The directory says it too, with a new revision (a running server applies it).
+      expect((await store.directory.getDirectory(501))?.sounds?.map((s) => s.id)).toEqual(['welcome', 'hold', 'menu']);
+      expect((await store.directory.revisions()).get(501)).toBe(rev + 1);
+
+      // A re-import replaces the list: what the file leaves out is gone.
+      await store.directory.importAccount(validateAccountFile({ account: { id: 501, name: 'Sounds' }, sounds: [{ id: 'hold', name: 'Hold 2', sha256: h3, duration_ms: 50 }] }), secrets);
+      expect(await store.sounds.list(501)).toEqual([{ accountId: 501, id: 'hold', name: 'Hold 2', sha256: h3, durationMs: 50 }]);
+      expect(await store.sounds.get(501, 'welcome')).toBeUndefined();
+      // Another account's sounds are its own.
+      expect(await store.sounds.list(502)).toEqual([]);
+    });
+
+    it('refuses put for an unknown account, and an import of sounds not stored first', async () => {
+      await expect(store.sounds.put({ accountId: 9999, id: 'x', name: 'X', sha256: 'a'.repeat(64), durationMs: 1 })).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT' });
+      const file = validateAccountFile({ account: { id: 503, name: 'N' }, sounds: [{ id: 'x', name: 'X', file: 'x.wav' }] });
+      await expect(store.directory.importAccount(file, secrets)).rejects.toMatchObject({ code: 'INVALID_ACCOUNT_FILE' });
+      expect(await store.directory.getDirectory(503)).toBeUndefined();
+    });
+
+    it('resolves through the library: built-ins from the repository, the account’s own by hash', async () => {
+      const lib = new SoundLibrary(store.sounds);
+      expect(await lib.resolve(501, 'default:hold')).toBe(builtinSoundPath('hold'));
+      expect(await lib.resolve(501, 'default:nope')).toBeUndefined();
+      const path = await lib.resolve(501, 'hold');
+      expect(path && readFileSync(path)).toEqual(wavBytes(3));
+      expect(await lib.resolve(501, 'welcome')).toBeUndefined();
+      expect(await lib.resolve(502, 'hold')).toBeUndefined();
+    });
+  });
+
+  describe('recordings', () => {
+    it('adds, gets, replaces, and says which calls have one', async () => {
+      const rec = { accountId: 601, idCall: 42, file: '/r/42.wav', durationMs: 61_000, bytes: 1_952_044, createdAt: 1e12 };
+      await store.recordings.add(rec);
+      await store.recordings.add({ ...rec, idCall: -7, file: '/r/-7.wav' });
+      expect(await store.recordings.get(601, 42)).toEqual(rec);
+      expect(await store.recordings.get(601, -7)).toMatchObject({ idCall: -7, file: '/r/-7.wav' });
+      expect(await store.recordings.get(602, 42)).toBeUndefined();
+      await store.recordings.add({ ...rec, durationMs: 5 });
+      expect((await store.recordings.get(601, 42))?.durationMs).toBe(5);
+      const ids = Array.from({ length: 1200 }, (_, i) => i - 600);
+      expect([...(await store.recordings.having(601, ids))].sort((a, b) => a - b)).toEqual([-7, 42]);
+      expect(await store.recordings.having(601, [])).toEqual(new Set());
+      expect(await store.recordings.having(602, [42])).toEqual(new Set());
+    });
+
+    it('purges what was created before a time, oldest first, at most limit at once', async () => {
+      for (let i = 1; i <= 5; i++) await store.recordings.add({ accountId: 701, idCall: i, file: `/p/${i}.wav`, durationMs: 1, bytes: 46, createdAt: 10_000 + i });
+      const first = await store.recordings.purge(10_004, 2);
+      expect(first.map((r) => r.idCall)).toEqual([1, 2]);
+      expect((await store.recordings.purge(10_004)).map((r) => r.idCall)).toEqual([3]);
+      expect(await store.recordings.purge(10_004)).toEqual([]);
+      expect(await store.recordings.get(701, 3)).toBeUndefined();
+      expect(await store.recordings.get(701, 4)).toBeDefined();
+    });
+
+    it('purgeRecordings removes rows and files, and minds no file already gone', async () => {
+      const data = mkdtempSync(join(tmp, 'rec-'));
+      const files = [1, 2, 3].map((id) => {
+        const f = recordingPath(data, 801, id);
+        writeFileSync(f, `call ${id}`);
+        return f;
+      });
+      expect(files[0]).toBe(join(data, 'recordings', '801', '1.wav'));
+      await store.recordings.add({ accountId: 801, idCall: 1, file: files[0]!, durationMs: 1, bytes: 6, createdAt: 50 });
+      await store.recordings.add({ accountId: 801, idCall: 2, file: files[1]!, durationMs: 1, bytes: 6, createdAt: 60 });
+      await store.recordings.add({ accountId: 801, idCall: 3, file: files[2]!, durationMs: 1, bytes: 6, createdAt: 500 });
+      rmSync(files[1]!);
+      expect(await purgeRecordings(store.recordings, 100)).toBe(2);
+      expect(existsSync(files[0]!)).toBe(false);
+      expect(statSync(files[2]!).size).toBe(6);
+      expect(await store.recordings.get(801, 3)).toBeDefined();
+    });
+  });
+});
+
+describe('recordingPath', () => {
+  it('refuses ids that could leave the recordings directory', () => {
+    expect(() => recordingPath(tmp, 0, 1)).toThrow(RangeError);
+    expect(() => recordingPath(tmp, 1.5, 1)).toThrow(RangeError);
+    expect(() => recordingPath(tmp, 1, Number.NaN)).toThrow(RangeError);
+    expect(recordingPath(tmp, 3, -12)).toBe(join(tmp, 'recordings', '3', '-12.wav'));
+  });
+});
