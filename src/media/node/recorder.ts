@@ -18,12 +18,21 @@ const CHUNK_FRAMES = 50;
 const MAX_QUEUED_CHUNKS = 32;
 /** A WAV's sizes are 32-bit: the recording stops growing before. */
 const MAX_DATA_BYTES = 0xffffffff - HEADER_BYTES - 8;
+/** Ticks a channel's queue waits after running dry: the jitter it absorbs (100 ms). */
+const PRIME_TICKS = 5;
 
-/** Samples waiting for the clock, at most one second of them (the oldest go first). */
+/**
+ * Samples waiting for the clock, at most one second of them (the oldest go first). After
+ * running dry it waits PRIME_TICKS ticks (or as many frames) before giving again: packets
+ * arrive with jitter around the clock's ticks, and a late frame must not become a frame of
+ * silence in the middle of a word. A file can afford the delay a phone cannot.
+ */
 export class SampleQueue {
   private buf = new Int16Array(RATE);
   private start = 0;
   private length = 0;
+  private flowing = false;
+  private waited = 0;
 
   push(samples: Int16Array): void {
     for (let i = 0; i < samples.length; i++) {
@@ -36,17 +45,33 @@ export class SampleQueue {
     }
   }
 
+  /** Gives what it holds from now on, without waiting (the recording ends). */
+  drain(): void {
+    this.flowing = true;
+  }
+
   get size(): number {
     return this.length;
   }
 
   /** Moves up to `out.length` samples into `out`, silence after them; returns how many were real. */
   take(out: Int16Array): number {
+    if (!this.flowing) {
+      if (this.length > 0 && (++this.waited >= PRIME_TICKS || this.length >= PRIME_TICKS * out.length)) this.flowing = true;
+      else {
+        out.fill(0);
+        return 0;
+      }
+    }
     const n = Math.min(out.length, this.length);
     for (let i = 0; i < n; i++) out[i] = this.buf[(this.start + i) % this.buf.length]!;
     out.fill(0, n);
     this.start = (this.start + n) % this.buf.length;
     this.length -= n;
+    if (this.length === 0) {
+      this.flowing = false;
+      this.waited = 0;
+    }
     return n;
   }
 }
@@ -142,6 +167,8 @@ export class Recorder {
 
   /** Writes what the queues still hold, fixes the header, closes the file. */
   async stop(): Promise<RecordingResult> {
+    this.left.drain();
+    this.right.drain();
     while (this.left.size > 0 || this.right.size > 0) this.frame();
     this.flush();
     this.enqueue(header(this.dataBytes), 0);
