@@ -64,7 +64,13 @@ export class MediaEngine implements MediaPlane {
     const { socket, port } = await this.pool.bind();
     const slot = this.pool.slot(port);
     const leg = new Leg(id, call, socket, port, this.statsMem.subarray(slot * STAT_FIELDS, (slot + 1) * STAT_FIELDS));
-    socket.on('message', (msg, rinfo) => this.receive(leg, msg, rinfo));
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.receive(leg, msg, rinfo);
+      } catch {
+        // A datagram we failed on is dropped; the leg goes on.
+      }
+    });
     socket.on('error', () => undefined);
     this.legs.set(id, leg);
     return leg;
