@@ -2,7 +2,7 @@
 // (src/media/node/, in a worker thread, in a process pinned to cpu 0), each call's two legs
 // played by an RTP generator process (cpu 1) sending 20 ms PCMU both ways. Reports the
 // media process's CPU (its main thread idles: the worker's time) and the packets lost.
-//   npx tsx bench/media-relay.ts [--calls 50,100,200,400] [--seconds 10]
+//   npx tsx bench/media-relay.ts [--calls 50,100,200,400] [--seconds 10] [--generators 2]
 import { spawnChild, killAll } from './lib/procs.ts';
 
 function opt(name: string, def: string): string {
@@ -12,15 +12,25 @@ function opt(name: string, def: string): string {
 
 const counts = opt('calls', '50,100,200,400').split(',').map(Number);
 const seconds = Number(opt('seconds', '10'));
+/** Generator processes (each plays whole calls), all on cpu 1. */
+const generators = Number(opt('generators', '2'));
 
 async function one(calls: number) {
   const server = spawnChild('server-media', 'server/media-relay-server.ts', { cpus: '0' });
-  const gen = spawnChild('rtp-generator', 'load/rtp-generator.ts', { cpus: '1' });
+  const gens = Array.from({ length: generators }, (_, i) => spawnChild(`rtp-generator-${i}`, 'load/rtp-generator.ts', { cpus: '1' }));
   try {
-    const farPorts = await gen.call<number[]>('open', { sockets: 2 * calls });
-    const planePorts = await server.call<number[]>('calls', { ports: farPorts });
+    const share = (i: number) => Math.floor((calls * (i + 1)) / generators) - Math.floor((calls * i) / generators);
+    const farPorts = await Promise.all(gens.map((g, i) => g.call<number[]>('open', { sockets: 2 * share(i) })));
+    const planePorts = await server.call<number[]>('calls', { ports: farPorts.flat() });
     await server.call('mark');
-    const r = await gen.call<{ tx: number[]; rx: number[]; frames: number; late: number }>('run', { targets: planePorts, ms: seconds * 1000, drainMs: 500 });
+    let at = 0;
+    const runs = await Promise.all(
+      gens.map((g, i) => {
+        const targets = planePorts.slice(at, (at += 2 * share(i)));
+        return g.call<{ tx: number[]; rx: number[]; frames: number; late: number }>('run', { targets, ms: seconds * 1000, drainMs: 500 });
+      }),
+    );
+    const r = { tx: runs.flatMap((x) => x.tx), rx: runs.flatMap((x) => x.rx), late: runs.reduce((n, x) => n + x.late, 0) };
     const cpu = await server.call<{ cpuMs: number; wallMs: number }>('cpu');
     const legs = await server.call<{ rx: number; tx: number; silentRx: number; silentTx: number }>('legs', { calls });
     await server.call('hangup', { calls });
@@ -33,7 +43,7 @@ async function one(calls: number) {
     }
     return { calls, seconds, packetsSent: sent, packetsRelayed: got, lossPct: +(100 * (1 - got / sent)).toFixed(3), planeRx: legs.rx, planeTx: legs.tx, mediaCpuPct: +((100 * cpu.cpuMs) / cpu.wallMs).toFixed(1), perCallPct: +((cpu.cpuMs / cpu.wallMs / calls) * 100).toFixed(3), generatorLateWakeups: r.late, legs };
   } finally {
-    await gen.stop();
+    await Promise.all(gens.map((g) => g.stop()));
     await server.stop();
   }
 }

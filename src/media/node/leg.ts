@@ -26,6 +26,9 @@ export interface Playing {
   start: boolean;
 }
 
+/** Send errors (an unreachable far end) are not ours to report: the far end is still counted as sent to. */
+const ignore = () => undefined;
+
 export class Leg {
   remote: RemoteMedia | undefined;
   /** Where the far end's packets come from, once one came. */
@@ -89,6 +92,6 @@ export class Leg {
     if (!t || !this.sending) return;
     this.stats[STAT.txPackets]!++;
     this.stats[STAT.txBytes]! += packet.length;
-    this.socket.send(packet, t.port, t.address, () => undefined);
+    this.socket.send(packet, t.port, t.address, ignore);
   }
 }

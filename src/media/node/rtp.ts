@@ -36,13 +36,12 @@ export function parseRtp(b: Uint8Array): RtpPacket | undefined {
     end -= pad;
   }
   if (end < start) return undefined;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return {
     payloadType,
     marker: (b1 & 0x80) !== 0,
-    seq: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    seq: (b[2]! << 8) | b[3]!,
+    timestamp: ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0,
+    ssrc: ((b[8]! << 24) | (b[9]! << 16) | (b[10]! << 8) | b[11]!) >>> 0,
     payload: b.subarray(start, end),
   };
 }
