@@ -13,10 +13,13 @@ export const SOUND_RATE = 16_000;
 
 export type Codec = 'PCMU' | 'PCMA';
 
-/** A refusal the SIP side turns into a status: no common codec → 488, no port left → 503. */
+/**
+ * A refusal the SIP side turns into a status: no common codec → 488, no port left → 503.
+ * MEDIA_BAD_SOUND: a sound file that is missing or not SOUND_RATE mono 16-bit PCM WAV.
+ */
 export class MediaError extends Error {
   constructor(
-    readonly code: 'MEDIA_NO_CODEC' | 'MEDIA_NO_PORT' | 'MEDIA_BAD_SDP' | 'MEDIA_UNKNOWN_LEG' | 'MEDIA_UNAVAILABLE',
+    readonly code: 'MEDIA_NO_CODEC' | 'MEDIA_NO_PORT' | 'MEDIA_BAD_SDP' | 'MEDIA_UNKNOWN_LEG' | 'MEDIA_UNAVAILABLE' | 'MEDIA_BAD_SOUND',
     message: string,
   ) {
     super(message);
