@@ -4,7 +4,10 @@
 // media. Each case checks the SIP outcome (sipp's exit code: every expected message came)
 // and the call's notifications on a real stream client: PROTOCOL §5 order (the lawfulness
 // checker), the right id_queue, id_operator, and caller_id_num = the From user.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closedAfterEach } from './helpers/per-test.ts';
 import { ADMIN_TOKEN, http, vmToken, type TestServer } from './helpers/server.ts';
 import type { TestClient } from './helpers/clients.ts';
@@ -17,6 +20,21 @@ import type { TelephonySettings } from '../src/telephony/config.ts';
 const ACCOUNT = 71;
 const per = closedAfterEach();
 afterEach(() => killSipps());
+
+const scenarios = mkdtempSync(join(tmpdir(), 'vm-e2e-sipp-'));
+afterAll(() => rmSync(scenarios, { recursive: true, force: true }));
+let rendered = 0;
+
+/** A scenario of test/sipp with its {{name}} placeholders filled (sipp substitutes no keyword in pauses or exec). */
+function scenarioFile(name: string, values: Record<string, string | number>): string {
+  let text = readFileSync(new URL(`./sipp/${name}.xml`, import.meta.url), 'utf8');
+  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`{{${k}}}`, String(v));
+  const left = /\{\{(\w+)\}\}/.exec(text);
+  if (left) throw new Error(`scenario ${name}: no value for {{${left[1]}}}`);
+  const file = join(scenarios, `${++rendered}-${name}.xml`);
+  writeFileSync(file, text);
+  return file;
+}
 
 interface Rig {
   srv: TestServer;
@@ -73,10 +91,10 @@ function lawful(stream: TestClient): void {
 describe('real calls over SIP (embedded media)', () => {
   it('IVR key 1 by RFC 4733 → Sales → the operator at the gateway answers → the caller hangs up', async () => {
     const gw = await freePort();
-    const phone = await startSipp({ scenario: 'e2e-operator', localPort: gw, keys: { ring: 300 }, timeoutMs: 30_000 });
+    const phone = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 300 }), localPort: gw, timeoutMs: 30_000 });
     const r = await rig(gw);
     await login(r, 7101);
-    const caller = await runSipp({ scenario: 'e2e-caller', target: r.sip, service: '33100000071', keys: { caller: '33612345678', dtmf: 1, before_dtmf: 400, talk: 2500 }, timeoutMs: 30_000 });
+    const caller = await runSipp({ scenario: scenarioFile('e2e-caller', { dtmf: 1, before_dtmf: 400, talk: 2500 }), target: r.sip, service: '33100000071', keys: { caller: '33612345678' }, timeoutMs: 30_000 });
     expect(caller.code, explain(caller)).toBe(0);
     const op = await phone.done;
     expect(op.code, explain(op)).toBe(0);
