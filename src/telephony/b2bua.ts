@@ -208,6 +208,12 @@ export class B2bua {
   // ---- Commands --------------------------------------------------------------------
 
   private command(accountId: number, cmd: TelephonyCommand): void {
+    // Never synchronously (the engine is mid-operation), and after `bind`: a new call's
+    // first commands come from inside `inboundCall`, before its id is known here.
+    queueMicrotask(() => this.dispatch(accountId, cmd));
+  }
+
+  private dispatch(accountId: number, cmd: TelephonyCommand): void {
     let st = this.calls.get(this.callKey(accountId, cmd.id_call));
     if (!st && cmd.op === 'dial' && !this.closed) st = this.outbound(accountId, cmd.id_call, cmd.e164);
     if (!st) {
