@@ -100,7 +100,7 @@ describe('real calls over SIP (embedded media)', () => {
     expect(op.code, explain(op)).toBe(0);
     const call = await callEvents(r.stream);
     expect(call.map(line)).toEqual([
-      'num/start', 'num/answer', 'queue/insert_call', 'operator/status:ringing', 'queue/connect_call', 'operator/status:connected',
+      'num/start', 'num/answer', 'queue/insert_call', 'operator/status:ringing', 'queue/connect_call:connected', 'operator/status:connected',
       'queue/delete_call', 'operator/status:available', 'num/end',
     ]);
     for (const n of call) {
