@@ -118,6 +118,17 @@ export class B2bua {
     if (st && mediaLeg === st.aMedia) this.digit(st, digit);
   }
 
+  /** The media legs of a call with SIP legs (diagnostics, stats, tests). */
+  mediaLegs(accountId: number, idCall: number): { caller?: string; operators: Record<number, string>; far?: string } | undefined {
+    const st = this.calls.get(this.callKey(accountId, idCall));
+    if (!st) return undefined;
+    return {
+      ...(st.aMedia ? { caller: st.aMedia } : {}),
+      operators: Object.fromEntries([...st.ops].map(([id, leg]) => [id, leg.media])),
+      ...(st.far ? { far: st.far.media } : {}),
+    };
+  }
+
   /** Calls with SIP legs now. */
   get size(): number {
     return this.calls.size;
