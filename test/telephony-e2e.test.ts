@@ -256,7 +256,7 @@ describe('real calls over SIP (embedded media)', () => {
     lawful(r.stream);
   }, 60_000);
 
-  it('a blind transfer releases the operator's phone and rings the other group's operator', async () => {
+  it("a blind transfer releases the operator's phone and rings the other group's operator", async () => {
     const gw = await freePort();
     const ann = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 40_000 });
     const r = await rig(gw);
