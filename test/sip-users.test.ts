@@ -26,6 +26,7 @@ describe('SIP users of operators', () => {
       const first = await importAccountFile(store, f.file('a.json', account(1, [{ id: 1, name: 'Ann', sip: { username: 'ann-desk', password: 'correct horse' } }])));
       expect(first.changed).toBe(true);
       expect(await store.directory.findSipUser('ann-desk')).toEqual({ username: 'ann-desk', accountId: 1, operatorId: 1, ha1: ha1('ann-desk', 'correct horse') });
+      expect(await store.directory.listSipUsers()).toEqual([{ username: 'ann-desk', accountId: 1, operatorId: 1, ha1: ha1('ann-desk', 'correct horse') }]);
       const dir = await store.directory.getDirectory(1);
       expect(dir?.operators?.[0]?.sip).toEqual({ username: 'ann-desk' });
       // Nothing in the database holds the password.

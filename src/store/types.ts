@@ -86,6 +86,8 @@ export interface DirectoryStore {
   findApiUser(login: string): Promise<ApiUserRecord | undefined>;
   /** An operator's SIP phone credentials by SIP username. */
   findSipUser(username: string): Promise<SipUserRecord | undefined>;
+  /** Every SIP user of every account (the registrar keeps them in memory). */
+  listSipUsers(): Promise<SipUserRecord[]>;
   /** The account a service number rings in (numbers[].service), if any. */
   serviceAccount(service: string): Promise<number | undefined>;
   /** True when the operator is in the account's directory. */

@@ -50,6 +50,7 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     dropApis: db.prepare('DELETE FROM api_users WHERE account_id = ?'),
     addApi: db.prepare('INSERT INTO api_users (login, account_id, password_hash) VALUES (?, ?, ?)'),
     sipByName: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users WHERE username = ?'),
+    sips: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users'),
     sipsOf: db.prepare('SELECT username, operator_id, ha1 FROM sip_users WHERE account_id = ?'),
     dropSips: db.prepare('DELETE FROM sip_users WHERE account_id = ?'),
     addSip: db.prepare('INSERT INTO sip_users (username, account_id, operator_id, ha1) VALUES (?, ?, ?, ?)'),
@@ -178,6 +179,11 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     async findSipUser(username) {
       const r = q.sipByName.get(username) as { username: string; account_id: number; operator_id: number; ha1: string } | undefined;
       return r && { username: r.username, accountId: r.account_id, operatorId: r.operator_id, ha1: r.ha1 };
+    },
+    async listSipUsers() {
+      return (q.sips.all() as { username: string; account_id: number; operator_id: number; ha1: string }[]).map((r) => ({
+        username: r.username, accountId: r.account_id, operatorId: r.operator_id, ha1: r.ha1,
+      }));
     },
     async serviceAccount(service) {
       return (q.serviceOwner.get(service) as { account_id: number } | undefined)?.account_id;
