@@ -31,7 +31,7 @@ import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
-import { startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
+import { SipUsers, startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
 import { createMediaPlane } from '../media/index.ts';
 import { fileURLToPath } from 'node:url';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
@@ -149,8 +149,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await engines.settleAll(accounts);
   // SIP and media: carries the engines' commands out on real calls (src/telephony/).
   let telephony: Telephony | undefined;
+  const sipUsers = new SipUsers(() => store.directory.listSipUsers());
   if (opts.telephony) {
+    await sipUsers.refresh();
     telephony = await startTelephony(opts.telephony, {
+      sipUsers: (username) => {
+        const u = sipUsers.get(username);
+        return u && { ha1: u.ha1 };
+      },
       run: (id, command) => engines.run(id, command),
       accountForService: (service) => store.directory.serviceAccount(service),
       operatorContact: async (accountId, operatorId) => {
@@ -216,7 +222,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));
 
-  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: (id) => stats.directoryChanged(id), ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
+  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: async (id) => {
+      await stats.directoryChanged(id);
+      if (telephony) await sipUsers.refresh().catch((err: unknown) => logger.error({ err }, 'SIP users not reloaded'));
+    }, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
   await changes.start();
   services.changes = changes;
 

@@ -5,14 +5,16 @@ import type { MediaPlane, MediaPlaneOptions } from '../media/plane.ts';
 import { createSipEndpoint, type SipEndpoint } from '../sip/index.ts';
 import { B2bua, type B2buaOptions } from './b2bua.ts';
 import type { TelephonySettings } from './config.ts';
+import { SIP_REALM } from '../directory/schema.ts';
 
 export { B2bua, callerDigits } from './b2bua.ts';
 export type { OperatorContact } from './b2bua.ts';
 export * from './config.ts';
+export { SipUsers } from './sip-users.ts';
 
 export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway'> {
-  /** SIP users (operators' phones) for REGISTER and authenticated INVITEs. */
-  sipUsers?: (username: string) => { password: string } | undefined;
+  /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
+  sipUsers?: (username: string) => { ha1: string } | undefined;
   /** Builds the media plane (`--media node|rtpengine`). */
   media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { rtpengine?: { host: string; port: number } }) => Promise<MediaPlane>;
 }
@@ -49,6 +51,7 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
       host: settings.sip.host,
       port: settings.sip.port,
       trust: settings.trust,
+      realm: SIP_REALM,
       ...(deps.sipUsers ? { users: deps.sipUsers } : {}),
       ...(deps.log ? { log: deps.log } : {}),
     });
