@@ -56,7 +56,7 @@ async function rig(gatewayPort?: number, extra: Partial<TelephonySettings> = {})
   const srv = await per.server(['phones.json'], { telephony });
   const t = await vmToken(srv.url, 'phones-api', 'phones-secret', { user_type: 'api' });
   const stream = per.client(srv.url);
-  await stream.init('api', ACCOUNT, t.body.id_session, { types: ['operator', 'UI', 'queue', 'num'] });
+  await stream.init('api', ACCOUNT, t.body.id_session, { types: ['operator', 'UI', 'queue', 'trunk', 'num'] });
   const addr = srv.app.telephony!.address();
   return { srv, stream, sip: `${addr.host}:${addr.port}` };
 }
@@ -252,7 +252,7 @@ describe('real calls over SIP (embedded media)', () => {
     // The far party was called at the trunk's destination.
     expect(res.messages).toMatch(/INVITE sip:33970000071@/);
     const call = await callEvents(r.stream);
-    expect(call.map(line)).toEqual(['num/start', 'queue/insert_call', 'queue/connect_call:connected', 'queue/delete_call', 'num/end']);
+    expect(call.map(line).filter((l) => !l.startsWith('operator/'))).toEqual(['num/start', 'trunk/insert_call', 'trunk/connect_call:connected', 'trunk/delete_call', 'num/end']);
     lawful(r.stream);
   }, 60_000);
 
@@ -275,12 +275,12 @@ describe('real calls over SIP (embedded media)', () => {
     lawful(r.stream);
   }, 60_000);
 
-  it('an untrusted source gets 403 and creates nothing; junk datagrams harm nothing; then a good call works', async () => {
+  it('an untrusted source is challenged, gets 403 with wrong credentials, and creates nothing; junk datagrams harm nothing; then a good call works', async () => {
     const gw = await freePort();
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });
     const r = await rig(gw);
     await login(r, 7101);
-    const refused = await runSipp({ scenario: scenarioFile('e2e-caller-refused', {}), target: r.sip, service: '33100000072', localIp: '127.0.0.2', keys: { caller: '33688888888' }, timeoutMs: 15_000 });
+    const refused = await runSipp({ scenario: scenarioFile('e2e-caller-refused', {}), target: r.sip, service: '33100000072', localIp: '127.0.0.2', keys: { caller: '33688888888' }, auth: { username: 'ann-phone', password: 'not-her-password' }, timeoutMs: 15_000 });
     expect(refused.code, explain(refused)).toBe(0);
     const [host, port] = [r.sip.split(':')[0]!, Number(r.sip.split(':')[1])];
     const junk = createSocket('udp4');
