@@ -7,6 +7,7 @@ import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { liveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
+import { parseCidrs, parseGateway, parseHostPort, parseMedia, parsePortRange, SettingError, telephonySettings } from '../telephony/config.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -23,6 +24,18 @@ export interface ServeOptions {
   corsOrigins?: string[];
   /** Drive these accounts (or all with `true`) with live simulated traffic. */
   simulate?: boolean | number[];
+  /** SIP: `ADDR:PORT` to listen on (env VM_SIP); off when absent. */
+  sip?: string;
+  /** `sip:HOST:PORT` where legs to e164 numbers go (env VM_SIP_GATEWAY). */
+  sipGateway?: string;
+  /** CIDRs allowed to send INVITE without credentials (env VM_SIP_TRUST). @default loopback */
+  sipTrust?: string;
+  /** `node` (embedded, default) or `rtpengine` (env VM_MEDIA). */
+  media?: string;
+  /** rtpengine's NG control address (env VM_RTPENGINE). */
+  rtpengine?: string;
+  /** `MIN-MAX` RTP ports (env VM_RTP_PORTS). */
+  rtpPorts?: string;
 }
 
 /**
@@ -61,7 +74,9 @@ export function parseSimulate(v: string): true | number[] {
 export async function startServer(o: ServeOptions): Promise<{ app: App; port: number; url: string }> {
   const dir = dataDir(o.data);
   const logger = pino({ level: o.logLevel ?? process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const telephony = telephonySettings(o);
   const app = await buildApp({
+    ...(telephony ? { telephony } : {}),
     store: createSqliteStore(dir),
     logger,
     adminToken: process.env.VM_ADMIN_TOKEN || undefined,
@@ -88,6 +103,17 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   return { app, port, url };
+}
+
+/** A flag checked when read (the value stays the string the settings parse again). */
+function checked(v: string, parse: (v: string) => unknown): string {
+  try {
+    parse(v);
+  } catch (err) {
+    if (err instanceof SettingError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return v;
 }
 
 /** `--trust-proxy 10.0.0.5,192.168.1.0/24`: checked now, so a typo is an error, not trust in nobody. */
@@ -134,11 +160,19 @@ export function registerServeCommand(program: Command): void {
       cliList(v, checkCorsOrigins),
     )
     .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all; alone: all) with live simulated traffic', parseSimulate)
+    .option('--sip <addr:port>', 'answer and place calls over SIP (UDP and TCP) on this address, e.g. 0.0.0.0:5060 (env VM_SIP)', (v: string) => checked(v, parseHostPort))
+    .option('--sip-gateway <uri>', 'where legs to phone numbers go, e.g. sip:10.0.0.5:5060 (env VM_SIP_GATEWAY)', (v: string) => checked(v, parseGateway))
+    .option('--sip-trust <cidrs>', 'carrier and PBX addresses allowed to send calls without credentials (env VM_SIP_TRUST; default: loopback)', (v: string) => checked(v, parseCidrs))
+    .option('--media <kind>', 'media plane: node (embedded, default) or rtpengine (env VM_MEDIA)', (v: string) => checked(v, parseMedia))
+    .option('--rtpengine <host:port>', "rtpengine's NG control address, with --media rtpengine (env VM_RTPENGINE)", (v: string) => checked(v, parseHostPort))
+    .option('--rtp-ports <min-max>', 'UDP ports for RTP (env VM_RTP_PORTS; default 20000-29999)', (v: string) => checked(v, parsePortRange))
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
-      const { port, url } = await startServer(o);
-      if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data) }));
+      const { app, port, url } = await startServer(o);
+      const sip = app.telephony?.address();
+      if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data), ...(sip ? { sip: `${sip.host}:${sip.port}` } : {}) }));
       else {
+        if (sip) console.log(`SIP on ${sip.host}:${sip.port} (UDP and TCP): call sip:<service number>@${urlHost(sip.host)}:${sip.port}`);
         const everywhere = ['0.0.0.0', '::'].includes(o.host ?? (process.env.HOST || DEFAULT_HOST));
         console.log(`Voice Management listening on ${url}${everywhere ? ' and every other interface' : ''} (data in ${dataDir(o.data)}, events kept ${formatDuration(o.retention ?? DEFAULT_RETENTION_MS)})`);
         if (!process.env.VM_ADMIN_TOKEN) console.log('Admin API off (set VM_ADMIN_TOKEN to publish over HTTP).');

@@ -36,6 +36,9 @@ export type Sound = Static<typeof SoundSchema>;
 export { RouteSchema } from './routing-schema.ts';
 export type { Route } from './routing-schema.ts';
 
+/** The digest realm of operators' SIP phones (their stored HA1 is bound to it). */
+export const SIP_REALM = 'voice-management';
+
 export const AccountFileSchema = Type.Object(
   {
     account: Type.Object({ id: Id, name: Name }, { additionalProperties: true }),
@@ -50,6 +53,19 @@ export const AccountFileSchema = Type.Object(
             e164: Type.Optional(E164),
             login: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             email: Type.Optional(Type.String({ maxLength: 320 })),
+            /**
+             * The operator's SIP phone (desk phone or softphone) registers with these
+             * credentials; the password is kept as its digest hash (HA1) only.
+             */
+            sip: Type.Optional(
+              Type.Object(
+                {
+                  username: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+                  password: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+                },
+                { additionalProperties: false },
+              ),
+            ),
           },
           { additionalProperties: true },
         ),

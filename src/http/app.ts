@@ -33,6 +33,9 @@ import { recordingRoutes } from './routes/recordings.ts';
 import { purgeRecordings } from '../recordings/files.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
+import { SipUsers, startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
+import { createMediaPlane } from '../media/index.ts';
+import { fileURLToPath } from 'node:url';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
@@ -72,6 +75,11 @@ export interface AppOptions {
    * `since`. @default 4 MiB
    */
   maxBufferedBytes?: number;
+  /**
+   * SIP and media (`vm serve --sip …`): the B2BUA becomes every engine's telephony port.
+   * @default off: engines are driven by the call-control API (a PBX) or a simulation
+   */
+  telephony?: TelephonySettings;
   /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
   replayBufferBytes?: number;
   /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
@@ -80,6 +88,8 @@ export interface AppOptions {
 
 export interface App {
   http: FastifyInstance;
+  /** SIP and media when `telephony` was given. */
+  telephony?: Telephony;
   io: StreamServer;
   services: Services;
   gateway: StreamGateway;
@@ -140,6 +150,28 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   // Calls and operator states a crash left open in the log are closed before serving.
   await engines.settleAll(accounts);
+  // SIP and media: carries the engines' commands out on real calls (src/telephony/).
+  let telephony: Telephony | undefined;
+  const sipUsers = new SipUsers(() => store.directory.listSipUsers());
+  if (opts.telephony) {
+    await sipUsers.refresh();
+    telephony = await startTelephony(opts.telephony, {
+      sipUsers: (username) => {
+        const u = sipUsers.get(username);
+        return u && { ha1: u.ha1 };
+      },
+      run: (id, command) => engines.run(id, command),
+      accountForService: (service) => store.directory.serviceAccount(service),
+      operatorContact: async (accountId, operatorId) => {
+        const op = (await store.directory.getDirectory(accountId))?.operators?.find((o) => o.id === operatorId);
+        const sip = op?.sip as { username?: unknown } | undefined;
+        return op && { ...(op.e164 ? { e164: op.e164 } : {}), ...(typeof sip?.username === 'string' ? { sipUser: sip.username } : {}) };
+      },
+      sound: async (_accountId, id) => (id.startsWith('default:') && /^[a-z0-9_-]+$/.test(id.slice(8)) ? fileURLToPath(new URL(`../../sounds/default/${id.slice(8)}.wav`, import.meta.url)) : undefined),
+      media: createMediaPlane,
+      log: logger.child({ component: 'sip' }),
+    });
+  }
   const services: Services = { clock, store, auth, publisher, stats, engines, adminToken: opts.adminToken };
 
   // One trust function for HTTP (request.ip) and the stream (token and session binding).
@@ -194,7 +226,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));
 
-  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: (id) => stats.directoryChanged(id), ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
+  const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: async (id) => {
+      await stats.directoryChanged(id);
+      if (telephony) await sipUsers.refresh().catch((err: unknown) => logger.error({ err }, 'SIP users not reloaded'));
+    }, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
   await changes.start();
   services.changes = changes;
 
@@ -229,6 +264,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     io,
     services,
     gateway,
+    ...(telephony ? { telephony } : {}),
     async listen(port = 0, host = '127.0.0.1') {
       await http.listen({ port, host });
       const addr = http.server.address();
@@ -242,6 +278,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       changes.stop();
       await engines.drain();
       engines.stop();
+      await telephony?.close();
       await publisher.close();
       await stats.flush();
       io.disconnectSockets(true);

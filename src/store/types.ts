@@ -47,6 +47,15 @@ export interface SupervisorRecord {
   passwordHash: string;
 }
 
+/** An operator's SIP phone credentials (REGISTER digest auth): HA1 only, never the password. */
+export interface SipUserRecord {
+  username: string;
+  accountId: number;
+  operatorId: number;
+  /** MD5(username:realm:password), realm SIP_REALM (src/directory/schema.ts). */
+  ha1: string;
+}
+
 export interface ApiUserRecord {
   accountId: number;
   login: string;
@@ -75,6 +84,12 @@ export interface DirectoryStore {
   listAccounts(): Promise<{ id: number; name: string }[]>;
   findSupervisor(login: string): Promise<SupervisorRecord | undefined>;
   findApiUser(login: string): Promise<ApiUserRecord | undefined>;
+  /** An operator's SIP phone credentials by SIP username. */
+  findSipUser(username: string): Promise<SipUserRecord | undefined>;
+  /** Every SIP user of every account (the registrar keeps them in memory). */
+  listSipUsers(): Promise<SipUserRecord[]>;
+  /** The account a service number rings in (numbers[].service), if any. */
+  serviceAccount(service: string): Promise<number | undefined>;
   /** True when the operator is in the account's directory. */
   hasOperator(accountId: number, operatorId: number): Promise<boolean>;
   /**

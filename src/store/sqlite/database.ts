@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS api_users (
   account_id INTEGER NOT NULL,
   password_hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sip_users (
+  username TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  operator_id INTEGER NOT NULL,
+  ha1 TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   account_id INTEGER NOT NULL,
   cpt INTEGER NOT NULL,

@@ -6,6 +6,13 @@ import type { DirectoryStore, ImportResult } from '../types.ts';
 import type { AccountDirectory, AccountFile } from '../../directory/schema.ts';
 import { vmError } from '../../errors/registry.ts';
 import { soundRows } from './sound-store.ts';
+import { SIP_REALM } from '../../directory/schema.ts';
+import { createHash } from 'node:crypto';
+
+/** The digest HA1 of a SIP user: what a registrar needs, and all we keep of the password. */
+export function sipHa1(username: string, password: string): string {
+  return createHash('md5').update(`${username}:${SIP_REALM}:${password}`).digest('hex');
+}
 
 const KINDS = ['groups', 'operators', 'trunks', 'pauses', 'numbers', 'supervisors'] as const;
 
@@ -15,6 +22,9 @@ export function withoutSecrets(file: AccountFile): AccountDirectory {
   const dir: AccountDirectory = { ...rest };
   if (supervisors) dir.supervisors = supervisors.map(({ id, login }) => ({ id, login }));
   if (api_users) dir.api_users = api_users.map(({ login }) => ({ login }));
+  if (dir.operators?.some((o) => o.sip?.password !== undefined)) {
+    dir.operators = dir.operators.map((o) => (o.sip ? { ...o, sip: { username: o.sip.username } } : o));
+  }
   return dir;
 }
 
@@ -41,6 +51,11 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     apisOf: db.prepare('SELECT login, password_hash FROM api_users WHERE account_id = ?'),
     dropApis: db.prepare('DELETE FROM api_users WHERE account_id = ?'),
     addApi: db.prepare('INSERT INTO api_users (login, account_id, password_hash) VALUES (?, ?, ?)'),
+    sipByName: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users WHERE username = ?'),
+    sips: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users'),
+    sipsOf: db.prepare('SELECT username, operator_id, ha1 FROM sip_users WHERE account_id = ?'),
+    dropSips: db.prepare('DELETE FROM sip_users WHERE account_id = ?'),
+    addSip: db.prepare('INSERT INTO sip_users (username, account_id, operator_id, ha1) VALUES (?, ?, ?, ?)'),
   };
 
   const importTx = db.transaction(
@@ -73,6 +88,17 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         }
       }
 
+      const sipNames = new Set<string>();
+      for (const [i, o] of (file.operators ?? []).entries()) {
+        if (!o.sip) continue;
+        if (sipNames.has(o.sip.username)) throw vmError('INVALID_ACCOUNT_FILE', `operators[${i}].sip.username: "${o.sip.username}" is used by two operators.`);
+        sipNames.add(o.sip.username);
+        const row = q.sipByName.get(o.sip.username) as { account_id: number } | undefined;
+        if (row && row.account_id !== accountId) {
+          throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `operators[${i}].sip.username: SIP user "${o.sip.username}" already belongs to account ${row.account_id}.`);
+        }
+      }
+
       const before = q.account.get(accountId) as { name: string; directory: string } | undefined;
       // `vm export` leaves the callback link's secret out: a file without one keeps the stored one.
       const storedSecret = before && (JSON.parse(before.directory) as AccountDirectory).web_callback?.secret;
@@ -101,7 +127,17 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         changed = true;
         return { ...a, hash: secrets.hash(a.password) };
       });
-      if (oldSups.size !== sups.length || oldApis.size !== apis.length) changed = true;
+      // SIP phones: the HA1 of the file's password, or the stored one when the file leaves it out.
+      const oldSips = new Map((q.sipsOf.all(accountId) as { username: string; operator_id: number; ha1: string }[]).map((u) => [u.username, u]));
+      const sips = (file.operators ?? []).flatMap((o, i) => {
+        if (!o.sip) return [];
+        const old = oldSips.get(o.sip.username);
+        const ha1 = o.sip.password !== undefined ? sipHa1(o.sip.username, o.sip.password) : old?.ha1;
+        if (ha1 === undefined) throw vmError('INVALID_ACCOUNT_FILE', `operators[${i}].sip.password: required for a new SIP user.`);
+        if (!old || old.ha1 !== ha1 || old.operator_id !== o.id) changed = true;
+        return [{ username: o.sip.username, operatorId: o.id, ha1 }];
+      });
+      if (oldSups.size !== sups.length || oldApis.size !== apis.length || oldSips.size !== sips.length) changed = true;
       if (!changed) return { accountId, changed: false };
 
       q.upsertAccount.run(accountId, file.account.name, directory);
@@ -114,6 +150,8 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
       q.dropApis.run(accountId);
       for (const a of apis) q.addApi.run(a.login, accountId, a.hash);
       sounds.replace(accountId, file.sounds ?? []);
+      q.dropSips.run(accountId);
+      for (const u of sips) q.addSip.run(u.username, accountId, u.operatorId, u.ha1);
       return { accountId, changed: true };
     },
   );
@@ -140,6 +178,18 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     async findSupervisor(login) {
       const r = q.supByLogin.get(login) as { id: number; account_id: number; login: string; password_hash: string } | undefined;
       return r && { id: r.id, accountId: r.account_id, login: r.login, passwordHash: r.password_hash };
+    },
+    async findSipUser(username) {
+      const r = q.sipByName.get(username) as { username: string; account_id: number; operator_id: number; ha1: string } | undefined;
+      return r && { username: r.username, accountId: r.account_id, operatorId: r.operator_id, ha1: r.ha1 };
+    },
+    async listSipUsers() {
+      return (q.sips.all() as { username: string; account_id: number; operator_id: number; ha1: string }[]).map((r) => ({
+        username: r.username, accountId: r.account_id, operatorId: r.operator_id, ha1: r.ha1,
+      }));
+    },
+    async serviceAccount(service) {
+      return (q.serviceOwner.get(service) as { account_id: number } | undefined)?.account_id;
     },
     async hasOperator(accountId, operatorId) {
       const row = q.owner.get('operators', operatorId) as { account_id: number } | undefined;

@@ -1,0 +1,518 @@
+// The SIP back-to-back user agent in front of the engines: the telephony port of every
+// account when SIP is on. An inbound INVITE to `sip:<service>@…` becomes `inboundCall` on
+// the account owning that service number; from then on the engine decides and this
+// module carries out its commands (src/engine/telephony.ts) on SIP dialogs (src/sip/) and
+// media legs (src/media/plane.ts), and reports what the network did back as engine inputs.
+//
+// Each call has one state (`Leg` per SIP dialog, one media leg per dialog); commands of a
+// call run one after another (a chain), so a `bridge` never overtakes the `ring` it
+// follows. Engine inputs go through the host (`run`), which answers once their events are
+// durable, never synchronously from a command (the port's rule).
+import type { EngineResult } from '../engine/errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { DialPurpose, RingFailure, TelephonyCommand, TelephonyPort } from '../engine/telephony.ts';
+import { MediaError, type MediaPlane } from '../media/plane.ts';
+import type { IncomingCall, OutgoingCall, SipEndpoint } from '../sip/index.ts';
+
+/** How an operator's phone is reached: a registered SIP device, else an e164 through the gateway. */
+export interface OperatorContact {
+  sipUser?: string;
+  e164?: string;
+}
+
+export interface B2buaOptions {
+  sip: SipEndpoint;
+  media: MediaPlane;
+  /** Runs an engine input and answers once its events are durable (EngineHost.run). */
+  run: <R extends EngineResult<object>>(accountId: number, command: (engine: Engine) => R) => Promise<R | EngineResult | undefined>;
+  /** The account owning a service number. */
+  accountForService(service: string): Promise<number | undefined>;
+  operatorContact(accountId: number, operatorId: number): Promise<OperatorContact | undefined>;
+  /** The file of a sound id (account sound or `default:*`), undefined when unknown. */
+  sound(accountId: number, soundId: string): Promise<string | undefined>;
+  /** Where legs to e164 numbers go: `sip:HOST:PORT`. */
+  gateway?: string;
+  /** Where a call's recording is written, and what to do once it is complete. */
+  recordings?: {
+    path(accountId: number, idCall: number): string;
+    done(accountId: number, idCall: number, file: string, durationMs: number, bytes: number): Promise<void>;
+  };
+  log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
+}
+
+interface OutLeg {
+  out: OutgoingCall;
+  media: string;
+  answered: boolean;
+  /** We hung it up (stop_ring, release, hangup): its later events are ours, not the network's. */
+  dropped: boolean;
+}
+
+interface CallState {
+  accountId: number;
+  idCall: number;
+  key: string;
+  caller: string;
+  /** The caller's dialog (inbound calls). */
+  inbound?: IncomingCall;
+  aMedia?: string;
+  aSdp?: string;
+  accepted: boolean;
+  early: boolean;
+  callerGone: boolean;
+  ended: boolean;
+  collecting: boolean;
+  /** Legs to operators' phones, by operator id. */
+  ops: Map<number, OutLeg>;
+  /** The leg to an external number (trunk, transfer, outgoing call, callback). */
+  far?: OutLeg;
+  /** What the caller is bridged to. */
+  bridged?: string;
+  recordWanted: boolean;
+  recording: boolean;
+  chain: Promise<void>;
+}
+
+const RING_FAILURE: Record<number, RingFailure> = { 486: 'busy', 600: 'busy', 603: 'declined', 408: 'no_answer', 480: 'no_answer', 487: 'no_answer' };
+
+/** The caller id the engine takes: the From user's digits ('0' when anonymous). */
+export function callerDigits(fromUser: string): string {
+  const d = fromUser.replace(/^\+/, '');
+  return /^[0-9]{1,32}$/.test(d) ? d : '0';
+}
+
+export class B2bua {
+  private readonly calls = new Map<string, CallState>();
+  private readonly byMedia = new Map<string, CallState>();
+  private readonly ports = new Map<number, TelephonyPort>();
+  private readonly fallbacks = new Map<number, TelephonyPort>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly opts: B2buaOptions) {
+    opts.sip.onInvite((call) => void this.inbound(call).catch((err: unknown) => this.opts.log?.error({ err }, 'inbound call failed')));
+  }
+
+  /** The telephony port of an account's engine. */
+  port(accountId: number): TelephonyPort {
+    let p = this.ports.get(accountId);
+    if (!p) {
+      p = { command: (cmd) => this.command(accountId, cmd) };
+      this.ports.set(accountId, p);
+    }
+    return p;
+  }
+
+  /**
+   * Where commands go for calls and operators without SIP legs: a live simulation's port
+   * (its own calls, its simulated operators, who answer SIP callers with a voice prompt).
+   */
+  setFallback(accountId: number, port: TelephonyPort | undefined): void {
+    if (port) this.fallbacks.set(accountId, port);
+    else this.fallbacks.delete(accountId);
+  }
+
+  /** A DTMF key heard by the media plane on a leg. */
+  dtmf(mediaLeg: string, digit: string): void {
+    const st = this.byMedia.get(mediaLeg);
+    if (st && mediaLeg === st.aMedia) this.digit(st, digit);
+  }
+
+  /** The media legs of a call with SIP legs (diagnostics, stats, tests). */
+  mediaLegs(accountId: number, idCall: number): { caller?: string; operators: Record<number, string>; far?: string } | undefined {
+    const st = this.calls.get(this.callKey(accountId, idCall));
+    if (!st) return undefined;
+    return {
+      ...(st.aMedia ? { caller: st.aMedia } : {}),
+      operators: Object.fromEntries([...st.ops].map(([id, leg]) => [id, leg.media])),
+      ...(st.far ? { far: st.far.media } : {}),
+    };
+  }
+
+  /** Calls with SIP legs now. */
+  get size(): number {
+    return this.calls.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const st of [...this.calls.values()]) this.teardown(st);
+    await Promise.allSettled([...this.calls.values()].map((s) => s.chain));
+  }
+
+  // ---- Inbound ---------------------------------------------------------------------
+
+  private async inbound(inc: IncomingCall): Promise<void> {
+    if (this.closed) return inc.reject(503, 'Service Unavailable');
+    const service = inc.to.replace(/^\+/, '');
+    const accountId = /^[0-9]{1,32}$/.test(service) ? await this.opts.accountForService(service) : undefined;
+    if (accountId === undefined) return inc.reject(404, 'Not Found');
+    const key = `k${++this.seq}`;
+    const st: CallState = {
+      accountId, idCall: 0, key, caller: callerDigits(inc.from), inbound: inc, aMedia: `${key}.a`,
+      accepted: false, early: false, callerGone: false, ended: false, collecting: false,
+      ops: new Map(), recordWanted: false, recording: false, chain: Promise.resolve(),
+    };
+    // The caller may give up while we set the call up: remember it, act once bound.
+    const gone = () => {
+      if (st.callerGone) return;
+      st.callerGone = true;
+      if (st.idCall !== 0 && !st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
+    };
+    inc.on('cancel', gone);
+    inc.on('bye', gone);
+    inc.on('end', gone);
+    inc.on('dtmf', (digit: string) => this.digit(st, digit));
+    inc.on('reinvite', (sdp: string, reply: (sdp: string) => void) => {
+      this.opts.media.reoffer(st.aMedia!, sdp).then(reply, (err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 're-INVITE refused'));
+    });
+    try {
+      st.aSdp = await this.opts.media.answer(key, st.aMedia!, inc.offer);
+    } catch (err) {
+      if (err instanceof MediaError) return inc.reject(err.code === 'MEDIA_NO_CODEC' || err.code === 'MEDIA_BAD_SDP' ? 488 : 503, err.message);
+      throw err;
+    }
+    this.byMedia.set(st.aMedia!, st);
+    if (st.callerGone) return void this.opts.media.close(st.aMedia!);
+    const r = await this.opts.run(accountId, (engine) => {
+      const res = engine.inboundCall({ service, caller: st.caller });
+      // Bound before the commands it produced run (they run from a microtask).
+      if (res.ok) this.bind(st, res.id_call);
+      return res;
+    });
+    if (!r || !r.ok) {
+      this.byMedia.delete(st.aMedia!);
+      void this.opts.media.close(st.aMedia!);
+      if (st.idCall !== 0) this.calls.delete(this.callKey(accountId, st.idCall));
+      if (!st.callerGone) inc.reject(r && !r.ok && r.error === 'NUMBER_UNKNOWN' ? 404 : 480, r && !r.ok ? r.error : 'Not Found');
+      return;
+    }
+    if (st.callerGone && !st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
+  }
+
+  private bind(st: CallState, idCall: number): void {
+    st.idCall = idCall;
+    this.calls.set(this.callKey(st.accountId, idCall), st);
+  }
+
+  private callKey(accountId: number, idCall: number): string {
+    return `${accountId}:${idCall}`;
+  }
+
+  private digit(st: CallState, digit: string): void {
+    if (!st.collecting || st.ended || st.idCall === 0) return;
+    void this.input(st, (e) => e.ivrInput(st.idCall, { dtmf: digit }));
+  }
+
+  /** An engine input for a call; a refusal is logged (the network and the engine crossed). */
+  private async input(st: CallState, cmd: (e: Engine) => EngineResult<object>): Promise<boolean> {
+    try {
+      const r = await this.opts.run(st.accountId, cmd);
+      if (r && !r.ok) this.opts.log?.info({ call: st.idCall, error: r.error }, 'engine refused a network input');
+      return !!r && r.ok;
+    } catch (err) {
+      this.opts.log?.warn({ err, call: st.idCall }, 'engine input failed');
+      return false;
+    }
+  }
+
+  // ---- Commands --------------------------------------------------------------------
+
+  private command(accountId: number, cmd: TelephonyCommand): void {
+    // Never synchronously (the engine is mid-operation), and after `bind`: a new call's
+    // first commands come from inside `inboundCall`, before its id is known here.
+    queueMicrotask(() => this.dispatch(accountId, cmd));
+  }
+
+  private dispatch(accountId: number, cmd: TelephonyCommand): void {
+    let st = this.calls.get(this.callKey(accountId, cmd.id_call));
+    if (!st && cmd.op === 'dial' && !this.closed) st = this.outbound(accountId, cmd.id_call, cmd.e164);
+    if (!st) {
+      this.fallbacks.get(accountId)?.command(cmd);
+      return;
+    }
+    const s = st;
+    s.chain = s.chain.then(() => this.exec(s, cmd)).catch((err: unknown) => this.opts.log?.error({ err, call: s.idCall, op: cmd.op }, 'telephony command failed'));
+  }
+
+  /** A call that starts with an outbound leg (an operator's outgoing call or callback). */
+  private outbound(accountId: number, idCall: number, e164: string): CallState {
+    const key = `k${++this.seq}`;
+    const st: CallState = {
+      accountId, idCall, key, caller: e164, accepted: true, early: false, callerGone: false, ended: false, collecting: false,
+      ops: new Map(), recordWanted: false, recording: false, chain: Promise.resolve(),
+    };
+    this.calls.set(this.callKey(accountId, idCall), st);
+    return st;
+  }
+
+  private async exec(st: CallState, cmd: TelephonyCommand): Promise<void> {
+    if (st.ended) return;
+    if (cmd.op !== 'play' && cmd.op !== 'collect') st.collecting = false;
+    const media = this.opts.media;
+    switch (cmd.op) {
+      case 'answer':
+        await this.accept(st);
+        return;
+      case 'play': {
+        if (!st.aMedia) return;
+        const file = await this.opts.sound(st.accountId, cmd.sound);
+        if (!file) return this.opts.log?.warn({ call: st.idCall, sound: cmd.sound }, 'unknown sound: silence');
+        this.early(st);
+        await media.play(st.aMedia, file, { loop: cmd.loop });
+        return;
+      }
+      case 'stop_play':
+        if (st.aMedia) await media.stopPlay(st.aMedia);
+        return;
+      case 'collect':
+        st.collecting = true;
+        return;
+      case 'ring':
+        await this.ring(st, cmd.id_operator);
+        return;
+      case 'stop_ring':
+      case 'release': {
+        const leg = st.ops.get(cmd.id_operator);
+        if (leg) {
+          st.ops.delete(cmd.id_operator);
+          if (st.bridged === leg.media) await this.stopRecording(st);
+          if (st.bridged === leg.media) st.bridged = undefined;
+          this.drop(leg);
+        } else this.fallbacks.get(st.accountId)?.command(cmd);
+        return;
+      }
+      case 'bridge': {
+        const leg = st.ops.get(cmd.id_operator);
+        await this.accept(st);
+        if (!leg) {
+          // An operator without a phone of ours (simulated): they "answer" with a prompt.
+          this.fallbacks.get(st.accountId)?.command(cmd);
+          const file = await this.opts.sound(st.accountId, 'default:operator');
+          if (file && st.aMedia) await media.play(st.aMedia, file, { loop: true });
+          return;
+        }
+        if (st.aMedia) {
+          await media.bridge(st.aMedia, leg.media);
+          st.bridged = leg.media;
+          await this.startRecording(st);
+        }
+        return;
+      }
+      case 'dial':
+        await this.dial(st, cmd.e164, cmd.purpose, cmd.id_operator);
+        return;
+      case 'record':
+        st.recordWanted = cmd.on;
+        if (cmd.on) await this.startRecording(st);
+        else await this.stopRecording(st);
+        return;
+      case 'hangup':
+        // A simulated operator on the call stops "talking" too.
+        this.fallbacks.get(st.accountId)?.command(cmd);
+        await this.stopRecording(st);
+        this.teardown(st);
+        return;
+    }
+  }
+
+  /** The caller's leg answered (200 OK), once. */
+  private async accept(st: CallState): Promise<void> {
+    if (st.accepted || !st.inbound || st.callerGone) return;
+    st.accepted = true;
+    await st.inbound.accept(st.aSdp!).catch((err: unknown) => {
+      this.opts.log?.warn({ err, call: st.idCall }, 'caller never acknowledged the answer');
+      if (!st.callerGone) {
+        st.callerGone = true;
+        void this.input(st, (e) => e.callHangup(st.idCall));
+      }
+    });
+  }
+
+  /** Early media (183) before the caller's leg is answered, once. */
+  private early(st: CallState): void {
+    if (st.accepted || st.early || !st.inbound || st.callerGone) return;
+    st.early = true;
+    st.inbound.progress(st.aSdp!);
+  }
+
+  private async target(st: CallState, contact: OperatorContact | undefined): Promise<string | undefined> {
+    const reg = contact?.sipUser ? this.opts.sip.registration(contact.sipUser) : undefined;
+    if (reg) return reg.contact;
+    if (contact?.e164 && this.opts.gateway) return this.gatewayUri(contact.e164);
+    return undefined;
+  }
+
+  private gatewayUri(e164: string): string {
+    const gw = this.opts.gateway!.replace(/^sips?:/, '');
+    return `sip:${e164}@${gw}`;
+  }
+
+  private async ring(st: CallState, operatorId: number): Promise<void> {
+    const contact = await this.opts.operatorContact(st.accountId, operatorId);
+    const target = await this.target(st, contact);
+    if (!target) {
+      // No phone of ours: a simulated operator, else nobody to ring.
+      const fallback = this.fallbacks.get(st.accountId);
+      if (fallback) fallback.command({ op: 'ring', id_call: st.idCall, id_operator: operatorId });
+      else void this.input(st, (e) => e.ringFailed(st.idCall, operatorId, 'unreachable'));
+      return;
+    }
+    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
+    if (!leg) return void this.input(st, (e) => e.ringFailed(st.idCall, operatorId, 'unreachable'));
+    st.ops.set(operatorId, leg);
+    leg.out.on('answered', (sdp: string) => {
+      if (leg.dropped) return;
+      void (async () => {
+        await this.opts.media.answered(leg.media, sdp);
+        leg.answered = true;
+        // Another phone may have answered first (ring-all): then this one is hung up.
+        if (!(await this.input(st, (e) => e.operatorAnswer(operatorId)))) this.dropOp(st, operatorId, leg);
+      })().catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'operator answer failed'));
+    });
+    leg.out.on('failed', (status: number) => {
+      if (leg.dropped) return;
+      this.dropOp(st, operatorId, leg);
+      void this.input(st, (e) => e.ringFailed(st.idCall, operatorId, RING_FAILURE[status] ?? 'unreachable'));
+    });
+    leg.out.on('bye', () => {
+      if (leg.dropped) return;
+      this.dropOp(st, operatorId, leg);
+      void this.input(st, (e) => e.operatorHangup(operatorId));
+    });
+  }
+
+  private dropOp(st: CallState, operatorId: number, leg: OutLeg): void {
+    if (st.ops.get(operatorId) === leg) st.ops.delete(operatorId);
+    this.drop(leg);
+  }
+
+  /** An outbound dialog with its media leg; undefined when the media side has no room. */
+  private async place(st: CallState, mediaLeg: string, target: string, from: string): Promise<OutLeg | undefined> {
+    let sdp: string;
+    try {
+      sdp = await this.opts.media.offer(st.key, mediaLeg);
+    } catch (err) {
+      this.opts.log?.warn({ err, call: st.idCall }, 'no media for an outbound leg');
+      return undefined;
+    }
+    this.byMedia.set(mediaLeg, st);
+    const out = this.opts.sip.invite({ target, from, sdp });
+    const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
+    out.on('end', () => {
+      this.byMedia.delete(mediaLeg);
+      void this.opts.media.close(mediaLeg);
+    });
+    return leg;
+  }
+
+  private drop(leg: OutLeg): void {
+    if (leg.dropped) return;
+    leg.dropped = true;
+    leg.out.hangup();
+    this.byMedia.delete(leg.media);
+    void this.opts.media.close(leg.media);
+  }
+
+  private async dial(st: CallState, e164: string, purpose: DialPurpose, operatorId: number | null): Promise<void> {
+    if (!this.opts.gateway) {
+      this.opts.log?.warn({ call: st.idCall, purpose }, 'no --sip-gateway: an external number cannot be dialled');
+      void this.input(st, (e) => e.callHangup(st.idCall));
+      return;
+    }
+    // An operator's own call: their phone first, the number once they pick up.
+    if ((purpose === 'outgoing' || purpose === 'callback') && operatorId !== null) {
+      const ok = await this.operatorFirst(st, operatorId);
+      if (!ok) return;
+    }
+    const far = await this.place(st, `${st.key}.far`, this.gatewayUri(e164), st.inbound ? st.caller : '0');
+    if (!far) return void this.input(st, (e) => e.callHangup(st.idCall));
+    st.far = far;
+    far.out.on('answered', (sdp: string) => {
+      if (far.dropped) return;
+      void (async () => {
+        await this.opts.media.answered(far.media, sdp);
+        far.answered = true;
+        const other = st.aMedia ?? [...st.ops.values()][0]?.media;
+        if (purpose !== 'transfer') await this.input(st, (e) => e.callAnswer(st.idCall));
+        if (st.ended || !other) return;
+        await this.accept(st);
+        await this.opts.media.bridge(other, far.media);
+        st.bridged = far.media;
+        await this.startRecording(st);
+      })().catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'far answer failed'));
+    });
+    const gone = () => {
+      if (far.dropped) return;
+      this.drop(far);
+      void this.input(st, (e) => e.callHangup(st.idCall));
+    };
+    far.out.on('failed', gone);
+    far.out.on('bye', gone);
+  }
+
+  /** Rings the operator's phone for their own call; true once they answered. */
+  private async operatorFirst(st: CallState, operatorId: number): Promise<boolean> {
+    const target = await this.target(st, await this.opts.operatorContact(st.accountId, operatorId));
+    if (!target) {
+      void this.input(st, (e) => e.callHangup(st.idCall));
+      return false;
+    }
+    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
+    if (!leg) {
+      void this.input(st, (e) => e.callHangup(st.idCall));
+      return false;
+    }
+    st.ops.set(operatorId, leg);
+    return new Promise<boolean>((resolve) => {
+      leg.out.on('answered', (sdp: string) => {
+        void this.opts.media.answered(leg.media, sdp).then(() => {
+          leg.answered = true;
+          resolve(!st.ended);
+        }, () => resolve(false));
+      });
+      const fail = () => {
+        if (leg.dropped) return resolve(false);
+        this.dropOp(st, operatorId, leg);
+        void this.input(st, (e) => e.operatorHangup(operatorId));
+        resolve(false);
+      };
+      leg.out.on('failed', fail);
+      leg.out.on('bye', fail);
+    });
+  }
+
+  private async startRecording(st: CallState): Promise<void> {
+    const rec = this.opts.recordings;
+    if (!rec || !st.recordWanted || st.recording || !st.bridged) return;
+    const legs = st.aMedia ? [st.aMedia, st.bridged] : [...st.ops.values()].map((l) => l.media).concat(st.bridged);
+    st.recording = true;
+    await this.opts.media.startRecording(st.key, legs, rec.path(st.accountId, st.idCall));
+  }
+
+  private async stopRecording(st: CallState): Promise<void> {
+    if (!st.recording) return;
+    st.recording = false;
+    const r = await this.opts.media.stopRecording(st.key);
+    if (r && this.opts.recordings) await this.opts.recordings.done(st.accountId, st.idCall, r.file, r.durationMs, r.bytes);
+  }
+
+  /** Hangs up every leg of a call and forgets it. */
+  private teardown(st: CallState): void {
+    if (st.ended) return;
+    st.ended = true;
+    for (const leg of st.ops.values()) this.drop(leg);
+    st.ops.clear();
+    if (st.far) this.drop(st.far);
+    if (st.inbound && !st.callerGone) {
+      st.callerGone = true;
+      if (st.accepted) st.inbound.hangup();
+      else st.inbound.reject(480, 'Temporarily Unavailable');
+    }
+    if (st.aMedia) {
+      this.byMedia.delete(st.aMedia);
+      void this.opts.media.close(st.aMedia);
+    }
+    this.calls.delete(this.callKey(st.accountId, st.idCall));
+  }
+}

@@ -1,0 +1,98 @@
+// Telephony settings as `vm serve` takes them (flags and their VM_* environment twins),
+// checked when read so a typo is an error at start, not a silent refusal of every call.
+import { BlockList, isIP } from 'node:net';
+
+export type MediaKind = 'node' | 'rtpengine';
+
+export interface TelephonySettings {
+  /** Where SIP listens (UDP and TCP). */
+  sip: { host: string; port: number };
+  /** Where legs to e164 numbers go, `sip:HOST:PORT`; none: such legs fail. */
+  gateway?: string;
+  /** Sources allowed to send INVITE without credentials (carriers, PBXs). */
+  trust: string[];
+  media: MediaKind;
+  /** rtpengine's NG control address (`--media rtpengine`). */
+  rtpengine?: { host: string; port: number };
+  rtpPorts: { min: number; max: number };
+}
+
+export const DEFAULT_SIP_PORT = 5060;
+export const DEFAULT_RTP_PORTS = { min: 20_000, max: 29_999 };
+/** Without --sip-trust, only this machine may place calls without credentials. */
+export const DEFAULT_SIP_TRUST = ['127.0.0.0/8', '::1/128'];
+
+export class SettingError extends Error {}
+
+/** `HOST:PORT`, `[v6]:PORT` or `HOST` (default port). */
+export function parseHostPort(v: string, defaultPort?: number): { host: string; port: number } {
+  const t = v.trim();
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(t) ?? /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (!m) throw new SettingError(`expected HOST:PORT, got ${JSON.stringify(v)}`);
+  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) throw new SettingError(`expected HOST:PORT with a port 0-65535, got ${JSON.stringify(v)}`);
+  return { host: m[1]!, port };
+}
+
+/** `sip:HOST[:PORT]` (a SIP URI without user part). */
+export function parseGateway(v: string): string {
+  const t = v.trim();
+  const m = /^sips?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(;[^\s]*)?$/.exec(t);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) throw new SettingError(`expected a gateway such as sip:10.0.0.5:5060, got ${JSON.stringify(v)}`);
+  return t;
+}
+
+/** A comma-separated list of addresses or CIDRs, each checked. */
+export function parseCidrs(v: string): string[] {
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new SettingError('expected comma-separated addresses or CIDRs such as 192.0.2.0/24');
+  const probe = new BlockList();
+  for (const item of list) {
+    const [addr, bits, extra] = item.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    const n = bits === undefined ? max : Number(bits);
+    if (family === 0 || extra !== undefined || !Number.isInteger(n) || n < 0 || n > max || (bits !== undefined && !/^\d+$/.test(bits))) {
+      throw new SettingError(`${JSON.stringify(item)} is not an address or CIDR (e.g. 192.0.2.0/24, 2001:db8::/32)`);
+    }
+    probe.addSubnet(addr!, n, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/** `MIN-MAX`: an even-sized range of at least 2 ports above 1023. */
+export function parsePortRange(v: string): { min: number; max: number } {
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(v);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1024 || max > 65535 || max - min < 1) throw new SettingError(`expected a port range such as 20000-29999 (1024-65535), got ${JSON.stringify(v)}`);
+  return { min, max };
+}
+
+export function parseMedia(v: string): MediaKind {
+  if (v === 'node' || v === 'rtpengine') return v;
+  throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
+}
+
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTP_PORTS). */
+export function telephonySettings(
+  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpPorts?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): TelephonySettings | undefined {
+  const sip = flags.sip ?? env.VM_SIP;
+  if (!sip) return undefined;
+  const media = parseMedia(flags.media ?? env.VM_MEDIA ?? 'node');
+  const ng = flags.rtpengine ?? env.VM_RTPENGINE;
+  if (media === 'rtpengine' && !ng) throw new SettingError('--media rtpengine needs --rtpengine HOST:PORT (its NG control address)');
+  const gateway = flags.sipGateway ?? env.VM_SIP_GATEWAY;
+  const trust = flags.sipTrust ?? env.VM_SIP_TRUST;
+  const ports = flags.rtpPorts ?? env.VM_RTP_PORTS;
+  return {
+    sip: parseHostPort(sip, DEFAULT_SIP_PORT),
+    ...(gateway ? { gateway: parseGateway(gateway) } : {}),
+    trust: trust ? parseCidrs(trust) : DEFAULT_SIP_TRUST,
+    media,
+    ...(ng ? { rtpengine: parseHostPort(ng) } : {}),
+    rtpPorts: ports ? parsePortRange(ports) : DEFAULT_RTP_PORTS,
+  };
+}

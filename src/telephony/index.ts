@@ -1,0 +1,75 @@
+// Telephony on: a SIP endpoint, a media plane and the B2BUA joining them to the engines.
+// `startTelephony` is what `vm serve --sip` (and `npm start`, on loopback) runs.
+import { networkInterfaces } from 'node:os';
+import type { MediaPlane, MediaPlaneOptions } from '../media/plane.ts';
+import { createSipEndpoint, type SipEndpoint } from '../sip/index.ts';
+import { B2bua, type B2buaOptions } from './b2bua.ts';
+import type { TelephonySettings } from './config.ts';
+import { SIP_REALM } from '../directory/schema.ts';
+
+export { B2bua, callerDigits } from './b2bua.ts';
+export type { OperatorContact } from './b2bua.ts';
+export * from './config.ts';
+export { SipUsers } from './sip-users.ts';
+
+export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway'> {
+  /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
+  sipUsers?: (username: string) => { ha1: string } | undefined;
+  /** Builds the media plane (`--media node|rtpengine`). */
+  media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { rtpengine?: { host: string; port: number } }) => Promise<MediaPlane>;
+}
+
+export interface Telephony {
+  b2bua: B2bua;
+  sip: SipEndpoint;
+  media: MediaPlane;
+  /** The address SIP listens on (its port when 0 was asked). */
+  address(): { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** The address put in SDP: the SIP host, or this machine's first external IPv4 when SIP listens everywhere. */
+export function mediaAddress(sipHost: string): string {
+  if (sipHost !== '0.0.0.0' && sipHost !== '::' && sipHost !== '') return sipHost;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function startTelephony(settings: TelephonySettings, deps: TelephonyDeps): Promise<Telephony> {
+  let b2bua: B2bua | undefined;
+  const media = await deps.media(settings.media, {
+    events: { dtmf: (leg, digit) => b2bua?.dtmf(leg, digit) },
+    address: mediaAddress(settings.sip.host),
+    ports: settings.rtpPorts,
+    ...(settings.rtpengine ? { rtpengine: settings.rtpengine } : {}),
+  });
+  let sip: SipEndpoint;
+  try {
+    sip = await createSipEndpoint({
+      host: settings.sip.host,
+      port: settings.sip.port,
+      trust: settings.trust,
+      realm: SIP_REALM,
+      ...(deps.sipUsers ? { users: deps.sipUsers } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+    });
+  } catch (err) {
+    await media.stop();
+    throw err;
+  }
+  b2bua = new B2bua({ ...deps, sip, media, ...(settings.gateway ? { gateway: settings.gateway } : {}) });
+  const b = b2bua;
+  return {
+    b2bua: b,
+    sip,
+    media,
+    address: () => sip.address(),
+    async close() {
+      await b.close();
+      await sip.close();
+      await media.stop();
+    },
+  };
+}

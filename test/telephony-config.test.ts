@@ -1,0 +1,77 @@
+// Telephony settings: every flag and its environment twin is checked when read, so a typo
+// stops `vm serve` with a sentence instead of refusing every call.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BlockList } from 'node:net';
+import {
+  DEFAULT_RTP_PORTS,
+  DEFAULT_SIP_TRUST,
+  SettingError,
+  parseCidrs,
+  parseGateway,
+  parseHostPort,
+  parsePortRange,
+  telephonySettings,
+} from '../src/telephony/config.ts';
+
+describe('telephony settings', () => {
+  it('is off without --sip or VM_SIP', () => {
+    expect(telephonySettings({}, {})).toBeUndefined();
+  });
+
+  it('reads flags before the environment, with defaults', () => {
+    const s = telephonySettings({ sip: '127.0.0.1:5070' }, { VM_SIP: '0.0.0.0:5060', VM_SIP_GATEWAY: 'sip:10.0.0.5:5060' });
+    expect(s).toEqual({ sip: { host: '127.0.0.1', port: 5070 }, gateway: 'sip:10.0.0.5:5060', trust: DEFAULT_SIP_TRUST, media: 'node', rtpPorts: DEFAULT_RTP_PORTS });
+    const e = telephonySettings({}, { VM_SIP: '[::1]:5062', VM_SIP_TRUST: '192.0.2.0/24,2001:db8::/32', VM_MEDIA: 'rtpengine', VM_RTPENGINE: '127.0.0.1:2223', VM_RTP_PORTS: '30000-30999' });
+    expect(e).toEqual({ sip: { host: '::1', port: 5062 }, trust: ['192.0.2.0/24', '2001:db8::/32'], media: 'rtpengine', rtpengine: { host: '127.0.0.1', port: 2223 }, rtpPorts: { min: 30000, max: 30999 } });
+    expect(telephonySettings({ sip: 'pbx.example.com' }, {})!.sip).toEqual({ host: 'pbx.example.com', port: 5060 });
+  });
+
+  it('refuses what it cannot use, naming it', () => {
+    expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'rtpengine' }, {})).toThrow(/--rtpengine HOST:PORT/);
+    expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'asterisk' }, {})).toThrow(/node or rtpengine/);
+    expect(() => parseHostPort('1.2.3.4:99999')).toThrow(SettingError);
+    expect(() => parseHostPort('a b:1')).toThrow(/HOST:PORT/);
+    expect(() => parseGateway('http://x')).toThrow(/sip:10.0.0.5:5060/);
+    expect(() => parseGateway('sip:host:70000')).toThrow(SettingError);
+    expect(parseGateway('sip:[2001:db8::1]:5080')).toBe('sip:[2001:db8::1]:5080');
+    expect(() => parseCidrs('10.0.0.0/33')).toThrow(/not an address or CIDR/);
+    expect(() => parseCidrs('10.0.0.0/8/1')).toThrow(SettingError);
+    expect(() => parseCidrs('example.com')).toThrow(SettingError);
+    expect(() => parseCidrs(' , ')).toThrow(/comma-separated/);
+    expect(() => parsePortRange('80-90')).toThrow(/1024-65535/);
+    expect(() => parsePortRange('30000-30000')).toThrow(SettingError);
+  });
+
+  it('takes every valid CIDR and refuses every prefix too long for its family', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 40 }), (ip, bits) => {
+        const ok = bits <= 32;
+        if (ok) {
+          expect(parseCidrs(`${ip}/${bits}`)).toEqual([`${ip}/${bits}`]);
+          // What we accept, node's BlockList (what the SIP side matches with) accepts too.
+          expect(() => new BlockList().addSubnet(ip, bits, 'ipv4')).not.toThrow();
+        } else expect(() => parseCidrs(`${ip}/${bits}`)).toThrow(SettingError);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 140 }), (ip, bits) => {
+        if (bits <= 128) expect(parseCidrs(`${ip}/${bits}`)).toHaveLength(1);
+        else expect(() => parseCidrs(`${ip}/${bits}`)).toThrow(SettingError);
+      }),
+    );
+  });
+
+  it('parses any host and port it prints', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.domain()), fc.integer({ min: 0, max: 65535 }), (host, port) => {
+        expect(parseHostPort(`${host}:${port}`)).toEqual({ host, port });
+      }),
+    );
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 0, max: 65535 }), (host, port) => {
+        expect(parseHostPort(`[${host}]:${port}`)).toEqual({ host, port });
+      }),
+    );
+  });
+});
