@@ -22,13 +22,15 @@ describe('telephony settings', () => {
   it('reads flags before the environment, with defaults', () => {
     const s = telephonySettings({ sip: '127.0.0.1:5070' }, { VM_SIP: '0.0.0.0:5060', VM_SIP_GATEWAY: 'sip:10.0.0.5:5060' });
     expect(s).toEqual({ sip: { host: '127.0.0.1', port: 5070 }, gateway: 'sip:10.0.0.5:5060', trust: DEFAULT_SIP_TRUST, media: 'node', rtpPorts: DEFAULT_RTP_PORTS });
-    const e = telephonySettings({}, { VM_SIP: '[::1]:5062', VM_SIP_TRUST: '192.0.2.0/24,2001:db8::/32', VM_MEDIA: 'rtpengine', VM_RTPENGINE: '127.0.0.1:2223', VM_RTP_PORTS: '30000-30999' });
-    expect(e).toEqual({ sip: { host: '::1', port: 5062 }, trust: ['192.0.2.0/24', '2001:db8::/32'], media: 'rtpengine', rtpengine: { host: '127.0.0.1', port: 2223 }, rtpPorts: { min: 30000, max: 30999 } });
+    const e = telephonySettings({}, { VM_SIP: '[::1]:5062', VM_SIP_TRUST: '192.0.2.0/24,2001:db8::/32', VM_MEDIA: 'rtpengine', VM_RTPENGINE: '127.0.0.1:2223', VM_RTPENGINE_DTMF: '127.0.0.1:2224', VM_RTP_PORTS: '30000-30999' });
+    expect(e).toEqual({ sip: { host: '::1', port: 5062 }, trust: ['192.0.2.0/24', '2001:db8::/32'], media: 'rtpengine', rtpengine: { host: '127.0.0.1', port: 2223 }, rtpengineDtmf: { host: '127.0.0.1', port: 2224 }, rtpPorts: { min: 30000, max: 30999 } });
+    // --media rtpengine alone: we start rtpengine ourselves.
+    expect(telephonySettings({ sip: '127.0.0.1:5060', media: 'rtpengine' }, {})).toMatchObject({ media: 'rtpengine' });
     expect(telephonySettings({ sip: 'pbx.example.com' }, {})!.sip).toEqual({ host: 'pbx.example.com', port: 5060 });
   });
 
   it('refuses what it cannot use, naming it', () => {
-    expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'rtpengine' }, {})).toThrow(/--rtpengine HOST:PORT/);
+    expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'rtpengine', rtpengine: '10.0.0.9:2223' }, {})).toThrow(/--rtpengine-dtmf ADDR:PORT/);
     expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'asterisk' }, {})).toThrow(/node or rtpengine/);
     expect(() => parseHostPort('1.2.3.4:99999')).toThrow(SettingError);
     expect(() => parseHostPort('a b:1')).toThrow(/HOST:PORT/);

@@ -34,6 +34,8 @@ export interface ServeOptions {
   media?: string;
   /** rtpengine's NG control address (env VM_RTPENGINE). */
   rtpengine?: string;
+  /** Where an external rtpengine sends DTMF reports (env VM_RTPENGINE_DTMF). */
+  rtpengineDtmf?: string;
   /** `MIN-MAX` RTP ports (env VM_RTP_PORTS). */
   rtpPorts?: string;
 }
@@ -77,6 +79,7 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   const telephony = telephonySettings(o);
   const app = await buildApp({
     ...(telephony ? { telephony } : {}),
+    dataDir: dir,
     store: createSqliteStore(dir),
     logger,
     adminToken: process.env.VM_ADMIN_TOKEN || undefined,
@@ -165,6 +168,7 @@ export function registerServeCommand(program: Command): void {
     .option('--sip-trust <cidrs>', 'carrier and PBX addresses allowed to send calls without credentials (env VM_SIP_TRUST; default: loopback)', (v: string) => checked(v, parseCidrs))
     .option('--media <kind>', 'media plane: node (embedded, default) or rtpengine (env VM_MEDIA)', (v: string) => checked(v, parseMedia))
     .option('--rtpengine <host:port>', "rtpengine's NG control address, with --media rtpengine (env VM_RTPENGINE)", (v: string) => checked(v, parseHostPort))
+    .option('--rtpengine-dtmf <addr:port>', 'where that rtpengine sends its DTMF reports (its --dtmf-log-dest), with --rtpengine (env VM_RTPENGINE_DTMF)', (v: string) => checked(v, parseHostPort))
     .option('--rtp-ports <min-max>', 'UDP ports for RTP (env VM_RTP_PORTS; default 20000-29999)', (v: string) => checked(v, parsePortRange))
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {

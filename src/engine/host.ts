@@ -88,8 +88,12 @@ export interface EngineHostOptions {
   clock?: Clock;
   /** Another time source per engine (virtual time in tests). @default a RealTimeScheduler on `clock` */
   scheduler?: () => Scheduler;
-  /** The telephony port of an account's engine when no driver is attached (SIP). @default NO_TELEPHONY */
-  telephony?: (accountId: number) => TelephonyPort;
+  /**
+   * The telephony port of an account's engine (SIP), given the attached driver's port (a
+   * live simulation's) to carry what SIP does not (its own calls, its simulated operators).
+   * Undefined: the driver's port, else NO_TELEPHONY.
+   */
+  telephony?: (accountId: number, driver: TelephonyPort | undefined) => TelephonyPort | undefined;
   /** @default buildEngine */
   factory?: EngineFactory;
   /** Server number on num events. @default 1 */
@@ -224,7 +228,7 @@ export class EngineHost {
     const ids = this.opts.ids ? await this.opts.ids(accountId) : countingIds();
     const scheduler = this.opts.scheduler?.() ?? new RealTimeScheduler(this.opts.clock ?? systemClock);
     const driver = this.drivers.get(accountId)?.(dir, scheduler);
-    const telephony = driver?.telephony ?? this.opts.telephony?.(accountId) ?? NO_TELEPHONY;
+    const telephony = this.opts.telephony?.(accountId, driver?.telephony) ?? driver?.telephony ?? NO_TELEPHONY;
     const gen = { alive: true, telephony } as Generation;
     const engine = (this.opts.factory ?? buildEngine)(dir, {
       sink: (n, at) => {

@@ -30,12 +30,13 @@ import { settleAccount } from '../engine/recovery.ts';
 import { durableIds } from '../engine/durable-ids.ts';
 import { vmHistoryRoutes } from './routes/vm-history.ts';
 import { recordingRoutes } from './routes/recordings.ts';
-import { purgeRecordings } from '../recordings/files.ts';
+import { purgeRecordings, recordingPath } from '../recordings/files.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
 import { SipUsers, startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
 import { createMediaPlane } from '../media/index.ts';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { SoundLibrary } from '../sounds/library.ts';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
@@ -80,6 +81,8 @@ export interface AppOptions {
    * @default off: engines are driven by the call-control API (a PBX) or a simulation
    */
   telephony?: TelephonySettings;
+  /** The data directory (recordings are written under it; rtpengine spools there). */
+  dataDir?: string;
   /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
   replayBufferBytes?: number;
   /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
@@ -125,6 +128,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await stats.init((id) => publisher.deliveredCpt(id));
   publisher.onDurable((events) => stats.onDurable(events));
   const auth = new AuthService({ clock, directory: store.directory, tokens: store.tokens, throttle: opts.throttle, tokenTtlMs: opts.tokenTtlMs });
+  let telephony: Telephony | undefined;
   const engines = new EngineHost({
     clock,
     directory: (id) => store.directory.getDirectory(id),
@@ -146,13 +150,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await store.engines.setSettledCpt(id, publisher.deliveredCpt(id));
     },
     onError: (err, id) => logger.error({ err, account: id }, 'engine events not durable'),
+    // With SIP on, the B2BUA is every engine's port; a live simulation's port takes what SIP does not.
+    telephony: (id, simulated) => {
+      if (!telephony) return undefined;
+      telephony.b2bua.setFallback(id, simulated);
+      return telephony.b2bua.port(id);
+    },
     ...(opts.srv !== undefined ? { srv: opts.srv } : {}),
   });
   // Calls and operator states a crash left open in the log are closed before serving.
   await engines.settleAll(accounts);
   // SIP and media: carries the engines' commands out on real calls (src/telephony/).
-  let telephony: Telephony | undefined;
   const sipUsers = new SipUsers(() => store.directory.listSipUsers());
+  const sounds = new SoundLibrary(store.sounds);
   if (opts.telephony) {
     await sipUsers.refresh();
     telephony = await startTelephony(opts.telephony, {
@@ -167,7 +177,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         const sip = op?.sip as { username?: unknown } | undefined;
         return op && { ...(op.e164 ? { e164: op.e164 } : {}), ...(typeof sip?.username === 'string' ? { sipUser: sip.username } : {}) };
       },
-      sound: async (_accountId, id) => (id.startsWith('default:') && /^[a-z0-9_-]+$/.test(id.slice(8)) ? fileURLToPath(new URL(`../../sounds/default/${id.slice(8)}.wav`, import.meta.url)) : undefined),
+      sound: (accountId, id) => sounds.resolve(accountId, id),
+      ...(opts.dataDir
+        ? {
+            recordingDir: join(resolve(opts.dataDir), 'rtpengine'),
+            recordings: {
+              path: (accountId: number, idCall: number) => recordingPath(opts.dataDir!, accountId, idCall),
+              done: (accountId: number, idCall: number, file: string, durationMs: number, bytes: number) =>
+                store.recordings.add({ accountId, idCall, file, durationMs, bytes, createdAt: clock.now() }),
+            },
+          }
+        : {}),
       media: createMediaPlane,
       log: logger.child({ component: 'sip' }),
     });

@@ -12,8 +12,10 @@ export interface TelephonySettings {
   /** Sources allowed to send INVITE without credentials (carriers, PBXs). */
   trust: string[];
   media: MediaKind;
-  /** rtpengine's NG control address (`--media rtpengine`). */
+  /** rtpengine's NG control address (`--media rtpengine`); none: we start one (Debian's rtpengine-daemon). */
   rtpengine?: { host: string; port: number };
+  /** Where we hear an external rtpengine's DTMF reports (its `--dtmf-log-dest`). */
+  rtpengineDtmf?: { host: string; port: number };
   rtpPorts: { min: number; max: number };
 }
 
@@ -74,25 +76,27 @@ export function parseMedia(v: string): MediaKind {
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTP_PORTS). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS). */
 export function telephonySettings(
-  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpPorts?: string },
+  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): TelephonySettings | undefined {
   const sip = flags.sip ?? env.VM_SIP;
   if (!sip) return undefined;
   const media = parseMedia(flags.media ?? env.VM_MEDIA ?? 'node');
   const ng = flags.rtpengine ?? env.VM_RTPENGINE;
-  if (media === 'rtpengine' && !ng) throw new SettingError('--media rtpengine needs --rtpengine HOST:PORT (its NG control address)');
   const gateway = flags.sipGateway ?? env.VM_SIP_GATEWAY;
   const trust = flags.sipTrust ?? env.VM_SIP_TRUST;
   const ports = flags.rtpPorts ?? env.VM_RTP_PORTS;
+  const dtmf = flags.rtpengineDtmf ?? env.VM_RTPENGINE_DTMF;
+  if (ng && !dtmf) throw new SettingError('--rtpengine HOST:PORT needs --rtpengine-dtmf ADDR:PORT, where that rtpengine sends its DTMF reports (its --dtmf-log-dest)');
   return {
     sip: parseHostPort(sip, DEFAULT_SIP_PORT),
     ...(gateway ? { gateway: parseGateway(gateway) } : {}),
     trust: trust ? parseCidrs(trust) : DEFAULT_SIP_TRUST,
     media,
     ...(ng ? { rtpengine: parseHostPort(ng) } : {}),
+    ...(dtmf ? { rtpengineDtmf: parseHostPort(dtmf) } : {}),
     rtpPorts: ports ? parsePortRange(ports) : DEFAULT_RTP_PORTS,
   };
 }

@@ -16,7 +16,9 @@ export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gat
   /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
   sipUsers?: (username: string) => { ha1: string } | undefined;
   /** Builds the media plane (`--media node|rtpengine`). */
-  media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { rtpengine?: { host: string; port: number } }) => Promise<MediaPlane>;
+  media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { rtpengine?: { host: string; port: number }; rtpengineDtmf?: { host: string; port: number }; recordingDir?: string }) => Promise<MediaPlane>;
+  /** Where rtpengine spools recordings (inside the data directory). */
+  recordingDir?: string;
 }
 
 export interface Telephony {
@@ -44,6 +46,8 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
     address: mediaAddress(settings.sip.host),
     ports: settings.rtpPorts,
     ...(settings.rtpengine ? { rtpengine: settings.rtpengine } : {}),
+    ...(settings.rtpengineDtmf ? { rtpengineDtmf: settings.rtpengineDtmf } : {}),
+    ...(deps.recordingDir ? { recordingDir: deps.recordingDir } : {}),
   });
   let sip: SipEndpoint;
   try {

@@ -27,7 +27,7 @@ export async function startTestServer(
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'vm-test-'));
   const store = createSqliteStore(dataDir);
   for (const f of files) await importAccountFile(store, FIXTURES + f);
-  const app = await buildApp({ adminToken: ADMIN_TOKEN, ...opts, store });
+  const app = await buildApp({ adminToken: ADMIN_TOKEN, dataDir, ...opts, store });
   const port = await app.listen(0, '127.0.0.1');
   return {
     app,
