@@ -166,7 +166,7 @@ export function registerServeCommand(program: Command): void {
     .option('--sip <addr:port>', 'answer and place calls over SIP (UDP and TCP) on this address, e.g. 0.0.0.0:5060 (env VM_SIP)', (v: string) => checked(v, parseHostPort))
     .option('--sip-gateway <uri>', 'where legs to phone numbers go, e.g. sip:10.0.0.5:5060 (env VM_SIP_GATEWAY)', (v: string) => checked(v, parseGateway))
     .option('--sip-trust <cidrs>', 'carrier and PBX addresses allowed to send calls without credentials (env VM_SIP_TRUST; default: loopback)', (v: string) => checked(v, parseCidrs))
-    .option('--media <kind>', 'media plane: node (embedded, default) or rtpengine (env VM_MEDIA)', (v: string) => checked(v, parseMedia))
+    .option('--media <kind>', "media plane: node (embedded, default) or rtpengine (env VM_MEDIA); rtpengine alone starts Debian's rtpengine itself", (v: string) => checked(v, parseMedia))
     .option('--rtpengine <host:port>', "rtpengine's NG control address, with --media rtpengine (env VM_RTPENGINE)", (v: string) => checked(v, parseHostPort))
     .option('--rtpengine-dtmf <addr:port>', 'where that rtpengine sends its DTMF reports (its --dtmf-log-dest), with --rtpengine (env VM_RTPENGINE_DTMF)', (v: string) => checked(v, parseHostPort))
     .option('--rtp-ports <min-max>', 'UDP ports for RTP (env VM_RTP_PORTS; default 20000-29999)', (v: string) => checked(v, parsePortRange))
