@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountDirectory, AccountFile } from '../src/directory/schema.ts';
 import { EngineHost } from '../src/engine/host.ts';
 import { Engine, VirtualScheduler } from '../src/engine/index.ts';
+import type { TelephonyPort } from '../src/engine/telephony.ts';
 import type { TelephonyCommand } from '../src/engine/telephony.ts';
 import type { Notification } from '../src/protocol/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
@@ -399,11 +400,16 @@ describe('the engine host and the port', () => {
   it('an attached driver is the engine port and sees the notifications', async () => {
     const sched = new VirtualScheduler();
     const seen: string[] = [];
+    let given: TelephonyPort | undefined;
     const host = new EngineHost({
       directory: async () => account() as AccountDirectory,
       publish: async () => undefined,
       scheduler: () => sched,
-      telephony: () => ({ command: () => seen.push('host port') }),
+      // The host's port (SIP) is given the driver's; undefined leaves the driver's port in place.
+      telephony: (_id, driverPort) => {
+        given = driverPort;
+        return undefined;
+      },
     });
     let started = false;
     await host.attach(ACCOUNT, () => ({
@@ -418,6 +424,7 @@ describe('the engine host and the port', () => {
     expect(started).toBe(true);
     await host.run(ACCOUNT, (e) => e.inboundCall({ service: '33100000005', caller: '33611111111' }));
     expect(seen).toEqual(['UI/login', 'num/start', 'queue/insert_call', 'play 1 sales-music loop', 'operator/status', 'ring 1 op1']);
+    expect(given).toBeDefined();
     host.stop();
     expect(seen.at(-1)).toBe('stopped');
   });

@@ -4,7 +4,7 @@
 // sound files read and refused, the 16 → 8 kHz filter.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSample, encodeSample, segment, transcode } from '../src/media/node/g711.ts';
+import { decodeSample, encodeSample, segment, transcode } from '../src/media/g711.ts';
 import { buildRtp, MAX_RTP_BYTES, parseRtp } from '../src/media/node/rtp.ts';
 import { dueTicks, FRAME_MS, MAX_CATCH_UP } from '../src/media/node/clock.ts';
 import { OutStream } from '../src/media/node/stream.ts';

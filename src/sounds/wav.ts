@@ -6,6 +6,7 @@
 // format (src/media/plane.ts: PCM s16le, mono, SOUND_RATE).
 import { vmError } from '../errors/registry.ts';
 import { MAX_RATE, MIN_RATE } from './resample.ts';
+import { decodeSample } from '../media/g711.ts';
 
 export interface WavFormat {
   /** 1 PCM, 3 IEEE float, 6 A-law, 7 µ-law (an extensible file's sub-format). */
@@ -85,20 +86,12 @@ export function parseWavHeader(bytes: Uint8Array, source: string): { format: Wav
 
 /** G.711 µ-law byte → linear in [-1, 1]. */
 export function ulawToLinear(b: number): number {
-  const u = ~b & 0xff;
-  const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
-  return ((u & 0x80 ? 0x84 - t : t - 0x84) / 32768);
+  return decodeSample('PCMU', b) / 32768;
 }
 
 /** G.711 A-law byte → linear in [-1, 1]. */
 export function alawToLinear(b: number): number {
-  const a = b ^ 0x55;
-  let t = (a & 0x0f) << 4;
-  const seg = (a & 0x70) >> 4;
-  if (seg === 0) t += 8;
-  else if (seg === 1) t += 0x108;
-  else t = (t + 0x108) << (seg - 1);
-  return (a & 0x80 ? t : -t) / 32768;
+  return decodeSample('PCMA', b) / 32768;
 }
 
 /** One sample of one channel at byte offset `at`, as float. */

@@ -4,7 +4,7 @@
 import type { RemoteInfo } from 'node:dgram';
 import { MediaError, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
 import { FRAME_SAMPLES, MediaClock } from './clock.ts';
-import { decode, SILENCE, STATIC_PT, transcode } from './g711.ts';
+import { decode, SILENCE, STATIC_PT, transcode } from '../g711.ts';
 import { Leg, STAT, STAT_FIELDS } from './leg.ts';
 import { PortPool } from './ports.ts';
 import { Recorder } from './recorder.ts';

@@ -7,7 +7,7 @@ import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { MediaError, type Codec } from '../plane.ts';
-import { STATIC_PT } from './g711.ts';
+import { STATIC_PT } from '../g711.ts';
 
 /** Longer SDP is refused unread. */
 export const MAX_SDP_BYTES = 16 * 1024;

@@ -3,7 +3,7 @@
 // kept in a cache bounded in bytes, refreshed when the file changes.
 import { open, stat } from 'node:fs/promises';
 import { MediaError, SOUND_RATE, type Codec } from '../plane.ts';
-import { encode } from './g711.ts';
+import { encode } from '../g711.ts';
 
 /** Larger sound files are refused (about 50 minutes at 16 kHz). */
 export const MAX_SOUND_BYTES = 100 * 1024 * 1024;

@@ -6,7 +6,7 @@
 // Bounded: per-channel scratch files written in place, then interleaved chunk by chunk.
 
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { decodeG711 } from './g711.ts';
+import { decode } from '../g711.ts';
 import { readPcapUdp } from './pcap.ts';
 
 export const RECORDING_RATE = 8_000;
@@ -56,7 +56,7 @@ export function pcapToWav(pcap: string, wav: string, channelPorts: readonly numb
       const at = s.at0 + ((rtp.ts - s.ts0) | 0);
       const n = Math.min(rtp.payload.length, MAX_FRAME);
       if (at < 0 || at + n > MAX_SAMPLES) continue;
-      decodeG711(rtp.pt, rtp.payload.subarray(0, n), pcm);
+      decode(rtp.pt === 0 ? 'PCMU' : 'PCMA', rtp.payload.subarray(0, n), pcm);
       writeSync(fds[ch]!, new Uint8Array(pcm.buffer, 0, n * 2), 0, n * 2, at * 2);
       end = Math.max(end, at + n);
     }

@@ -4,7 +4,7 @@
 // and decodes to the interval's middle; encoding finds the interval a sample falls in, so
 // decode(encode(x)) is within half an interval of x (the table is 64 KiB per law, one
 // lookup per sample).
-import type { Codec } from '../plane.ts';
+import type { Codec } from './plane.ts';
 
 /** The code a silent frame is made of (µ-law +0, A-law's smallest positive level). */
 export const SILENCE: Readonly<Record<Codec, number>> = { PCMU: 0xff, PCMA: 0xd5 };
