@@ -27,6 +27,9 @@ describe('telephony settings', () => {
     // --media rtpengine alone: we start rtpengine ourselves.
     expect(telephonySettings({ sip: '127.0.0.1:5060', media: 'rtpengine' }, {})).toMatchObject({ media: 'rtpengine' });
     expect(telephonySettings({ sip: 'pbx.example.com' }, {})!.sip).toEqual({ host: 'pbx.example.com', port: 5060 });
+    // The gateway's credentials come from the environment only, split at the first colon.
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_GATEWAY_AUTH: 'trunk-7:pa:ss' })!.gatewayAuth).toEqual({ username: 'trunk-7', password: 'pa:ss' });
+    expect(() => telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_GATEWAY_AUTH: 'nopassword' })).toThrow(/user:password/);
   });
 
   it('refuses what it cannot use, naming it', () => {

@@ -263,6 +263,19 @@ describe.each([['node'], ['rtpengine']] as const)('real calls over SIP (%s media
     lawful(r.stream);
   }, 60_000);
 
+  it('a gateway that asks for digest authentication gets the configured credentials (VM_SIP_GATEWAY_AUTH)', async () => {
+    const gw = await freePort();
+    // sipp challenges with 401 and answers only if the retried INVITE carries alice/secret (verifyauth).
+    const far = await startSipp({ scenario: 'uas-auth', localPort: gw, timeoutMs: 30_000 });
+    const r = await rig(gw, { gatewayAuth: { username: 'alice', password: 'secret' } });
+    const caller = await runSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(1), talk: 1500 }), target: r.sip, service: '33100000073', keys: { caller: '33612121212' }, timeoutMs: 30_000 });
+    expect(caller.code, explain(caller)).toBe(0);
+    await done(far);
+    const call = await callEvents(r.stream);
+    expect(call.map(line).filter((l) => l.startsWith('trunk/'))).toEqual(['trunk/insert_call', 'trunk/connect_call:connected', 'trunk/delete_call']);
+    lawful(r.stream);
+  }, 60_000);
+
   it("a blind transfer releases the operator's phone and rings the other group's operator", async () => {
     const gw = await freePort();
     const ann = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 40_000 });

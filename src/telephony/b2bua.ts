@@ -32,6 +32,8 @@ export interface B2buaOptions {
   sound(accountId: number, soundId: string): Promise<string | undefined>;
   /** Where legs to e164 numbers go: `sip:HOST:PORT`. */
   gateway?: string;
+  /** Digest credentials the gateway may ask for (401/407). */
+  gatewayAuth?: { username: string; password: string };
   /** Where a call's recording is written, and what to do once it is complete. */
   recordings?: {
     path(accountId: number, idCall: number): string;
@@ -397,7 +399,8 @@ export class B2bua {
       return undefined;
     }
     this.byMedia.set(mediaLeg, st);
-    const out = this.opts.sip.invite({ target, from, sdp });
+    const toGateway = this.opts.gateway !== undefined && target.endsWith(`@${this.opts.gateway.replace(/^sips?:/, '')}`);
+    const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
     out.on('end', () => {
       this.byMedia.delete(mediaLeg);

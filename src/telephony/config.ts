@@ -9,6 +9,8 @@ export interface TelephonySettings {
   sip: { host: string; port: number };
   /** Where legs to e164 numbers go, `sip:HOST:PORT`; none: such legs fail. */
   gateway?: string;
+  /** Digest credentials for the gateway when it challenges (env VM_SIP_GATEWAY_AUTH=user:password only: no secret on a command line). */
+  gatewayAuth?: { username: string; password: string };
   /** Sources allowed to send INVITE without credentials (carriers, PBXs). */
   trust: string[];
   media: MediaKind;
@@ -76,7 +78,7 @@ export function parseMedia(v: string): MediaKind {
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS). */
 export function telephonySettings(
   flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string },
   env: NodeJS.ProcessEnv = process.env,
@@ -89,10 +91,14 @@ export function telephonySettings(
   const trust = flags.sipTrust ?? env.VM_SIP_TRUST;
   const ports = flags.rtpPorts ?? env.VM_RTP_PORTS;
   const dtmf = flags.rtpengineDtmf ?? env.VM_RTPENGINE_DTMF;
+  const gwAuth = env.VM_SIP_GATEWAY_AUTH;
+  const colon = gwAuth ? gwAuth.indexOf(':') : -1;
+  if (gwAuth !== undefined && gwAuth !== '' && colon <= 0) throw new SettingError('VM_SIP_GATEWAY_AUTH must be user:password');
   if (ng && !dtmf) throw new SettingError('--rtpengine HOST:PORT needs --rtpengine-dtmf ADDR:PORT, where that rtpengine sends its DTMF reports (its --dtmf-log-dest)');
   return {
     sip: parseHostPort(sip, DEFAULT_SIP_PORT),
     ...(gateway ? { gateway: parseGateway(gateway) } : {}),
+    ...(gwAuth && colon > 0 ? { gatewayAuth: { username: gwAuth.slice(0, colon), password: gwAuth.slice(colon + 1) } } : {}),
     trust: trust ? parseCidrs(trust) : DEFAULT_SIP_TRUST,
     media,
     ...(ng ? { rtpengine: parseHostPort(ng) } : {}),

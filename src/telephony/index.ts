@@ -12,7 +12,7 @@ export type { OperatorContact } from './b2bua.ts';
 export * from './config.ts';
 export { SipUsers } from './sip-users.ts';
 
-export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway'> {
+export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway' | 'gatewayAuth'> {
   /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
   sipUsers?: (username: string) => { ha1: string } | undefined;
   /** Builds the media plane (`--media node|rtpengine`). */
@@ -63,7 +63,7 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
     await media.stop();
     throw err;
   }
-  b2bua = new B2bua({ ...deps, sip, media, ...(settings.gateway ? { gateway: settings.gateway } : {}) });
+  b2bua = new B2bua({ ...deps, sip, media, ...(settings.gateway ? { gateway: settings.gateway } : {}), ...(settings.gatewayAuth ? { gatewayAuth: settings.gatewayAuth } : {}) });
   const b = b2bua;
   return {
     b2bua: b,
