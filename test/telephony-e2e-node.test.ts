@@ -1,0 +1,4 @@
+// Real calls end to end with the embedded media plane (the suite: telephony-e2e.suite.ts).
+import { e2eSuite } from './telephony-e2e.suite.ts';
+
+e2eSuite('node');
