@@ -234,6 +234,25 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       lawful(r.stream);
     }, 60_000);
 
+    it('ring-all forks: both phones ring, the first to answer gets the call, the other gets CANCEL', async () => {
+      const gw = await freePort();
+      const ann = await startSipp({ scenario: scenarioFile('e2e-noanswer', {}), localPort: gw, timeoutMs: 30_000 });
+      const r = await rig(gw);
+      const bob = await phone(r, 'bob-phone', 'bob-secret-2', 'e2e-operator', { ring: 500 });
+      await login(r, 7101);
+      await login(r, 7102);
+      // IVR key 2 → Support, a ring-all group.
+      const caller = await runSipp({ scenario: scenarioFile('e2e-caller', { dtmf: 2, before_dtmf: 300, talk: 3000 }), target: r.sip, service: '33100000071', keys: { caller: '33613131313' }, timeoutMs: 30_000 });
+      expect(caller.code, explain(caller)).toBe(0);
+      await done(ann); // rang, then CANCEL
+      await done(bob);
+      const call = await callEvents(r.stream);
+      expect(opsWith(call, 'ringing').sort()).toEqual([7101, 7102]);
+      expect(opsWith(call, 'connected')).toEqual([7102]);
+      expect(call.find((n) => n.type_notification === 'queue' && n.event === 'insert_call')?.msg).toMatchObject({ id_queue: 712 });
+      lawful(r.stream);
+    }, 60_000);
+
     it('the operator hangs up: the caller gets BYE', async () => {
       const gw = await freePort();
       const op = await startSipp({ scenario: scenarioFile('e2e-operator-bye', { ring: 100, talk: 1500 }), localPort: gw, timeoutMs: 30_000 });
