@@ -253,6 +253,20 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       lawful(r.stream);
     }, 60_000);
 
+    it('an INVITE without SDP (late offer): we offer in the 200, the ACK answers, the IVR and the operator work', async () => {
+      const gw = await freePort();
+      const phone = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 200 }), localPort: gw, timeoutMs: 30_000 });
+      const r = await rig(gw);
+      await login(r, 7101);
+      const caller = await runSipp({ scenario: scenarioFile('e2e-caller-late', { dtmf: 1, before_dtmf: 400, talk: 2000 }), target: r.sip, service: '33100000071', keys: { caller: '33615151515' }, timeoutMs: 30_000 });
+      expect(caller.code, explain(caller)).toBe(0);
+      expect(caller.messages).toMatch(/SIP\/2.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP/);
+      await done(phone);
+      const call = await callEvents(r.stream);
+      expect(opsWith(call, 'connected')).toEqual([7101]);
+      lawful(r.stream);
+    }, 60_000);
+
     it('the operator hangs up: the caller gets BYE', async () => {
       const gw = await freePort();
       const op = await startSipp({ scenario: scenarioFile('e2e-operator-bye', { ring: 100, talk: 1500 }), localPort: gw, timeoutMs: 30_000 });

@@ -61,6 +61,8 @@ interface CallState {
   aSdp?: string;
   accepted: boolean;
   early: boolean;
+  /** The INVITE had no SDP: we offered in the 200, the ACK answers. */
+  lateOffer?: boolean;
   callerGone: boolean;
   ended: boolean;
   collecting: boolean;
@@ -169,7 +171,9 @@ export class B2bua {
       this.opts.media.reoffer(st.aMedia!, sdp).then(reply, (err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 're-INVITE refused'));
     });
     try {
-      st.aSdp = await this.opts.media.answer(key, st.aMedia!, inc.offer);
+      // An INVITE without SDP (late offer): our offer goes in the 200, the answer comes in the ACK.
+      st.lateOffer = inc.offer.trim() === '';
+      st.aSdp = st.lateOffer ? await this.opts.media.offer(key, st.aMedia!) : await this.opts.media.answer(key, st.aMedia!, inc.offer);
     } catch (err) {
       if (err instanceof MediaError) return inc.reject(err.code === 'MEDIA_NO_CODEC' || err.code === 'MEDIA_BAD_SDP' ? 488 : 503, err.message);
       throw err;
@@ -322,18 +326,22 @@ export class B2bua {
   private async accept(st: CallState): Promise<void> {
     if (st.accepted || !st.inbound || st.callerGone) return;
     st.accepted = true;
-    await st.inbound.accept(st.aSdp!).catch((err: unknown) => {
-      this.opts.log?.warn({ err, call: st.idCall }, 'caller never acknowledged the answer');
+    try {
+      const ackBody = await st.inbound.accept(st.aSdp!);
+      if (st.lateOffer) await this.opts.media.answered(st.aMedia!, ackBody);
+    } catch (err) {
+      this.opts.log?.warn({ err, call: st.idCall }, st.lateOffer ? 'the caller answered our offer with no usable SDP' : 'caller never acknowledged the answer');
       if (!st.callerGone) {
         st.callerGone = true;
+        if (st.lateOffer) st.inbound.hangup();
         void this.input(st, (e) => e.callHangup(st.idCall));
       }
-    });
+    }
   }
 
-  /** Early media (183) before the caller's leg is answered, once. */
+  /** Early media (183) before the caller's leg is answered, once (not with a late offer: that needs PRACK). */
   private early(st: CallState): void {
-    if (st.accepted || st.early || !st.inbound || st.callerGone) return;
+    if (st.accepted || st.early || st.lateOffer || !st.inbound || st.callerGone) return;
     st.early = true;
     st.inbound.progress(st.aSdp!);
   }
