@@ -33,7 +33,7 @@ import { recordingRoutes } from './routes/recordings.ts';
 import { purgeRecordings, recordingPath } from '../recordings/files.ts';
 import { statsRoom } from '../protocol/index.ts';
 import { ChangeWatch } from './change-watch.ts';
-import { SipUsers, startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
+import { OperatorContacts, SipUsers, startTelephony, type Telephony, type TelephonySettings } from '../telephony/index.ts';
 import { createMediaPlane } from '../media/index.ts';
 import { join, resolve } from 'node:path';
 import { SoundLibrary } from '../sounds/library.ts';
@@ -163,6 +163,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // SIP and media: carries the engines' commands out on real calls (src/telephony/).
   const sipUsers = new SipUsers(() => store.directory.listSipUsers());
   const sounds = new SoundLibrary(store.sounds);
+  const contacts = new OperatorContacts((id) => store.directory.getDirectory(id));
   if (opts.telephony) {
     await sipUsers.refresh();
     telephony = await startTelephony(opts.telephony, {
@@ -172,11 +173,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       },
       run: (id, command) => engines.run(id, command),
       accountForService: (service) => store.directory.serviceAccount(service),
-      operatorContact: async (accountId, operatorId) => {
-        const op = (await store.directory.getDirectory(accountId))?.operators?.find((o) => o.id === operatorId);
-        const sip = op?.sip as { username?: unknown } | undefined;
-        return op && { ...(op.e164 ? { e164: op.e164 } : {}), ...(typeof sip?.username === 'string' ? { sipUser: sip.username } : {}) };
-      },
+      operatorContact: (accountId, operatorId) => contacts.get(accountId, operatorId),
       sound: (accountId, id) => sounds.resolve(accountId, id),
       ...(opts.dataDir
         ? {
@@ -248,6 +245,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: async (id) => {
       await stats.directoryChanged(id);
+      contacts.forget(id);
       if (telephony) await sipUsers.refresh().catch((err: unknown) => logger.error({ err }, 'SIP users not reloaded'));
     }, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
   await changes.start();

@@ -11,6 +11,7 @@ export { B2bua, callerDigits } from './b2bua.ts';
 export type { OperatorContact } from './b2bua.ts';
 export * from './config.ts';
 export { SipUsers } from './sip-users.ts';
+export { OperatorContacts } from './contacts.ts';
 
 export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway' | 'gatewayAuth'> {
   /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
