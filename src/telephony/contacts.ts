@@ -15,7 +15,10 @@ export class OperatorContacts {
       p = this.load(accountId);
       this.accounts.set(accountId, p);
       // A failed read is not kept: the next ring reads again.
-      p.catch(() => this.accounts.delete(accountId));
+      const mine = p;
+      p.catch(() => {
+        if (this.accounts.get(accountId) === mine) this.accounts.delete(accountId);
+      });
     }
     return (await p).get(operatorId);
   }
