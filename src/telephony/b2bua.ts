@@ -306,7 +306,9 @@ export class B2bua {
         return;
       }
       case 'dial':
-        await this.dial(st, cmd.e164, cmd.purpose, cmd.id_operator);
+        // Not awaited: an operator's own call waits for their phone to answer, and the
+        // call's next commands (a timeout's hangup) must not wait behind it.
+        void this.dial(st, cmd.e164, cmd.purpose, cmd.id_operator).catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'dial failed'));
         return;
       case 'record':
         st.recordWanted = cmd.on;
@@ -406,6 +408,11 @@ export class B2bua {
       this.opts.log?.warn({ err, call: st.idCall }, 'no media for an outbound leg');
       return undefined;
     }
+    if (st.ended) {
+      // The call ended while the media side was asked (a dial runs beside the call's commands).
+      void this.opts.media.close(mediaLeg);
+      return undefined;
+    }
     this.byMedia.set(mediaLeg, st);
     const toGateway = this.opts.gateway !== undefined && target.endsWith(`@${this.opts.gateway.replace(/^sips?:/, '')}`);
     const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
@@ -436,8 +443,12 @@ export class B2bua {
       const ok = await this.operatorFirst(st, operatorId);
       if (!ok) return;
     }
+    if (st.ended) return;
     const far = await this.place(st, `${st.key}.far`, this.gatewayUri(e164), st.inbound ? st.caller : '0');
-    if (!far) return void this.input(st, (e) => e.callHangup(st.idCall));
+    if (!far) {
+      if (!st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
+      return;
+    }
     st.far = far;
     far.out.on('answered', (sdp: string) => {
       if (far.dropped) return;
@@ -471,11 +482,13 @@ export class B2bua {
     }
     const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
     if (!leg) {
-      void this.input(st, (e) => e.callHangup(st.idCall));
+      if (!st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
       return false;
     }
     st.ops.set(operatorId, leg);
     return new Promise<boolean>((resolve) => {
+      // Hung up by us (the call ended: timeout, cancel) before it answered.
+      leg.out.on('end', () => resolve(false));
       leg.out.on('answered', (sdp: string) => {
         void this.opts.media.answered(leg.media, sdp).then(() => {
           leg.answered = true;
