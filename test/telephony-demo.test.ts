@@ -3,13 +3,12 @@
 // simulated one does. Here sipp is the softphone, the server runs SIP and the demo
 // center's live simulation (as `vm demo` does), on both media planes; and `vm demo --json`
 // itself prints a SIP URI that answers.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll } from 'vitest';
 import { DEMO_API, DEMO_FILE } from '../src/cli/demo.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';

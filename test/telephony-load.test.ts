@@ -9,11 +9,10 @@
 // shared 2-core machine inside a bounded test time; rtpengine under load (and the two planes
 // side by side) is the benchmark's job (`npm run bench -- sip`), and running both here would
 // double a 70-second run that already takes much of the machine.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import type { Notification } from '../src/protocol/index.ts';

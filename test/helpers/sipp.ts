@@ -96,6 +96,17 @@ async function freeMediaPort(host: string): Promise<number> {
 
 /** Starts sipp; resolve `done` for its result (bounded by `timeoutMs` plus a margin). */
 export async function startSipp(o: SippOptions): Promise<SippRun> {
+  // A media port we chose can be taken between our check and sipp's bind (other tests bind
+  // ports all the time): sipp then exits at once, and we try again with another.
+  for (let attempt = 1; ; attempt++) {
+    const run = await launchSipp(o);
+    if (o.mediaPort !== undefined || attempt >= 3 || run.child.exitCode === null) return run;
+    const early = await run.done;
+    if (!/errno = 98|Address already in use/.test(early.stderr) || /Unable to bind main socket/i.test(early.stderr)) return { ...run, done: Promise.resolve(early) };
+  }
+}
+
+async function launchSipp(o: SippOptions): Promise<SippRun> {
   const file = isAbsolute(o.scenario) ? o.scenario : join(SCENARIOS, o.scenario.endsWith('.xml') ? o.scenario : `${o.scenario}.xml`);
   const localIp = o.localIp ?? '127.0.0.1';
   const port = o.localPort ?? (await freePort(localIp));
