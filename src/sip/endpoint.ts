@@ -43,10 +43,13 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
   const layer = sip.makeTransactionLayer({});
   const publicHost = opts.publicAddress ?? defaultPublicAddress(opts.host);
 
+  // Flood limits are for the open port: a trusted carrier, PBX or gateway sends every call
+  // of a trunk from one address, far beyond what one attacker's source may.
+  const perSource = createRateLimiter(opts.ratePerSource ?? 100);
   const transport = await openTransport({
     host: opts.host,
     port: opts.port,
-    limiter: createRateLimiter(opts.ratePerSource ?? 100),
+    limiter: { take: (source, now) => trust.has(source) || perSource.take(source, now), get size() { return perSource.size; } },
     counters,
     warn: (o, m) => log.warn(o, m),
     onMessage: dispatch,

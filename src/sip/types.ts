@@ -18,7 +18,7 @@ export interface SipEndpointOptions {
   users?: (username: string) => SipCredentials | undefined;
   /** @default 'vm' */
   realm?: string;
-  /** Requests per second per source beyond which requests are dropped. @default 100 */
+  /** Messages per second per source outside `trust` beyond which they are dropped (trusted sources are not limited). @default 100 */
   ratePerSource?: number;
   /** At most this many dialogs at once (503 beyond). @default 5000 */
   maxDialogs?: number;

@@ -85,12 +85,32 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   throw new Error('no free port');
 }
 
+/** A port free for sipp's media (-mp): sipp binds it for audio and the port two above it for video. */
+async function freeMediaPort(host: string): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort(host);
+    if (port + 2 <= 65535 && !(await taken(host, port + 2, false))) return port;
+  }
+  throw new Error('no free media port pair');
+}
+
 /** Starts sipp; resolve `done` for its result (bounded by `timeoutMs` plus a margin). */
 export async function startSipp(o: SippOptions): Promise<SippRun> {
+  // A media port we chose can be taken between our check and sipp's bind (other tests bind
+  // ports all the time): sipp then exits at once, and we try again with another.
+  for (let attempt = 1; ; attempt++) {
+    const run = await launchSipp(o);
+    if (o.mediaPort !== undefined || attempt >= 3 || run.child.exitCode === null) return run;
+    const early = await run.done;
+    if (!/errno = 98|Address already in use/.test(early.stderr) || /Unable to bind main socket/i.test(early.stderr)) return { ...run, done: Promise.resolve(early) };
+  }
+}
+
+async function launchSipp(o: SippOptions): Promise<SippRun> {
   const file = isAbsolute(o.scenario) ? o.scenario : join(SCENARIOS, o.scenario.endsWith('.xml') ? o.scenario : `${o.scenario}.xml`);
   const localIp = o.localIp ?? '127.0.0.1';
   const port = o.localPort ?? (await freePort(localIp));
-  const mediaPort = o.mediaPort ?? (await freePort(localIp));
+  const mediaPort = o.mediaPort ?? (await freeMediaPort(localIp));
   const timeoutMs = o.timeoutMs ?? 15_000;
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const args = [
