@@ -22,7 +22,7 @@ const { scenarioFile, toneWav } = kit;
 
 let media: TelephonySettings['media'] = 'node';
 // Port ranges of this file (telephony-e2e uses 40000-41999; files run side by side).
-const rtpPorts = () => (media === 'node' ? { min: 42_000, max: 42_999 } : { min: 43_000, max: 43_999 });
+const rtpPorts = () => (media === 'node' ? { min: 23_000, max: 23_999 } : { min: 24_000, max: 24_999 });
 const rig = (gatewayPort?: number, fixtures?: string[]) => kit.rig({ media, rtpPorts: rtpPorts(), ...(gatewayPort ? { gatewayPort } : {}), ...(fixtures ? { fixtures } : {}), types: ['operator', 'UI', 'queue', 'trunk', 'num', 'PUSHCALL'] });
 
 const TALK_SEQUENCE = [

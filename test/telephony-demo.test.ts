@@ -47,7 +47,7 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
       account: accountId,
       apiUser: DEMO_API,
       media,
-      rtpPorts: media === 'node' ? { min: 44_000, max: 44_499 } : { min: 44_500, max: 44_999 },
+      rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 },
       server: { dataDir },
     });
     // The demo's live simulation (what startSimulations attaches), its simulated people
@@ -95,7 +95,7 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
 
 describe('vm demo --json', () => {
   it('prints a sip URI to call the demo center, which answers SIP', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PORT: '0', VM_SIP: '127.0.0.1:0', VM_RTP_PORTS: '44000-44099' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PORT: '0', VM_SIP: '127.0.0.1:0', VM_RTP_PORTS: '26000-26099' };
     for (const k of ['VM_URL', 'HOST', 'VM_DATA', 'VM_PASSWORD', 'VM_MEDIA'] as const) delete env[k];
     const child = spawnVm(['demo', '--data', join(tmp, 'cli-data'), '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);

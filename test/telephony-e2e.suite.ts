@@ -52,7 +52,7 @@ async function rig(gatewayPort?: number, extra: Partial<TelephonySettings> = {})
     trust: ['127.0.0.1/32'],
     media,
     // One range per media plane: another test file may run beside this one.
-    rtpPorts: media === 'node' ? { min: 40_000, max: 40_999 } : { min: 41_000, max: 41_999 },
+    rtpPorts: media === 'node' ? { min: 21_000, max: 21_999 } : { min: 22_000, max: 22_999 },
     ...(gatewayPort ? { gateway: `sip:127.0.0.1:${gatewayPort}` } : {}),
     ...extra,
   };

@@ -58,7 +58,7 @@ describe('load', () => {
       account: ACCOUNT,
       apiUser: { login: 'load-api', password: 'load-secret' },
       media: 'node',
-      rtpPorts: { min: 45_000, max: 46_999 },
+      rtpPorts: { min: 27_000, max: 28_999 },
       gatewayPort: gw,
       server: { dataDir },
     });

@@ -43,7 +43,7 @@ describe.skipIf(!haveChromium)('a SIP call on the wallboard', () => {
     mkdirSync(SHOTS, { recursive: true });
     gw = await freePort();
     s = await startTestServer(['phones.json'], {
-      telephony: { sip: { host: '127.0.0.1', port: 0 }, trust: ['127.0.0.1/32'], media: 'node', rtpPorts: { min: 42_000, max: 42_199 }, gateway: `sip:127.0.0.1:${gw}` },
+      telephony: { sip: { host: '127.0.0.1', port: 0 }, trust: ['127.0.0.1/32'], media: 'node', rtpPorts: { min: 29_000, max: 29_199 }, gateway: `sip:127.0.0.1:${gw}` },
     });
     const login = await http(`${s.url}/api/v1/accounts/71/operators/7101/login`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(login.status).toBe(200);

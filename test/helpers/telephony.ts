@@ -4,6 +4,13 @@
 // the tests read of a call's notifications (its events in order, the lawfulness checker).
 // Call `telephonyKit()` once at the top of a test file: it registers the afterEach/afterAll
 // that close servers, clients and sipps and remove the rendered scenarios.
+//
+// RTP port ranges: each test file has its own, all below the kernel's ephemeral range
+// (32768–60999), where freePort and sipp's own sockets take theirs, so a range a server
+// allocates from never holds a port someone picked for sipp:
+//   21000–21999 e2e node, 22000–22999 e2e rtpengine, 23000–23999 calls node,
+//   24000–24999 calls rtpengine, 25000–25999 demo, 26000–26099 demo CLI,
+//   27000–28999 load, 29000–29199 wallboard, 31000–31999 media-rtpengine.
 import { afterAll, afterEach, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
