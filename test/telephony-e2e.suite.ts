@@ -1,141 +1,33 @@
 // Real calls end to end: sipp plays the carrier (INVITE to a service number, RFC 4733 DTMF
 // from a real capture, BYE) and the operators' phones (a gateway number, registered
-// devices with digest auth); the platform is a real server with SIP and the embedded
-// media. Each case checks the SIP outcome (sipp's exit code: every expected message came)
+// devices with digest auth); the platform is a real server with SIP and a media plane
+// (one file per plane: telephony-e2e-node/-rtpengine.test.ts). Each case checks the SIP outcome (sipp's exit code: every expected message came)
 // and the call's notifications on a real stream client: PROTOCOL §5 order (the lawfulness
 // checker), the right id_queue, id_operator, and caller_id_num = the From user.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { closedAfterEach } from './helpers/per-test.ts';
-import { ADMIN_TOKEN, http, vmToken, type TestServer } from './helpers/server.ts';
-import type { TestClient } from './helpers/clients.ts';
-import { explain, freePort, killSipps, runSipp, startSipp } from './helpers/sipp.ts';
-import { until } from './helpers/until.ts';
-import { LawfulChecker } from './engine-lawful.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
-import type { Notification, Update } from '../src/protocol/index.ts';
+import { ADMIN_TOKEN, http } from './helpers/server.ts';
+import { explain, freePort, runSipp, startSipp } from './helpers/sipp.ts';
+import { until } from './helpers/until.ts';
+import { callEvents, done, events, idOf, lawful as lawfulOf, line, login, opsWith, telephonyKit, type Rig } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
 const ACCOUNT = 71;
-const per = closedAfterEach();
-afterEach(() => killSipps());
-
-const scenarios = mkdtempSync(join(tmpdir(), 'vm-e2e-sipp-'));
-afterAll(() => rmSync(scenarios, { recursive: true, force: true }));
-let rendered = 0;
-
-/** A scenario of test/sipp with its {{name}} placeholders filled (sipp substitutes no keyword in pauses or exec). */
-function scenarioFile(name: string, values: Record<string, string | number>): string {
-  let text = readFileSync(new URL(`./sipp/${name}.xml`, import.meta.url), 'utf8');
-  for (const [k, v] of Object.entries(values)) text = text.replaceAll(`{{${k}}}`, String(v));
-  const left = /\{\{(\w+)\}\}/.exec(text);
-  if (left) throw new Error(`scenario ${name}: no value for {{${left[1]}}}`);
-  const file = join(scenarios, `${++rendered}-${name}.xml`);
-  writeFileSync(file, text);
-  return file;
-}
-
-interface Rig {
-  srv: TestServer;
-  stream: TestClient;
-  sip: string;
-}
-
-/** A server with SIP on loopback (port 0), the phones account, and a stream client on it. */
+const kit = telephonyKit();
+const { scenarioFile, toneWav } = kit;
 let media: TelephonySettings['media'] = 'node';
 
-async function rig(gatewayPort?: number, extra: Partial<TelephonySettings> = {}): Promise<Rig> {
-  const telephony: TelephonySettings = {
-    sip: { host: '127.0.0.1', port: 0 },
-    trust: ['127.0.0.1/32'],
+/** A server with SIP on loopback and the phones account, for the file's media plane. */
+const rig = (gatewayPort?: number, telephony: Partial<TelephonySettings> = {}): Promise<Rig> =>
+  kit.rig({
     media,
-    // One range per media plane: another test file may run beside this one.
+    // One range per media plane: the two files run side by side (see test/helpers/telephony.ts).
     rtpPorts: media === 'node' ? { min: 21_000, max: 21_999 } : { min: 22_000, max: 22_999 },
-    ...(gatewayPort ? { gateway: `sip:127.0.0.1:${gatewayPort}` } : {}),
-    ...extra,
-  };
-  const srv = await per.server(['phones.json'], { telephony });
-  const t = await vmToken(srv.url, 'phones-api', 'phones-secret', { user_type: 'api' });
-  const stream = per.client(srv.url);
-  await stream.init('api', ACCOUNT, t.body.id_session, { types: ['operator', 'UI', 'queue', 'trunk', 'num'] });
-  const addr = srv.app.telephony!.address();
-  return { srv, stream, sip: `${addr.host}:${addr.port}` };
-}
-
-async function login(r: Rig, op: number): Promise<void> {
-  const a = await http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/${op}/login`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  expect(a.status, JSON.stringify(a.body)).toBe(200);
-}
-
-/** Registers a sipp "phone" as `user` from `port` (the binding is the source address). */
-async function register(r: Rig, user: string, password: string, port: number): Promise<void> {
-  const res = await runSipp({ scenario: 'register', target: r.sip, localPort: port, keys: { user, expires: 300, status: 200 }, auth: { username: user, password } });
-  expect(res.code, explain(res)).toBe(0);
-}
-
-/** An 8 kHz µ-law WAV of a tone, what sipp's rtp_stream plays. */
-function toneWav(seconds: number): string {
-  const n = 8000 * seconds;
-  const data = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) data[i] = mulaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
-  const h = Buffer.alloc(58);
-  h.write('RIFF', 0); h.writeUInt32LE(50 + n, 4); h.write('WAVE', 8);
-  h.write('fmt ', 12); h.writeUInt32LE(18, 16); h.writeUInt16LE(7, 20); h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24); h.writeUInt32LE(8000, 28); h.writeUInt16LE(1, 32); h.writeUInt16LE(8, 34); h.writeUInt16LE(0, 36);
-  h.write('fact', 38); h.writeUInt32LE(4, 42); h.writeUInt32LE(n, 46);
-  h.write('data', 50); h.writeUInt32LE(n, 54);
-  const file = join(scenarios, `tone-${++rendered}.wav`);
-  writeFileSync(file, Buffer.concat([h, data]));
-  return file;
-}
-
-/** G.711 µ-law of one 16-bit sample (ITU-T G.711, for the fixture above). */
-function mulaw(x: number): number {
-  const sign = x < 0 ? 0x80 : 0;
-  let m = Math.min(Math.abs(x), 32635) + 132;
-  let exp = 7;
-  for (let mask = 0x4000; (m & mask) === 0 && exp > 0; mask >>= 1) exp--;
-  return ~(sign | (exp << 4) | ((m >> (exp + 3)) & 0x0f)) & 0xff;
-}
-
-const events = (s: TestClient) => s.updates.map((u: Update) => u.event as Notification);
-const line = (n: Notification) => `${n.type_notification}/${n.event}${'status' in n.msg ? `:${String(n.msg.status)}` : ''}`;
-
-const idOf = (n: Notification) => (n.msg as { id_call?: number }).id_call;
-
-/** The first call's events once its num/end arrived (or the call of `caller`). */
-async function callEvents(stream: TestClient, caller?: string): Promise<Notification[]> {
-  const started = await until('a call to start', () =>
-    events(stream).find((n) => n.type_notification === 'num' && n.event === 'start' && (caller === undefined || (n.msg as { caller_id_num?: string }).caller_id_num === caller)),
-  );
-  const id = (started.msg as { id_call: number }).id_call;
-  await until(`num/end of call ${id}`, () => events(stream).some((n) => n.type_notification === 'num' && n.event === 'end' && (n.msg as { id_call: number }).id_call === id), 30_000);
-  return events(stream).filter((n) => idOf(n) === id);
-}
-
-/** Operator ids of the call's operator events with this status, in order. */
-const opsWith = (call: Notification[], status: string) =>
-  call.filter((n) => n.type_notification === 'operator' && (n.msg as { status?: string }).status === status).map((n) => (n.msg as { id_operator: number }).id_operator);
-
-/** A registered phone for `user` answering calls with `scenario` (a sipp UAS on the registered port). */
-async function phone(r: Rig, user: string, password: string, scenario: string, values: Record<string, string | number>, calls = 1, extraArgs: string[] = []) {
-  const port = await freePort();
-  await register(r, user, password, port);
-  return startSipp({ scenario: scenarioFile(scenario, values), localPort: port, calls, timeoutMs: 40_000, extraArgs });
-}
-
-async function done(run: { done: Promise<import('./helpers/sipp.ts').SippResult> }): Promise<void> {
-  const res = await run.done;
-  expect(res.code, explain(res)).toBe(0);
-}
-
-function lawful(stream: TestClient): void {
-  const checker = new LawfulChecker(ACCOUNT);
-  for (const n of events(stream)) checker.observe(n);
-  expect(checker.finalErrors()).toEqual([]);
-}
+    ...(gatewayPort ? { gatewayPort } : {}),
+    telephony,
+  });
+const phone = (r: Rig, user: string, password: string, scenario: string, values: Record<string, string | number>) => kit.phone(r, user, password, scenario, values);
+const lawful = (stream: Rig['stream']) => lawfulOf(stream, ACCOUNT);
 
 /** The suite, for one media plane (test/telephony-e2e*.test.ts: one file per plane, so they run side by side). */
 export function e2eSuite(plane: TelephonySettings['media']): void {
