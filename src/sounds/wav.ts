@@ -133,25 +133,30 @@ export function* wavMonoChunks(bytes: Uint8Array, header: { format: WavFormat; d
   }
 }
 
-/** A canonical WAV: 44-byte header, PCM s16le, mono, at `rate`. */
-export function encodeWav(samples: Int16Array, rate: number): Buffer {
-  const data = samples.length * 2;
-  const b = Buffer.alloc(44 + data);
+/** The 44-byte header of a PCM s16le WAV (also what the recorders write, then fix at stop). */
+export function wavHeader(rate: number, channels: number, dataBytes: number): Buffer {
+  const b = Buffer.alloc(44);
   b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + data, 4);
+  b.writeUInt32LE(36 + dataBytes, 4);
   b.write('WAVE', 8, 'ascii');
   b.write('fmt ', 12, 'ascii');
   b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(channels, 22);
   b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2, 28);
-  b.writeUInt16LE(2, 32);
+  b.writeUInt32LE(rate * 2 * channels, 28);
+  b.writeUInt16LE(2 * channels, 32);
   b.writeUInt16LE(16, 34);
   b.write('data', 36, 'ascii');
-  b.writeUInt32LE(data, 40);
-  for (let i = 0; i < samples.length; i++) b.writeInt16LE(samples[i]!, 44 + i * 2);
+  b.writeUInt32LE(dataBytes, 40);
   return b;
+}
+
+/** A canonical WAV: 44-byte header, PCM s16le, mono, at `rate`. */
+export function encodeWav(samples: Int16Array, rate: number): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) data.writeInt16LE(samples[i]!, i * 2);
+  return Buffer.concat([wavHeader(rate, 1, data.length), data]);
 }
 
 /** Float in [-1, 1] → s16, rounded, saturating past full scale; NaN is silence. */

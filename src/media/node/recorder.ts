@@ -7,6 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordingResult } from '../plane.ts';
 import { FRAME_SAMPLES } from './clock.ts';
+import { wavHeader } from '../../sounds/wav.ts';
 
 const RATE = 8000;
 const HEADER_BYTES = 44;
@@ -77,21 +78,7 @@ export class SampleQueue {
 }
 
 function header(dataBytes: number): Buffer {
-  const h = Buffer.alloc(HEADER_BYTES);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(2, 22); // stereo
-  h.writeUInt32LE(RATE, 24);
-  h.writeUInt32LE(RATE * 4, 28);
-  h.writeUInt16LE(4, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
+  return wavHeader(RATE, 2, dataBytes);
 }
 
 export class Recorder {

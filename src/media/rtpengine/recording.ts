@@ -8,6 +8,7 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { decode } from '../g711.ts';
 import { readPcapUdp } from './pcap.ts';
+import { wavHeader } from '../../sounds/wav.ts';
 
 export const RECORDING_RATE = 8_000;
 /** Longest recording kept (samples per channel beyond it are dropped). */
@@ -63,7 +64,7 @@ export function pcapToWav(pcap: string, wav: string, channelPorts: readonly numb
     const dataBytes = end * 2 * channels;
     const out = openSync(wav, 'w');
     try {
-      writeSync(out, wavHeader(channels, dataBytes));
+      writeSync(out, wavHeader(RECORDING_RATE, channels, dataBytes));
       const CHUNK = RECORDING_RATE; // one second
       const mono = channelPorts.map(() => Buffer.alloc(CHUNK * 2));
       const inter = Buffer.alloc(CHUNK * 2 * channels);
@@ -110,20 +111,3 @@ export function parseRtp(b: Buffer): Rtp | undefined {
   return { pt: b[1]! & 0x7f, ts: b.readUInt32BE(4), ssrc: b.readUInt32BE(8), payload: b.subarray(off, end) };
 }
 
-function wavHeader(channels: number, dataBytes: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); // PCM
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(RECORDING_RATE, 24);
-  h.writeUInt32LE(RECORDING_RATE * 2 * channels, 28);
-  h.writeUInt16LE(2 * channels, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
