@@ -17,7 +17,7 @@ import { LawfulChecker } from './engine-lawful.ts';
 import { spawnVm } from './helpers/cli.ts';
 import { explain, runSipp, startSipp } from './helpers/sipp.ts';
 import { until } from './helpers/until.ts';
-import { done, events, idOf, line, telephonyKit } from './helpers/telephony.ts';
+import { callEvents, done, events, idOf, line, telephonyKit } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
 const kit = telephonyKit();
@@ -90,6 +90,28 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
     expect(checker.errors).toEqual([]);
     const track = checker.calls.get(id)!;
     expect([track.ended, track.leg, track.operators.size]).toEqual([true, null, 0]);
+  }, 90_000);
+
+  it('a simulated operator who ends the conversation hangs up the SIP caller (BYE)', async () => {
+    const dataDir = join(tmp, `data-${++dirs}`);
+    const store = createSqliteStore(dataDir);
+    const { accountId } = await importAccountFile(store, DEMO_FILE);
+    await store.close();
+    const r = await kit.rig({
+      fixtures: [],
+      account: accountId,
+      apiUser: DEMO_API,
+      media,
+      rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 },
+      server: { dataDir },
+    });
+    // Short conversations: the simulated operator hangs up within seconds.
+    await r.srv.app.services.engines.attach(accountId, liveSimulation({ ahtSec: 2, transferShare: 0 }));
+    const caller = await runSipp({ scenario: kit.scenarioFile('e2e-caller-waits', { dtmf: 1, before_dtmf: 200 }), target: r.sip, service: '33180000002', keys: { caller: '33622200002' }, timeoutMs: 60_000 });
+    expect(caller.code, explain(caller)).toBe(0);
+    const call = await callEvents(r.stream, '33622200002');
+    expect(call.map(line)).toContain('operator/status:connected');
+    expect(call.at(-1)).toMatchObject({ type_notification: 'num', event: 'end' });
   }, 90_000);
 });
 

@@ -50,6 +50,11 @@ export class Traffic implements TelephonyPort {
   private stopped = false;
   private arrivalsOn = true;
   private readonly talk = new Map<number, number>();
+  /**
+   * Inbound calls this traffic placed. A call it did not place (a real SIP caller answered
+   * by a simulated operator in the demo) is ended by the operator, not by its caller.
+   */
+  private readonly own = new Set<number>();
   /** The ring each operator's phone is doing now ("call:n"), so a late answer of an old ring is dropped. */
   private readonly rings = new Map<number, string>();
   private ringSeq = 0;
@@ -141,7 +146,8 @@ export class Traffic implements TelephonyPort {
     const useIvr = this.ivrNumbers.length > 0 && (this.plainNumbers.length === 0 || this.rng.chance(this.b.ivrShare ?? 0));
     const pool = useIvr ? this.ivrNumbers : this.plainNumbers;
     if (pool.length === 0) return;
-    this.engine.inboundCall({ numberId: this.rng.pick(pool), caller: this.caller() });
+    const r = this.engine.inboundCall({ numberId: this.rng.pick(pool), caller: this.caller() });
+    if (r.ok) this.own.add(r.id_call);
   }
 
   private schedulePause(opId: number): void {
@@ -183,6 +189,7 @@ export class Traffic implements TelephonyPort {
         return;
       case 'hangup':
         this.talk.delete(c.id_call);
+        this.own.delete(c.id_call);
         this.menus.delete(c.id_call);
         return;
       default:
@@ -258,7 +265,8 @@ export class Traffic implements TelephonyPort {
         if (r.ok) return;
       }
       this.talk.delete(callId);
-      this.engine.callHangup(callId);
+      if (operatorId > 0 && callId > 0 && !this.own.has(callId)) this.engine.operatorHangup(operatorId);
+      else this.engine.callHangup(callId);
     });
   }
 
