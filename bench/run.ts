@@ -4,7 +4,7 @@
 // --readme). Progress goes to stderr.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killAll } from './lib/procs.ts';
+import { killAll, raiseSession } from './lib/procs.ts';
 import { log, type Config } from './lib/harness.ts';
 import { machine } from './lib/machine.ts';
 import { writeResults } from './lib/report.ts';
@@ -14,8 +14,9 @@ import { latency } from './scenarios/latency.ts';
 import { connections } from './scenarios/connections.ts';
 import { resume } from './scenarios/resume.ts';
 import { auth } from './scenarios/auth.ts';
+import { sip } from './scenarios/sip.ts';
 
-const SCENARIOS: Record<string, Scenario> = { fanout, latency, connections, resume, auth };
+const SCENARIOS: Record<string, Scenario> = { fanout, latency, connections, resume, auth, sip };
 /** Scenario 6 needs a scale-out (several nodes sharing rooms through Redis) the server lacks. */
 export const NOT_RUN = { cluster: 'not run: needs the scale-out (several nodes + the Redis adapter), which the server does not have yet' };
 
@@ -60,6 +61,8 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
+const session = raiseSession();
+if (session) log(`session: ${session}`);
 const results: Record<string, ScenarioResult> = {};
 const started = new Date();
 const loadAtStart = loadavg();
