@@ -40,12 +40,14 @@ export function openRtpCounter(e: RtpEdge): RtpCounter | undefined {
     ipt(['-N', CHAIN]);
     ipt(['-I', 'OUTPUT', '1', '-o', 'lo', '-p', 'udp', '-j', CHAIN]);
     const plane = `${e.plane.min}:${e.plane.max}`;
-    const rule = (...r: string[]) => ipt(['-A', CHAIN, '-p', 'udp', ...r]);
+    // Each packet is counted by the first rule it matches (RETURN). The far ends' ports must
+    // lie outside the plane's range (ephemeral ports do, above the ranges the bench uses).
+    const rule = (...r: string[]) => ipt(['-A', CHAIN, '-p', 'udp', ...r, '-j', 'RETURN']);
     rule('--sport', String(e.echoPort), '--dport', plane); // 1 fromOperators
     rule('--sport', plane, '--dport', String(e.echoPort)); // 2 toOperators
     rule('--sport', plane, '--dport', String(e.callerSdpPort)); // 3 prompts
-    rule('--sport', plane, '!', '--dport', String(e.echoPort)); // 4 plane → callers (prompts included)
-    rule('!', '--sport', String(e.echoPort), '--dport', plane); // 5 fromCallers
+    rule('--sport', plane); // 4 toCallers
+    rule('--dport', plane); // 5 fromCallers
     return new RtpCounter();
   } catch {
     closeRtpCounter();
@@ -74,6 +76,6 @@ export class RtpCounter {
     const lines = ipt(['-L', CHAIN, '-n', '-v', '-x']).trim().split('\n').slice(2);
     const n = lines.map((l) => Number(l.trim().split(/\s+/)[0]));
     const prompts = n[2] ?? 0;
-    return { fromOperators: n[0] ?? 0, toOperators: n[1] ?? 0, prompts, toCallers: (n[3] ?? 0) - prompts, fromCallers: n[4] ?? 0 };
+    return { fromOperators: n[0] ?? 0, toOperators: n[1] ?? 0, prompts, toCallers: n[3] ?? 0, fromCallers: n[4] ?? 0 };
   }
 }

@@ -21,6 +21,8 @@ export interface SippResult {
   failed: number;
   /** INVITE→200 of each call that got one (ms), from -trace_rtt. */
   rtdMs: number[];
+  /** Calls per second from the first 200 to the last (what the server kept up with). */
+  achievedRate: number;
   stderr: string;
 }
 
@@ -125,7 +127,9 @@ export function startSipp(o: SippOptions): SippRun {
     child.once('exit', (code) => {
       clearTimeout(guard);
       live.delete(child);
-      resolve({ code, ...readStats(o.dir), rtdMs: readRtd(o.dir), stderr });
+      const rtd = readRtd(o.dir);
+      const span = rtd.length > 1 ? (Math.max(...rtd.map((x) => x.at)) - Math.min(...rtd.map((x) => x.at))) / 1000 : 0;
+      resolve({ code, ...readStats(o.dir), rtdMs: rtd.map((x) => x.ms), achievedRate: span > 0 ? Math.round(((rtd.length - 1) / span) * 10) / 10 : 0, stderr });
     });
   });
   return { done, kill: () => child.kill('SIGKILL') };
@@ -143,15 +147,16 @@ function readStats(dir: string): { successful: number; failed: number } {
 }
 
 /** Response times (ms) from sipp's -trace_rtt file: `date_ms;response_time_ms;rtd_no`. */
-function readRtd(dir: string): number[] {
+function readRtd(dir: string): { at: number; ms: number }[] {
   const f = readdirSync(dir).find((n) => n.endsWith('_rtt.csv'));
   if (!f) return [];
   return readFileSync(join(dir, f), 'utf8')
     .trim()
     .split('\n')
     .slice(1)
-    .map((l) => Number(l.split(';')[1]))
-    .filter((x) => Number.isFinite(x));
+    .map((l) => l.split(';'))
+    .map((c) => ({ at: Number(c[0]), ms: Number(c[1]) }))
+    .filter((x) => Number.isFinite(x.ms) && Number.isFinite(x.at));
 }
 
 /** A fresh directory for one sipp run. */

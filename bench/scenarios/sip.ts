@@ -20,7 +20,8 @@ import { SIP_SERVICE } from '../server/sip-account.ts';
 import { fmt, type Row, type ScenarioResult } from './types.ts';
 
 type Media = 'node' | 'rtpengine';
-const RTP_PORTS: Record<Media, { min: number; max: number }> = { node: { min: 30_000, max: 34_999 }, rtpengine: { min: 35_000, max: 39_999 } };
+/** Below the ephemeral ports (32768 up) that sipp and the far ends get: see bench/lib/rtp-count.ts. */
+const RTP_PORTS: Record<Media, { min: number; max: number }> = { node: { min: 20_000, max: 25_999 }, rtpengine: { min: 26_000, max: 31_999 } };
 
 export interface SipOptions {
   /** Concurrent-call steps per plane. */
@@ -45,7 +46,7 @@ export function sipOptions(cfg: Config): SipOptions {
   return cfg.quick
     ? { steps: { node: list(env('BENCH_SIP_NODE_STEPS'), [50, 100]), rtpengine: list(env('BENCH_SIP_RTPENGINE_STEPS'), [50, 100]) }, repeats: 1, streamS: 3, rampRate: 100, setupRates: [50, 100], setupS: 3, rtdCalls: 60, fanoutCalls: 50, fanoutS: 5, clients: 200 }
     : {
-        steps: { node: list(env('BENCH_SIP_NODE_STEPS'), [100, 200, 400, 600, 800, 1000]), rtpengine: list(env('BENCH_SIP_RTPENGINE_STEPS'), [100, 200, 400, 600, 800, 1000]) },
+        steps: { node: list(env('BENCH_SIP_NODE_STEPS'), [200, 400, 600, 800, 1000]), rtpengine: list(env('BENCH_SIP_RTPENGINE_STEPS'), [200, 400, 600, 800, 1000]) },
         repeats: Number(env('BENCH_SIP_REPEATS') ?? 3),
         streamS: 10,
         rampRate: 100,
@@ -134,38 +135,49 @@ interface CapacityRun {
   counted: 'kernel' | 'plane';
 }
 
-/** N concurrent calls streaming `streamS` s of audio, counted while all are up. */
+type PlaneCounts = { calls: number; bridged: number; callerRx: number; callerTx: number; opRx: number; opTx: number };
+
+/**
+ * N concurrent calls, each streaming audio for its whole length; RTP counted over a window
+ * of `o.streamS` seconds once every call is up and bridged (the first packets of a call,
+ * sent while the B2BUA answers the caller before it bridges, are not the relay's steady
+ * state: see the README), while every stream still runs.
+ */
 async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promise<CapacityRun> {
   const dir = runDir();
   try {
     const rampS = n / o.rampRate;
-    const quietAtMs = (rampS + o.streamS + 2) * 1000;
-    const holdMs = Math.round(quietAtMs + 3000);
-    const scenario = render(dir, 'caller', { stream: `<nop><action><exec rtp_stream="${toneWav(dir, o.streamS)},1,0"/></action></nop>`, hold: holdMs, sdp_port: r.sdpPort });
+    const wavS = Math.ceil(rampS + o.streamS + 8);
+    const holdMs = (wavS + 1) * 1000;
+    const scenario = render(dir, 'caller', { stream: `<nop><action><exec rtp_stream="${toneWav(dir, wavS)},1,0"/></action></nop>`, hold: holdMs, sdp_port: r.sdpPort });
     await r.server.call('reset');
-    r.counter?.reset();
-    const t0 = Date.now();
     const caller = startSipp({ scenario, dir, target: r.sip, service: SIP_SERVICE, localPort: await freePort(), mediaPort: await freePort(), calls: n, limit: n, rate: o.rampRate, cpus: cfg.clientCpus, timeoutMs: holdMs + rampS * 1000 + 60_000 });
-    await sleep(1000);
+    // Every call up (bounded), then 2 s more: all bridged and streaming.
+    const upBy = Date.now() + (rampS + 30) * 1000;
+    while ((await r.server.call<number>('calls')) < n && Date.now() < upBy) await sleep(250);
+    await sleep(2000);
+    const c0 = await r.server.call<PlaneCounts>('counters');
+    r.counter?.reset();
     await r.server.call('mark');
-    await sleep(Math.max(0, quietAtMs - (Date.now() - t0)));
+    await sleep(o.streamS * 1000);
     const k = r.counter?.read();
-    const c = await r.server.call<{ calls: number; bridged: number; callerRx: number; callerTx: number; opRx: number; opTx: number }>('counters');
     const cpu = await r.server.call<{ cpuMs: number; wallMs: number }>('sinceMark');
+    const c1 = await r.server.call<PlaneCounts>('counters');
     const res = await caller.done;
     await drained(r);
-    // sipp sends each WAV as seconds × 50 packets of 20 ms, and one more.
-    const expected = n * (o.streamS * 50 + 1);
+    const c = { callerRx: c1.callerRx - c0.callerRx, callerTx: c1.callerTx - c0.callerTx, opRx: c1.opRx - c0.opRx, opTx: c1.opTx - c0.opTx };
+    // sipp sends 50 packets a second per call.
+    const expected = n * o.streamS * 50;
     // What the plane sent on (the callers' audio to the operators, their echo back to the
-    // callers) over what it was offered (counted by the kernel at its sockets; without
-    // iptables, by the plane, which does not see what its sockets dropped, nor rtpengine
-    // what it failed to relay).
+    // callers) over what it was offered, in the window (counted by the kernel at its
+    // sockets; without iptables, by the plane, which does not see what its sockets dropped,
+    // nor rtpengine what it failed to relay).
     const offered = k ? k.fromCallers + k.fromOperators : c.callerRx + c.opRx;
     const relayed = k ? k.toOperators + k.toCallers : c.opTx + c.callerTx;
     const relayedPct = offered > 0 ? (100 * relayed) / offered : 0;
     const failed = res.failed + Math.max(0, n - res.successful - res.failed);
     const run: CapacityRun = { n, failed, relayedPct: Math.floor(relayedPct * 1000) / 1000, arrivedPct: Math.round((10000 * (k ? k.fromCallers : c.callerRx)) / expected) / 100, cpuCore: Math.round((cpu.cpuMs / cpu.wallMs) * 100) / 100, counted: k ? 'kernel' : 'plane' };
-    log(`sip capacity: ${n} calls: ${res.successful} ok, ${failed} failed (sipp exit ${res.code}); bridged ${c.bridged}/${c.calls}; RTP relayed ${run.relayedPct} % (${run.counted} counts: callers→plane ${k?.fromCallers ?? c.callerRx} = ${run.arrivedPct} % of the WAVs, plane→operators ${k?.toOperators ?? c.opTx}, echo→plane ${k?.fromOperators ?? c.opRx}, plane→callers ${k?.toCallers ?? c.callerTx}${k ? `, prompts ${k.prompts}` : ''}); server ${run.cpuCore} core`);
+    log(`sip capacity: ${n} calls: ${res.successful} ok, ${failed} failed (sipp exit ${res.code}); bridged ${c1.bridged}/${c1.calls}; RTP relayed ${run.relayedPct} % over ${o.streamS} s (${run.counted} counts: callers→plane ${k?.fromCallers ?? c.callerRx} = ${run.arrivedPct} % of 50/s per call, plane→operators ${k?.toOperators ?? c.opTx}, echo→plane ${k?.fromOperators ?? c.opRx}, plane→callers ${k?.toCallers ?? c.callerTx}${k ? `, prompts ${k.prompts}` : ''}); server ${run.cpuCore} core`);
     return run;
   } finally {
     removeDir(dir);
@@ -298,10 +310,13 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
             for (let i = 0; i < o.repeats; i++) {
               runs.push(await setupRun(cfg, r, rate, o.setupS));
               const x = runs.at(-1)!;
-              log(`sip setup rate (${media}) ${rate}/s: ${x.successful} ok, ${x.failed} failed, INVITE→200 p99 ${pct(x.rtdMs, 99)} ms`);
+              log(`sip setup rate (${media}) ${rate}/s: ${x.successful} ok, ${x.failed} failed, answered at ${x.achievedRate}/s, INVITE→200 p50 ${pct(x.rtdMs, 50)} ms p99 ${pct(x.rtdMs, 99)} ms`);
             }
-            const ok = runs.every((x) => x.failed === 0 && x.successful === Math.round(rate * o.setupS));
-            rateSteps.push(`${rate}/s: ${runs.filter((x) => x.failed === 0).length}/${runs.length} without failure, INVITE→200 p99 ${spread(runs.map((x) => pct(x.rtdMs, 99)))} ms`);
+            // Passed: every call set up, none failed, and the 200s came at the rate asked (a
+            // server that falls behind answers later and later without failing a call).
+            const good = (x: SippResult) => x.failed === 0 && x.successful === Math.round(rate * o.setupS) && x.achievedRate >= 0.95 * rate;
+            const ok = runs.every(good);
+            rateSteps.push(`${rate}/s: ${runs.filter(good).length}/${runs.length} passed, answered at ${spread(runs.map((x) => x.achievedRate), 1)}/s, failed ${spread(runs.map((x) => x.failed))}, INVITE→200 p50 ${spread(runs.map((x) => pct(x.rtdMs, 50)))} ms, p99 ${spread(runs.map((x) => pct(x.rtdMs, 99)))} ms`);
             if (!ok) break;
             bestRate = rate;
           }
@@ -313,7 +328,7 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
     }
     entry.setup_rate = bestRate;
     entry.rtd = rtd;
-    rows.push({ scenario: 'SIP calls', metric: `call setup rate with 0 failures (embedded media; 1 s calls, ${o.setupS} s per step)`, ours: `${fmt(bestRate)}/s`, bare: '—', ratio: '—', goal: '≥ 100 calls/s', met: bestRate >= 100 });
+    rows.push({ scenario: 'SIP calls', metric: `call setup rate with 0 failures, answered at the rate asked (embedded media; 1 s calls, ${o.setupS} s per step)`, ours: `${fmt(bestRate)}/s`, bare: '—', ratio: '—', goal: '≥ 100 calls/s', met: bestRate >= 100 });
     rows.push({ scenario: 'SIP calls', metric: 'INVITE→200 p50 / p99, no IVR, operator answers at once (ours: embedded media; bare column: rtpengine)', ours: `${spread(rtd.node!.p50)} / ${spread(rtd.node!.p99)} ms`, bare: `${spread(rtd.rtpengine!.p50)} / ${spread(rtd.rtpengine!.p99)} ms`, ratio: '—', goal: '' });
 
     // 4. Fan-out latency with and without calls.

@@ -138,7 +138,7 @@ serveParent(
     /** Forget the counters (a new measured run on the same server). */
     reset: () => {
       sample();
-      scanFrom = Math.max(scanFrom, ...counters.keys(), 0) + 1;
+      scanFrom = Math.max(scanFrom, ...[...counters.keys()].map((id) => id + 1));
       counters.clear();
     },
     mark: () => {

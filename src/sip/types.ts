@@ -20,6 +20,11 @@ export interface SipEndpointOptions {
   realm?: string;
   /** Requests per second per source beyond which requests are dropped. @default 100 */
   ratePerSource?: number;
+  /**
+   * The same for sources of the trust list (carriers, PBXs, the gateway): one address
+   * carries all their calls, ~3 messages each way per call. @default ratePerSource
+   */
+  ratePerTrustedSource?: number;
   /** At most this many dialogs at once (503 beyond). @default 5000 */
   maxDialogs?: number;
   /** At most this many registrations in all (503 beyond). @default 10000 */
