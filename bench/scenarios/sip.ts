@@ -291,7 +291,7 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
 
     // 2–3. Setup rate and INVITE→200, each plane.
     const rtd: Partial<Record<Media, { p50: number[]; p99: number[] }>> = {};
-    let bestRate = 0;
+    const bestRate: Record<Media, number> = { node: 0, rtpengine: 0 };
     for (const media of ['node', 'rtpengine'] as const) {
       const r = await rig(cfg, media, Math.max(...o.setupRates) * 2 + 10);
       try {
@@ -303,7 +303,7 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
           log(`sip INVITE→200 (${media}): ${res.rtdMs.length} calls, p50 ${d.p50.at(-1)} ms, p99 ${d.p99.at(-1)} ms, ${res.failed} failed`);
         }
         rtd[media] = d;
-        if (media === 'node') {
+        {
           const rateSteps: string[] = [];
           for (const rate of o.setupRates) {
             const runs: SippResult[] = [];
@@ -318,9 +318,9 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
             const ok = runs.every(good);
             rateSteps.push(`${rate}/s: ${runs.filter(good).length}/${runs.length} passed, answered at ${spread(runs.map((x) => x.achievedRate), 1)}/s, failed ${spread(runs.map((x) => x.failed))}, INVITE→200 p50 ${spread(runs.map((x) => pct(x.rtdMs, 50)))} ms, p99 ${spread(runs.map((x) => pct(x.rtdMs, 99)))} ms`);
             if (!ok) break;
-            bestRate = rate;
+            bestRate[media] = rate;
           }
-          notes.push(`SIP setup rate (embedded media; 1 s calls, ${o.setupS} s per step): ${rateSteps.join('; ')}.`);
+          notes.push(`SIP setup rate (${media === 'node' ? 'embedded media' : 'rtpengine'}; 1 s calls, ${o.setupS} s per step): ${rateSteps.join('; ')}.`);
         }
       } finally {
         await r.close();
@@ -328,7 +328,7 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
     }
     entry.setup_rate = bestRate;
     entry.rtd = rtd;
-    rows.push({ scenario: 'SIP calls', metric: `call setup rate with 0 failures, answered at the rate asked (embedded media; 1 s calls, ${o.setupS} s per step)`, ours: `${fmt(bestRate)}/s`, bare: '—', ratio: '—', goal: '≥ 100 calls/s', met: bestRate >= 100 });
+    rows.push({ scenario: 'SIP calls', metric: `call setup rate with 0 failures, answered at the rate asked (1 s calls, ${o.setupS} s per step; ours: embedded media; bare column: rtpengine)`, ours: `${fmt(bestRate.node)}/s`, bare: `${fmt(bestRate.rtpengine)}/s`, ratio: '—', goal: '≥ 100 calls/s', met: bestRate.node >= 100 && bestRate.rtpengine >= 100 });
     rows.push({ scenario: 'SIP calls', metric: 'INVITE→200 p50 / p99, no IVR, operator answers at once (ours: embedded media; bare column: rtpengine)', ours: `${spread(rtd.node!.p50)} / ${spread(rtd.node!.p99)} ms`, bare: `${spread(rtd.rtpengine!.p50)} / ${spread(rtd.rtpengine!.p99)} ms`, ratio: '—', goal: '' });
 
     // 4. Fan-out latency with and without calls.
