@@ -15,6 +15,8 @@ import { connections } from './scenarios/connections.ts';
 import { resume } from './scenarios/resume.ts';
 import { auth } from './scenarios/auth.ts';
 import { sip } from './scenarios/sip.ts';
+import { killSipps } from './lib/sipp.ts';
+import { closeRtpCounter } from './lib/rtp-count.ts';
 
 const SCENARIOS: Record<string, Scenario> = { fanout, latency, connections, resume, auth, sip };
 /** Scenario 6 needs a scale-out (several nodes sharing rooms through Redis) the server lacks. */
@@ -56,10 +58,14 @@ for (const n of names) {
   }
 }
 
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAll();
+    killSipps();
+    closeRtpCounter();
+    process.exit(130);
+  });
+}
 
 const session = raiseSession();
 if (session) log(`session: ${session}`);

@@ -14,6 +14,8 @@ export interface RtpEdge {
   echoPort: number;
   /** The callers' SDP port: what the plane sends there is prompts, not relayed audio. */
   callerSdpPort: number;
+  /** The callers' RTP port (sipp's media port: all their audio comes from and goes to it). */
+  callerPort: number;
 }
 
 export interface RtpCounts {
@@ -40,14 +42,14 @@ export function openRtpCounter(e: RtpEdge): RtpCounter | undefined {
     ipt(['-N', CHAIN]);
     ipt(['-I', 'OUTPUT', '1', '-o', 'lo', '-p', 'udp', '-j', CHAIN]);
     const plane = `${e.plane.min}:${e.plane.max}`;
-    // Each packet is counted by the first rule it matches (RETURN). The far ends' ports must
-    // lie outside the plane's range (ephemeral ports do, above the ranges the bench uses).
+    // Every rule names a far end's port too: other processes on the machine may use ports of
+    // the plane's range (another server's RTP) and must not be counted.
     const rule = (...r: string[]) => ipt(['-A', CHAIN, '-p', 'udp', ...r, '-j', 'RETURN']);
     rule('--sport', String(e.echoPort), '--dport', plane); // 1 fromOperators
     rule('--sport', plane, '--dport', String(e.echoPort)); // 2 toOperators
     rule('--sport', plane, '--dport', String(e.callerSdpPort)); // 3 prompts
-    rule('--sport', plane); // 4 toCallers
-    rule('--dport', plane); // 5 fromCallers
+    rule('--sport', plane, '--dport', String(e.callerPort)); // 4 toCallers
+    rule('--sport', String(e.callerPort), '--dport', plane); // 5 fromCallers
     return new RtpCounter();
   } catch {
     closeRtpCounter();

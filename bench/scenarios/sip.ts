@@ -3,8 +3,8 @@
 // child, so on the same core) and sipp on the load generators' core.
 //  1. capacity: concurrent bridged calls (caller sipp -l N, each streaming a µ-law WAV; the
 //     operators' sipp at the gateway echoing RTP), N stepped up per media plane until a step
-//     fails: a failed call, or < 99.9 % of RTP relayed (read from the plane's leg counters
-//     while every call is up and the streams have ended).
+//     fails: a failed call, or < 99.9 % of RTP relayed (counted by the kernel at the plane's
+//     edge, bench/lib/rtp-count.ts, over a window while every call is up and streaming).
 //  2. setup rate: 1 s calls (no RTP) at increasing -r, 0 failures.
 //  3. INVITE→200 p50/p99 at 20 calls/s to a number routed straight to a group whose
 //     operator answers at once (sipp's response-time trace).
@@ -15,7 +15,7 @@ import { freePort } from '../../test/helpers/sipp.ts';
 import { spawnChild, type Child } from '../lib/procs.ts';
 import { log, sleep, Workers, type Config } from '../lib/harness.ts';
 import { killSipps, removeDir, render, runDir, startSipp, toneWav, type SippResult } from '../lib/sipp.ts';
-import { closeRtpCounter, openRtpCounter, type RtpCounter } from '../lib/rtp-count.ts';
+import { closeRtpCounter, openRtpCounter } from '../lib/rtp-count.ts';
 import { SIP_SERVICE } from '../server/sip-account.ts';
 import { fmt, type Row, type ScenarioResult } from './types.ts';
 
@@ -79,8 +79,8 @@ interface Rig {
   ops: { done: Promise<SippResult>; kill(): void };
   /** The port the callers' SDP offers (nobody reads it: see bench/sipp/caller.xml). */
   sdpPort: number;
-  /** RTP counted at the plane's edge (undefined without iptables: the plane's counters then). */
-  counter: RtpCounter | undefined;
+  echoPort: number;
+  media: Media;
   close(): Promise<void>;
 }
 
@@ -94,15 +94,14 @@ async function rig(cfg: Config, media: Media, operators: number): Promise<Rig> {
   const server = spawnChild(`server:sip-${media}`, 'server/sip-server.ts', { cpus: cfg.serverCpus, args: [JSON.stringify({ media, gateway: gw, operators, rtpPorts: RTP_PORTS[media] })] });
   try {
     const info = await server.call<{ sip: string; port: number; initArgs: unknown[] }>('info', {}, 120_000);
-    const counter = openRtpCounter({ plane: RTP_PORTS[media], echoPort, callerSdpPort: sdpPort });
     return {
       server,
       ...info,
       ops,
       sdpPort,
-      counter,
+      echoPort,
+      media,
       async close() {
-        closeRtpCounter();
         await server.stop();
         ops.kill();
         await ops.done;
@@ -151,16 +150,20 @@ async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promi
     const holdMs = (wavS + 1) * 1000;
     const scenario = render(dir, 'caller', { stream: `<nop><action><exec rtp_stream="${toneWav(dir, wavS)},1,0"/></action></nop>`, hold: holdMs, sdp_port: r.sdpPort });
     await r.server.call('reset');
-    const caller = startSipp({ scenario, dir, target: r.sip, service: SIP_SERVICE, localPort: await freePort(), mediaPort: await freePort(), calls: n, limit: n, rate: o.rampRate, cpus: cfg.clientCpus, timeoutMs: holdMs + rampS * 1000 + 60_000 });
+    const callerPort = await freePort();
+    // RTP counted at the plane's edge (undefined without iptables: the plane's counters then).
+    const counter = openRtpCounter({ plane: RTP_PORTS[r.media], echoPort: r.echoPort, callerSdpPort: r.sdpPort, callerPort });
+    const caller = startSipp({ scenario, dir, target: r.sip, service: SIP_SERVICE, localPort: await freePort(), mediaPort: callerPort, calls: n, limit: n, rate: o.rampRate, cpus: cfg.clientCpus, timeoutMs: holdMs + rampS * 1000 + 60_000 });
     // Every call up (bounded), then 2 s more: all bridged and streaming.
     const upBy = Date.now() + (rampS + 30) * 1000;
     while ((await r.server.call<number>('calls')) < n && Date.now() < upBy) await sleep(250);
     await sleep(2000);
     const c0 = await r.server.call<PlaneCounts>('counters');
-    r.counter?.reset();
+    counter?.reset();
     await r.server.call('mark');
     await sleep(o.streamS * 1000);
-    const k = r.counter?.read();
+    const k = counter?.read();
+    closeRtpCounter();
     const cpu = await r.server.call<{ cpuMs: number; wallMs: number }>('sinceMark');
     const c1 = await r.server.call<PlaneCounts>('counters');
     const res = await caller.done;
@@ -180,6 +183,7 @@ async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promi
     log(`sip capacity: ${n} calls: ${res.successful} ok, ${failed} failed (sipp exit ${res.code}); bridged ${c1.bridged}/${c1.calls}; RTP relayed ${run.relayedPct} % over ${o.streamS} s (${run.counted} counts: callers→plane ${k?.fromCallers ?? c.callerRx} = ${run.arrivedPct} % of 50/s per call, plane→operators ${k?.toOperators ?? c.opTx}, echo→plane ${k?.fromOperators ?? c.opRx}, plane→callers ${k?.toCallers ?? c.callerTx}${k ? `, prompts ${k.prompts}` : ''}); server ${run.cpuCore} core`);
     return run;
   } finally {
+    closeRtpCounter();
     removeDir(dir);
   }
 }
