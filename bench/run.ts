@@ -4,7 +4,7 @@
 // --readme). Progress goes to stderr.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killAll } from './lib/procs.ts';
+import { killAll, raiseSession } from './lib/procs.ts';
 import { log, type Config } from './lib/harness.ts';
 import { machine } from './lib/machine.ts';
 import { writeResults } from './lib/report.ts';
@@ -14,8 +14,11 @@ import { latency } from './scenarios/latency.ts';
 import { connections } from './scenarios/connections.ts';
 import { resume } from './scenarios/resume.ts';
 import { auth } from './scenarios/auth.ts';
+import { sip } from './scenarios/sip.ts';
+import { killSipps } from './lib/sipp.ts';
+import { closeRtpCounter } from './lib/rtp-count.ts';
 
-const SCENARIOS: Record<string, Scenario> = { fanout, latency, connections, resume, auth };
+const SCENARIOS: Record<string, Scenario> = { fanout, latency, connections, resume, auth, sip };
 /** Scenario 6 needs a scale-out (several nodes sharing rooms through Redis) the server lacks. */
 export const NOT_RUN = { cluster: 'not run: needs the scale-out (several nodes + the Redis adapter), which the server does not have yet' };
 
@@ -55,11 +58,17 @@ for (const n of names) {
   }
 }
 
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAll();
+    killSipps();
+    closeRtpCounter();
+    process.exit(130);
+  });
+}
 
+const session = raiseSession();
+if (session) log(`session: ${session}`);
 const results: Record<string, ScenarioResult> = {};
 const started = new Date();
 const loadAtStart = loadavg();

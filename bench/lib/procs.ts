@@ -1,7 +1,7 @@
 // Benchmark child processes (servers, load generators): forked under tsx, pinned to their
 // own cores with taskset when it exists, and driven by request/response messages over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TASKSET = '/usr/bin/taskset';
@@ -94,6 +94,23 @@ export function spawnChild(name: string, script: string, opts: { cpus?: string; 
   live.add(child);
   proc.once('exit', () => live.delete(child));
   return child;
+}
+
+/**
+ * BENCH_AUTOGROUP_NICE=-10: this session's scheduling weight (Linux autogroup, which every
+ * process of the benchmark shares): with sched_autogroup on, the kernel first shares a core
+ * fairly between sessions, so on a machine shared with other sessions' work the server core
+ * is only partly the benchmark's whatever its threads' nice values. Opt-in (needs root or
+ * CAP_SYS_NICE); returns what is in effect, e.g. "/autogroup-287 nice -10".
+ */
+export function raiseSession(): string | undefined {
+  const nice = process.env.BENCH_AUTOGROUP_NICE;
+  try {
+    if (nice !== undefined) writeFileSync('/proc/self/autogroup', nice);
+    return readFileSync('/proc/self/autogroup', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Kills every child still running (on the way out, after an error). */

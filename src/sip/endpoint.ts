@@ -11,7 +11,7 @@ import { createDigestServer } from './digest-auth.ts';
 import { mediaType, token, uriHost } from './headers.ts';
 import { IncomingCall } from './incoming-call.ts';
 import { OutgoingCall } from './outgoing-call.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { Registrar } from './registrar.ts';
 import { REASONS, type DialogLike, type SipLog, type Stack } from './stack.ts';
 import { openTransport, type Remote, type TransportCounters } from './transport.ts';
@@ -26,6 +26,19 @@ function defaultPublicAddress(host: string): string {
   if (host !== '0.0.0.0' && host !== '::' && host !== '') return host;
   for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
   return '127.0.0.1';
+}
+
+/** Per-source buckets, trusted sources in their own (at their own rate) when one is given. */
+function sourceLimiter(trust: { has(address: string): boolean }, rate: number, trustedRate: number | undefined): RateLimiter {
+  const others = createRateLimiter(rate);
+  if (trustedRate === undefined) return others;
+  const trusted = createRateLimiter(trustedRate);
+  return {
+    take: (source, now) => (trust.has(source) ? trusted : others).take(source, now),
+    get size() {
+      return others.size + trusted.size;
+    },
+  };
 }
 
 export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEndpoint> {
@@ -43,13 +56,12 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
   const layer = sip.makeTransactionLayer({});
   const publicHost = opts.publicAddress ?? defaultPublicAddress(opts.host);
 
-  // Flood limits are for the open port: a trusted carrier, PBX or gateway sends every call
-  // of a trunk from one address, far beyond what one attacker's source may.
-  const perSource = createRateLimiter(opts.ratePerSource ?? 100);
+  // Flood limits per source; a trusted carrier, PBX or gateway sends every call of a trunk
+  // from one address, far beyond what one attacker's source may: it has its own rate.
   const transport = await openTransport({
     host: opts.host,
     port: opts.port,
-    limiter: { take: (source, now) => trust.has(source) || perSource.take(source, now), get size() { return perSource.size; } },
+    limiter: sourceLimiter(trust, opts.ratePerSource ?? 100, opts.ratePerTrustedSource),
     counters,
     warn: (o, m) => log.warn(o, m),
     onMessage: dispatch,

@@ -20,6 +20,11 @@ export interface SipEndpointOptions {
   realm?: string;
   /** Messages per second per source outside `trust` beyond which they are dropped (trusted sources are not limited). @default 100 */
   ratePerSource?: number;
+  /**
+   * The same for sources of the trust list (carriers, PBXs, the gateway): one address
+   * carries all their calls, ~3 messages each way per call. @default ratePerSource
+   */
+  ratePerTrustedSource?: number;
   /** At most this many dialogs at once (503 beyond). @default 5000 */
   maxDialogs?: number;
   /** At most this many registrations in all (503 beyond). @default 10000 */

@@ -26,9 +26,6 @@ export interface Playing {
   start: boolean;
 }
 
-/** Send errors (an unreachable far end) are not ours to report: the far end is still counted as sent to. */
-const ignore = () => undefined;
-
 export class Leg {
   remote: RemoteMedia | undefined;
   /** Where the far end's packets come from, once one came. */
@@ -87,11 +84,18 @@ export class Leg {
     return true;
   }
 
+  /**
+   * Sends to the far end. No callback: a send error (an unreachable far end) is not ours to
+   * report, goes to the socket's 'error' listener, and the packet still counts as sent; a
+   * callback would cost a tick per packet.
+   */
   send(packet: Buffer): void {
-    const t = this.target();
-    if (!t || !this.sending) return;
+    if (!this.sending) return;
+    const l = this.latched;
+    const port = l ? l.port : this.remote!.port;
+    const address = l ? l.address : this.remote!.address;
     this.stats[STAT.txPackets]!++;
     this.stats[STAT.txBytes]! += packet.length;
-    this.socket.send(packet, t.port, t.address, ignore);
+    this.socket.send(packet, port, address);
   }
 }

@@ -4,11 +4,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError } from '../plane.ts';
 import { MediaEngine } from './engine.ts';
 import type { Reply, Request, WorkerData } from './messages.ts';
+import { raiseThreadPriority } from './priority.ts';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread');
 const port = parentPort;
 const data = workerData as WorkerData;
 const post = (r: Reply) => port.postMessage(r);
+
+// Before any socket: RTP must not wait behind the rest of the machine (see priority.ts).
+raiseThreadPriority();
 
 const engine = new MediaEngine({
   address: data.address,
