@@ -49,7 +49,7 @@ export function sipOptions(cfg: Config): SipOptions {
         steps: { node: list(env('BENCH_SIP_NODE_STEPS'), [200, 400, 600, 800, 1000]), rtpengine: list(env('BENCH_SIP_RTPENGINE_STEPS'), [200, 400, 600, 800, 1000]) },
         repeats: Number(env('BENCH_SIP_REPEATS') ?? 3),
         streamS: 10,
-        rampRate: 100,
+        rampRate: Number(env('BENCH_SIP_RAMP') ?? 100),
         setupRates: list(env('BENCH_SIP_RATES'), [50, 100, 150, 200, 300]),
         setupS: 10,
         rtdCalls: 400,
@@ -189,12 +189,14 @@ async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promi
 }
 
 /**
- * A step passes when none of its runs failed a call and the median of its relayed shares is
- * ≥ 99.9 %. (A 10 s window's edges move the share by ±0.1–0.2 % either way when the plane
- * runs late by a packet or two: what it relays just after the window opens counts without
- * its arrival, what it receives just before the window closes without its relaying.)
+ * A step passes when none of its runs failed a call, the median of its relayed shares is
+ * ≥ 99.9 % and none is below 99.5 %. (A 10 s window's edges move the share by ±0.1–0.2 %
+ * either way when the plane runs late by a packet or two: what it relays just after the
+ * window opens counts without its arrival, what it receives just before the window closes
+ * without its relaying. A saturated plane runs seconds late and swings by more: one run far
+ * below is a loss, whatever the others' backlog made them count.)
  */
-const stepPasses = (runs: CapacityRun[]) => runs.every((x) => x.failed === 0) && median(runs.map((x) => x.relayedPct)) >= 99.9;
+const stepPasses = (runs: CapacityRun[]) => runs.every((x) => x.failed === 0 && x.relayedPct >= 99.5) && median(runs.map((x) => x.relayedPct)) >= 99.9;
 
 async function capacity(cfg: Config, media: Media, o: SipOptions): Promise<{ best: number; steps: { n: number; runs: CapacityRun[] }[] }> {
   const steps: { n: number; runs: CapacityRun[] }[] = [];

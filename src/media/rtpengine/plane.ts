@@ -276,7 +276,10 @@ export class RtpenginePlane implements MediaPlane {
       if (!this.#legs.has(leg)) return;
       clearTimeout(l.playTimer);
       const state = this.#calls.get(l.call)!;
-      if (l.peer !== undefined) await this.#unbridge(l);
+      // A close never fails (callers do not wait for it): with rtpengine unreachable or late
+      // (an NG timeout under load), the peer keeps its bridge there and the leg is forgotten
+      // here all the same; deleting the call ends it on rtpengine's side.
+      if (l.peer !== undefined) await this.#unbridge(l).catch(() => undefined);
       this.#legs.delete(leg);
       state.legs.delete(leg);
       if (state.legs.size === 0) {
