@@ -179,7 +179,7 @@ export class B2bua {
       throw err;
     }
     this.byMedia.set(st.aMedia!, st);
-    if (st.callerGone) return void this.opts.media.close(st.aMedia!);
+    if (st.callerGone) return this.closeMedia(st.aMedia!);
     const r = await this.opts.run(accountId, (engine) => {
       const res = engine.inboundCall({ service, caller: st.caller });
       // Bound before the commands it produced run (they run from a microtask).
@@ -188,7 +188,7 @@ export class B2bua {
     });
     if (!r || !r.ok) {
       this.byMedia.delete(st.aMedia!);
-      void this.opts.media.close(st.aMedia!);
+      this.closeMedia(st.aMedia!);
       if (st.idCall !== 0) this.calls.delete(this.callKey(accountId, st.idCall));
       if (!st.callerGone) inc.reject(r && !r.ok && r.error === 'NUMBER_UNKNOWN' ? 404 : 480, r && !r.ok ? r.error : 'Not Found');
       return;
@@ -290,7 +290,9 @@ export class B2bua {
       }
       case 'bridge': {
         const leg = st.ops.get(cmd.id_operator);
-        await this.accept(st);
+        // The relay first, then the caller's 200: no first words lost between the two (a
+        // late offer needs the ACK's answer before its leg can be bridged).
+        if (!leg || st.lateOffer) await this.accept(st);
         if (!leg) {
           // An operator without a phone of ours (simulated): they "answer" with a prompt.
           this.fallbacks.get(st.accountId)?.command(cmd);
@@ -301,8 +303,9 @@ export class B2bua {
         if (st.aMedia) {
           await media.bridge(st.aMedia, leg.media);
           st.bridged = leg.media;
-          await this.startRecording(st);
         }
+        await this.accept(st);
+        await this.startRecording(st);
         return;
       }
       case 'dial':
@@ -410,7 +413,7 @@ export class B2bua {
     }
     if (st.ended) {
       // The call ended while the media side was asked (a dial runs beside the call's commands).
-      void this.opts.media.close(mediaLeg);
+      this.closeMedia(mediaLeg);
       return undefined;
     }
     this.byMedia.set(mediaLeg, st);
@@ -419,9 +422,14 @@ export class B2bua {
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
     out.on('end', () => {
       this.byMedia.delete(mediaLeg);
-      void this.opts.media.close(mediaLeg);
+      this.closeMedia(mediaLeg);
     });
     return leg;
+  }
+
+  /** Frees a media leg; a media side that fails to (a timed-out NG request) is logged, never thrown. */
+  private closeMedia(leg: string): void {
+    this.opts.media.close(leg).catch((err: unknown) => this.opts.log?.warn({ err, leg }, 'media leg not closed'));
   }
 
   private drop(leg: OutLeg): void {
@@ -429,7 +437,7 @@ export class B2bua {
     leg.dropped = true;
     leg.out.hangup();
     this.byMedia.delete(leg.media);
-    void this.opts.media.close(leg.media);
+    this.closeMedia(leg.media);
   }
 
   private async dial(st: CallState, e164: string, purpose: DialPurpose, operatorId: number | null): Promise<void> {
@@ -535,7 +543,7 @@ export class B2bua {
     }
     if (st.aMedia) {
       this.byMedia.delete(st.aMedia);
-      void this.opts.media.close(st.aMedia);
+      this.closeMedia(st.aMedia);
     }
     this.calls.delete(this.callKey(st.accountId, st.idCall));
   }
