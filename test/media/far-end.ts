@@ -49,8 +49,11 @@ export class FarEnd {
     readonly rtp: Socket,
     readonly sender: Socket,
   ) {
-    const keep = (at: Received['at']) => (msg: Buffer) => {
+    const keep = (at: Received['at']) => (msg: Buffer, from: { port: number }) => {
       if (msg.length < 12) return;
+      // Once the plane's address is known, only its packets: an ephemeral port the OS hands
+      // us may still be the target of another test's media (seen with rtpengine's far ends).
+      if (this.target && from.port !== this.target.port) return;
       this.received.push({
         pt: msg[1]! & 0x7f,
         marker: (msg[1]! & 0x80) !== 0,
