@@ -6,8 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Two files at a time even on a 2-core machine (vitest's default there is one): the SIP
-    // and media tests mostly wait on sipp and RTP, so the suite takes about half as long.
-    maxWorkers: 2,
+    // vitest's default on a 2-core machine is one file at a time (the suite: ~815 s). Two at a
+    // time took 486 s, but telephony-demo's first call then got an unexpected BYE once
+    // (cause not found yet): kept at the default until that is understood.
   },
 });
