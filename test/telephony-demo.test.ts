@@ -31,25 +31,30 @@ afterAll(() => {
 let media: TelephonySettings['media'] = 'node';
 let dirs = 0;
 
+/** A server with SIP on the demo center, imported into its data directory first as `vm demo` does. */
+async function demoRig() {
+  const dataDir = join(tmp, `data-${++dirs}`);
+  const store = createSqliteStore(dataDir);
+  const { accountId } = await importAccountFile(store, DEMO_FILE);
+  await store.close();
+  const r = await kit.rig({
+    fixtures: [],
+    account: accountId,
+    apiUser: DEMO_API,
+    media,
+    rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 },
+    server: { dataDir },
+  });
+  return { r, accountId };
+}
+
 describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo center (%s media)', (plane) => {
   beforeAll(() => {
     media = plane;
   });
 
   it('Sales direct: a simulated operator answers with the operator prompt; the stream shows ringing → connected; the caller hangs up', async () => {
-    // The demo center imported into the data directory first, as `vm demo` does.
-    const dataDir = join(tmp, `data-${++dirs}`);
-    const store = createSqliteStore(dataDir);
-    const { accountId } = await importAccountFile(store, DEMO_FILE);
-    await store.close();
-    const r = await kit.rig({
-      fixtures: [],
-      account: accountId,
-      apiUser: DEMO_API,
-      media,
-      rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 },
-      server: { dataDir },
-    });
+    const { r, accountId } = await demoRig();
     // The demo's live simulation (what startSimulations attaches), its simulated people
     // tamed so that they never end this test's call themselves: no conversation ends before
     // a day, no transfer. The SIP caller is the one who hangs up.
@@ -93,18 +98,7 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
   }, 90_000);
 
   it('a simulated operator who ends the conversation hangs up the SIP caller (BYE)', async () => {
-    const dataDir = join(tmp, `data-${++dirs}`);
-    const store = createSqliteStore(dataDir);
-    const { accountId } = await importAccountFile(store, DEMO_FILE);
-    await store.close();
-    const r = await kit.rig({
-      fixtures: [],
-      account: accountId,
-      apiUser: DEMO_API,
-      media,
-      rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 },
-      server: { dataDir },
-    });
+    const { r, accountId } = await demoRig();
     // Short conversations: the simulated operator hangs up within seconds.
     await r.srv.app.services.engines.attach(accountId, liveSimulation({ ahtSec: 2, transferShare: 0 }));
     const caller = await runSipp({ scenario: kit.scenarioFile('e2e-caller-waits', { dtmf: 1, before_dtmf: 200 }), target: r.sip, service: '33180000002', keys: { caller: '33622200002' }, timeoutMs: 60_000 });

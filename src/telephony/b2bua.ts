@@ -92,8 +92,11 @@ export class B2bua {
   private readonly fallbacks = new Map<number, TelephonyPort>();
   private seq = 0;
   private closed = false;
+  /** `HOST:PORT` of the gateway (legs to e164 numbers go to `sip:<e164>@HOST:PORT`). */
+  private readonly gatewayHost: string | undefined;
 
   constructor(private readonly opts: B2buaOptions) {
+    this.gatewayHost = opts.gateway?.replace(/^sips?:/, '');
     opts.sip.onInvite((call) => void this.inbound(call).catch((err: unknown) => this.opts.log?.error({ err }, 'inbound call failed')));
   }
 
@@ -351,7 +354,7 @@ export class B2bua {
     st.inbound.progress(st.aSdp!);
   }
 
-  private async target(st: CallState, contact: OperatorContact | undefined): Promise<string | undefined> {
+  private target(contact: OperatorContact | undefined): string | undefined {
     const reg = contact?.sipUser ? this.opts.sip.registration(contact.sipUser) : undefined;
     if (reg) return reg.contact;
     if (contact?.e164 && this.opts.gateway) return this.gatewayUri(contact.e164);
@@ -359,13 +362,12 @@ export class B2bua {
   }
 
   private gatewayUri(e164: string): string {
-    const gw = this.opts.gateway!.replace(/^sips?:/, '');
-    return `sip:${e164}@${gw}`;
+    return `sip:${e164}@${this.gatewayHost}`;
   }
 
   private async ring(st: CallState, operatorId: number): Promise<void> {
     const contact = await this.opts.operatorContact(st.accountId, operatorId);
-    const target = await this.target(st, contact);
+    const target = this.target(contact);
     if (!target) {
       // No phone of ours: a simulated operator, else nobody to ring.
       const fallback = this.fallbacks.get(st.accountId);
@@ -417,7 +419,7 @@ export class B2bua {
       return undefined;
     }
     this.byMedia.set(mediaLeg, st);
-    const toGateway = this.opts.gateway !== undefined && target.endsWith(`@${this.opts.gateway.replace(/^sips?:/, '')}`);
+    const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
     const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
     out.on('end', () => {
@@ -483,7 +485,7 @@ export class B2bua {
 
   /** Rings the operator's phone for their own call; true once they answered. */
   private async operatorFirst(st: CallState, operatorId: number): Promise<boolean> {
-    const target = await this.target(st, await this.opts.operatorContact(st.accountId, operatorId));
+    const target = this.target(await this.opts.operatorContact(st.accountId, operatorId));
     if (!target) {
       void this.input(st, (e) => e.callHangup(st.idCall));
       return false;
