@@ -16,6 +16,7 @@ import { liveSimulation } from '../src/sim/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 import { spawnVm } from './helpers/cli.ts';
 import { explain, runSipp, startSipp } from './helpers/sipp.ts';
+import { ADMIN_TOKEN, http } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 import { callEvents, done, events, idOf, line, telephonyKit } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
@@ -135,5 +136,16 @@ describe('vm demo --json', () => {
         child.kill('SIGTERM');
       });
     }
+  }, 60_000);
+
+  it("a simulated call's trunk leg is the simulation's, not dialled over SIP (no gateway needed)", async () => {
+    const r = await kit.rig({ media, rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 } });
+    const seen: string[] = [];
+    await r.srv.app.services.engines.attach(71, () => ({ telephony: { command: (c) => seen.push(c.op === 'dial' ? `dial ${c.purpose} ${c.e164}` : c.op) }, start() {}, stop() {} }));
+    // A call placed through the call-control API (a PBX), never seen by SIP, on the trunk line.
+    const placed = await http(`${r.srv.url}/api/v1/accounts/71/calls`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ service: '33100000073', caller: '33622200003' }) });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    await until('the simulation got the trunk dial', () => seen.includes('dial trunk 33970000071'), 10_000);
+    expect(seen).not.toContain('hangup');
   }, 60_000);
 });

@@ -235,7 +235,11 @@ export class B2bua {
 
   private dispatch(accountId: number, cmd: TelephonyCommand): void {
     let st = this.calls.get(this.callKey(accountId, cmd.id_call));
-    if (!st && cmd.op === 'dial' && !this.closed) st = this.outbound(accountId, cmd.id_call, cmd.e164);
+    // A call SIP does not know starts with a leg of ours only when it is an operator's own
+    // call (outgoing, callback); a trunk or transfer leg of a call that never came over SIP
+    // (a simulated one) is the simulation's.
+    const own = cmd.op === 'dial' && (cmd.purpose === 'outgoing' || cmd.purpose === 'callback');
+    if (!st && own && !this.closed) st = this.outbound(accountId, cmd.id_call, cmd.e164);
     if (!st) {
       this.fallbacks.get(accountId)?.command(cmd);
       return;
@@ -450,7 +454,7 @@ export class B2bua {
     }
     // An operator's own call: their phone first, the number once they pick up.
     if ((purpose === 'outgoing' || purpose === 'callback') && operatorId !== null) {
-      const ok = await this.operatorFirst(st, operatorId);
+      const ok = await this.operatorFirst(st, operatorId, purpose);
       if (!ok) return;
     }
     if (st.ended) return;
@@ -484,10 +488,17 @@ export class B2bua {
   }
 
   /** Rings the operator's phone for their own call; true once they answered. */
-  private async operatorFirst(st: CallState, operatorId: number): Promise<boolean> {
+  private async operatorFirst(st: CallState, operatorId: number, purpose: DialPurpose): Promise<boolean> {
     const target = this.target(await this.opts.operatorContact(st.accountId, operatorId));
     if (!target) {
-      void this.input(st, (e) => e.callHangup(st.idCall));
+      // No phone of ours: a simulated operator's call is the simulation's, else it fails.
+      const fallback = this.fallbacks.get(st.accountId);
+      if (fallback) {
+        st.ended = true;
+        this.calls.delete(this.callKey(st.accountId, st.idCall));
+        fallback.command({ op: 'dial', id_call: st.idCall, e164: st.caller, purpose, id_operator: operatorId });
+      }
+      else void this.input(st, (e) => e.callHangup(st.idCall));
       return false;
     }
     const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
