@@ -56,7 +56,8 @@ function buildAccount(a: AccountShape): AccountFile {
     })),
     operators: a.operators.map((groups, i) => ({ id: i + 1, name: `Op ${i + 1}`, groups })),
     trunks: [{ id: 1, name: 'Forward', destination: '33999000111', ring_timeout: 20 }],
-    pauses: [{ id: 1, label: 'Break' }, { id: 2, label: 'Lunch' }],
+    pauses: [{ id: 1, label: 'Break' }, { id: 2, label: 'Lunch', max_duration: 40 }],
+    dispositions: [{ id: 1, label: 'Sale' }, { id: 2, label: 'No interest' }],
     numbers: [
       { id: 1, service: '33100000001', route: { type: 'group', id: 1 }, rec: true },
       { id: 2, service: '33100000002', route: { type: 'ivr', id: 1 } },
@@ -91,6 +92,7 @@ function buildAccount(a: AccountShape): AccountFile {
 const ACTIONS = [
   'arrive', 'arrive', 'arrive', 'callback', 'login', 'login', 'logout', 'pause', 'unpause', 'answer', 'answer', 'answer',
   'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback', 'ringFailed',
+  'reject', 'hold', 'unhold', 'endWrapup', 'disposition', 'suspend', 'unsuspend',
 ] as const;
 const stepArb = fc.record({
   action: fc.constantFrom(...ACTIONS),
@@ -138,8 +140,9 @@ function runScenario(shape: AccountShape, steps: Step[]) {
     if (s.action === 'login') op = inState('logged_out');
     else if (s.action === 'logout' || s.action === 'pause') op = inState('available', 'wrapup', 'paused', 'reserved');
     else if (s.action === 'unpause') op = inState('paused');
-    else if (s.action === 'answer' || s.action === 'ringFailed') op = inState('ringing');
-    else if (s.action === 'hangup' || s.action === 'transfer') op = inState('connected', 'calling');
+    else if (s.action === 'answer' || s.action === 'ringFailed' || s.action === 'reject') op = inState('ringing');
+    else if (s.action === 'hangup' || s.action === 'transfer' || s.action === 'hold' || s.action === 'unhold') op = inState('connected', 'calling');
+    else if (s.action === 'endWrapup' || s.action === 'disposition') op = inState('wrapup', 'connected');
     else if (s.action === 'call') op = inState('available');
     else if (s.action === 'pushAccept' || s.action === 'pushRefuse') op = inState('reserved');
     switch (s.action) {
@@ -208,6 +211,25 @@ function runScenario(shape: AccountShape, steps: Step[]) {
         if (target !== undefined) record(engine.ringFailed(target, op, RING_FAILURES[s.b % RING_FAILURES.length]!));
         break;
       }
+      case 'reject':
+        record(engine.operatorReject(op));
+        break;
+      case 'hold':
+        record(engine.operatorHold(op));
+        break;
+      case 'unhold':
+        record(engine.operatorUnhold(op));
+        break;
+      case 'endWrapup':
+        record(engine.operatorEndWrapup(op));
+        break;
+      case 'disposition':
+        record(engine.operatorDisposition(op, (s.b % 3) + 1));
+        break;
+      case 'suspend':
+      case 'unsuspend':
+        record(engine.operatorSuspend(op, (s.b % account.groups!.length) + 1, s.action === 'suspend'));
+        break;
       case 'cancelCallback': {
         const id = pick(engine.activePushes(), s.b);
         if (id !== undefined) record(engine.callbackCancel(id));
@@ -241,9 +263,14 @@ function commandProblems(trace: Trace): string[] {
   const ringsFor = new Map<number, number>();
   const stopEvents: string[] = [];
   const stopCommands: string[] = [];
+  const holdEvents: string[] = [];
+  const holdCommands: string[] = [];
+  const held = new Set<number>(); // calls a `hold` command put on hold, until `unhold`, `release` or `hangup`
   for (const item of trace) {
     if ('n' in item) {
       const n = item.n;
+      if (n.type_notification === 'UI' && n.event === 'hold') holdEvents.push(`hold ${n.msg.id_call}:${n.msg.id_operator}`);
+      if (n.type_notification === 'UI' && n.event === 'unhold') holdEvents.push(`unhold ${n.msg.id_call}:${n.msg.id_operator}`);
       if (n.type_notification === 'num' && n.event === 'start') started.add(n.msg.id_call);
       if (n.type_notification === 'num' && n.event === 'end') ended.add(n.msg.id_call);
       if (n.type_notification === 'operator' && n.event === 'status') {
@@ -276,7 +303,23 @@ function commandProblems(trace: Trace): string[] {
         if (!ringing.delete(key)) problems.push(`${c.op} ${key} that does not ring`);
         (c.op === 'bridge' ? bridgeCommands : stopCommands).push(key);
       }
+    } else if (c.op === 'hold' || c.op === 'unhold') {
+      holdCommands.push(`${c.op} ${id}:${c.id_operator}`);
+      if (c.op === 'hold' ? held.has(id) : !held.has(id)) problems.push(`${c.op} ${id} while it is ${held.has(id) ? '' : 'not '}held`);
+      if (c.op === 'hold') held.add(id);
+      else held.delete(id);
+    } else if (c.op === 'release' && held.has(id)) {
+      // A transfer of a held call: its UI/unhold has no command, the release ends the music.
+      holdCommands.push(`unhold ${id}:${c.id_operator}`);
+      held.delete(id);
     } else if (c.op === 'hangup') {
+      for (const cmd of [...holdCommands].reverse()) {
+        // A call ended on hold: its UI/unhold has no command, the hangup ends the music.
+        if (!held.has(id) || !cmd.startsWith(`hold ${id}:`)) continue;
+        holdCommands.push(`unhold ${cmd.slice(5)}`);
+        break;
+      }
+      held.delete(id);
       for (const key of ringing) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with ${key} still ringing`);
       if (id > 0 && !ended.has(id)) problems.push(`hangup ${id} before its num/end`);
       hungUp.add(id);
@@ -291,6 +334,7 @@ function commandProblems(trace: Trace): string[] {
   same('ringing ⇔ ring', ringEvents, ringCommands);
   same('connected ⇔ bridge', connectedEvents, bridgeCommands);
   same('available after ringing ⇔ stop_ring', stopEvents, stopCommands);
+  same('UI/hold, UI/unhold ⇔ hold, unhold', holdEvents, holdCommands);
   return problems;
 }
 

@@ -1,6 +1,8 @@
 // Test helper: checks a notification stream against PROTOCOL §5 — catalogue validity,
 // lawful per-call order, one delete_call per insert_call, no operator on two calls,
 // operators ringing only when logged in and not paused, every call ended.
+import { afterEach, expect } from 'vitest';
+import type { TelephonyCommand } from '../src/engine/telephony.ts';
 import { validateNotification, type Notification } from '../src/protocol/index.ts';
 
 interface CallTrack {
@@ -22,6 +24,8 @@ interface OperatorTrack {
   call: number | null;
   /** ringing | connected | calling */
   status: string | null;
+  /** Their call is on hold (UI/hold … UI/unhold). */
+  held: boolean;
 }
 
 export class LawfulChecker {
@@ -49,7 +53,7 @@ export class LawfulChecker {
   private op(id: number): OperatorTrack {
     let o = this.ops.get(id);
     if (!o) {
-      o = { loggedIn: false, paused: false, call: null, status: null };
+      o = { loggedIn: false, paused: false, call: null, status: null, held: false };
       this.ops.set(id, o);
     }
     return o;
@@ -140,11 +144,13 @@ export class LawfulChecker {
           case 'transfert_start':
           case 'transfert_end':
             if (o.call !== id || o.status !== 'connected') this.fail(`${m.status} by operator ${m.id_operator} not connected on ${id}`);
+            if (o.held) this.fail(`${m.status} by operator ${m.id_operator} with call ${id} on hold`);
             return;
           case 'available':
             if (o.call !== id) this.fail(`operator ${m.id_operator} available for ${id} but on ${o.call}`);
             if (o.status === 'connected' && m.catchup === undefined) this.fail('end of a conversation without catchup');
             if (o.status === 'connected' && c.leg !== null && !c.outgoing && c.leg.startsWith('queue')) this.fail('operator freed before delete_call');
+            if (o.held) this.fail(`operator ${m.id_operator} freed from call ${id} still on hold`);
             o.call = null;
             o.status = null;
             c.operators.delete(m.id_operator);
@@ -171,6 +177,12 @@ export class LawfulChecker {
           o.paused = false;
         } else if (n.event === 'push') {
           if (!o.loggedIn || o.paused || o.call !== null) this.fail('push to an operator not free');
+        } else if (n.event === 'hold') {
+          if (o.call !== n.msg.id_call || o.status !== 'connected' || o.held) this.fail(`hold of ${n.msg.id_call} by operator ${n.msg.id_operator} not connected on it, or already holding`);
+          o.held = true;
+        } else if (n.event === 'unhold') {
+          if (o.call !== n.msg.id_call || !o.held) this.fail(`unhold of ${n.msg.id_call} by operator ${n.msg.id_operator} not holding it`);
+          o.held = false;
         }
         return;
       }
@@ -189,5 +201,45 @@ export class LawfulChecker {
     }
     for (const [id, o] of this.ops) if (o.call !== null) out.push(`operator ${id} still on call ${o.call}`);
     return out;
+  }
+}
+
+/**
+ * A fresh checker per stream, each checked after its test: `const lawful = lawfulAfterEach(ID)`
+ * at the top of a file, then `lawful()` in each setup.
+ */
+export function lawfulAfterEach(accountId: number): () => LawfulChecker {
+  const checkers: LawfulChecker[] = [];
+  afterEach(() => {
+    for (const c of checkers.splice(0)) expect(c.errors).toEqual([]);
+  });
+  return () => {
+    const c = new LawfulChecker(accountId);
+    checkers.push(c);
+    return c;
+  };
+}
+
+/** One line per telephony command: `ring 5 op1`, `play 5 hello loop`, `dial -2 33612345678 outgoing op1`, `hold 5 op1 music`… */
+export function commandLine(c: TelephonyCommand): string {
+  switch (c.op) {
+    case 'play':
+      return `play ${c.id_call} ${c.sound}${c.loop ? ' loop' : ''}`;
+    case 'collect':
+      return `collect ${c.id_call} ivr${c.id_ivr}`;
+    case 'hold':
+      return `hold ${c.id_call} op${c.id_operator} ${c.sound}`;
+    case 'ring':
+    case 'stop_ring':
+    case 'bridge':
+    case 'release':
+    case 'unhold':
+      return `${c.op} ${c.id_call} op${c.id_operator}`;
+    case 'dial':
+      return `dial ${c.id_call} ${c.e164} ${c.purpose}${c.id_operator === null ? '' : ` op${c.id_operator}`}`;
+    case 'record':
+      return `record ${c.id_call} ${c.on ? 'on' : 'off'}`;
+    default:
+      return `${c.op} ${c.id_call}`;
   }
 }

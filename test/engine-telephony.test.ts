@@ -3,14 +3,13 @@
 // virtual time; the ringFailed input (busy phone → next operator, ring-all, retry rest); and
 // the engine host building engines with the account's port or an attached driver's.
 // Every stream also passes the lawful checker.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AccountDirectory, AccountFile } from '../src/directory/schema.ts';
 import { EngineHost } from '../src/engine/host.ts';
 import { Engine, VirtualScheduler } from '../src/engine/index.ts';
 import type { TelephonyPort } from '../src/engine/telephony.ts';
-import type { TelephonyCommand } from '../src/engine/telephony.ts';
 import type { Notification } from '../src/protocol/index.ts';
-import { LawfulChecker } from './engine-lawful.ts';
+import { commandLine, lawfulAfterEach } from './engine-lawful.ts';
 
 const ACCOUNT = 11;
 
@@ -55,31 +54,8 @@ const account = (): AccountFile => ({
   web_callback: { group: 1, type: 'AUTO', auto_timeout: 2 },
 });
 
-/** One line per command: `ring 5 op1`, `play 5 hello`, `dial -2 33612345678 outgoing op1`... */
-function line(c: TelephonyCommand): string {
-  switch (c.op) {
-    case 'play':
-      return `play ${c.id_call} ${c.sound}${c.loop ? ' loop' : ''}`;
-    case 'collect':
-      return `collect ${c.id_call} ivr${c.id_ivr}`;
-    case 'ring':
-    case 'stop_ring':
-    case 'bridge':
-    case 'release':
-      return `${c.op} ${c.id_call} op${c.id_operator}`;
-    case 'dial':
-      return `dial ${c.id_call} ${c.e164} ${c.purpose}${c.id_operator === null ? '' : ` op${c.id_operator}`}`;
-    case 'record':
-      return `record ${c.id_call} ${c.on ? 'on' : 'off'}`;
-    default:
-      return `${c.op} ${c.id_call}`;
-  }
-}
 
-const checkers: LawfulChecker[] = [];
-afterEach(() => {
-  for (const c of checkers.splice(0)) expect(c.errors).toEqual([]);
-});
+const lawful = lawfulAfterEach(ACCOUNT);
 
 function setup(file = account()) {
   const sched = new VirtualScheduler();
@@ -88,8 +64,7 @@ function setup(file = account()) {
   const events: Notification[] = [];
   /** Commands and notifications in the order they were produced. */
   const trace: string[] = [];
-  const checker = new LawfulChecker(ACCOUNT);
-  checkers.push(checker);
+  const checker = lawful();
   const engine = new Engine(file, {
     scheduler: sched,
     sink: (n) => {
@@ -100,8 +75,8 @@ function setup(file = account()) {
     },
     telephony: {
       command: (c) => {
-        commands.push(line(c));
-        trace.push(`> ${line(c)}`);
+        commands.push(commandLine(c));
+        trace.push(`> ${commandLine(c)}`);
       },
     },
   });
@@ -380,7 +355,7 @@ describe('the engine host and the port', () => {
         if (failing) throw new Error('disk full');
       },
       scheduler: () => sched,
-      telephony: (id) => ({ command: (c) => commands.push(`${id}: ${line(c)}`) }),
+      telephony: (id) => ({ command: (c) => commands.push(`${id}: ${commandLine(c)}`) }),
     });
     await host.run(ACCOUNT, (e) => e.operatorLogin(1));
     const placed = await host.run(ACCOUNT, (e) => e.inboundCall({ service: '33100000005', caller: '33611111111' }));
@@ -413,7 +388,7 @@ describe('the engine host and the port', () => {
     });
     let started = false;
     await host.attach(ACCOUNT, () => ({
-      telephony: { command: (c) => seen.push(line(c)) },
+      telephony: { command: (c) => seen.push(commandLine(c)) },
       observe: (n) => seen.push(`${n.type_notification}/${n.event}`),
       start: (engine) => {
         started = true;

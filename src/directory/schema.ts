@@ -74,7 +74,21 @@ export const AccountFileSchema = Type.Object(
     trunks: Type.Optional(
       Type.Array(Type.Object({ id: Id, name: Name, destination: E164, ...TrunkRoutingFields }, { additionalProperties: true })),
     ),
-    pauses: Type.Optional(Type.Array(Type.Object({ id: Id, label: Name }, { additionalProperties: true }))),
+    pauses: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            label: Name,
+            /** Seconds after which an operator on this pause is made available again by itself. */
+            max_duration: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+          },
+          { additionalProperties: true },
+        ),
+      ),
+    ),
+    /** What an operator may tag a call with during the call or its wrap-up (stored in its history). */
+    dispositions: Type.Optional(Type.Array(Type.Object({ id: Id, label: Name }, { additionalProperties: true }), { maxItems: 1000 })),
     numbers: Type.Optional(
       Type.Array(Type.Object({ id: Id, service: E164, route: RouteSchema, ...NumberRoutingFields }, { additionalProperties: true })),
     ),

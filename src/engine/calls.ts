@@ -5,7 +5,7 @@ import type { Route } from '../directory/routing-schema.ts';
 import type { NumberConfig, TrunkConfig } from './config.ts';
 import { announcementSound, answerCaller, bridge, conversationStarts, dial, hangup, play } from './commands.ts';
 import { emitLegDelete, enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
-import { emitConnect, emitInsert, emitNum, emitOperatorStatus } from './emit.ts';
+import { emitConnect, emitInsert, emitNum, emitOperatorStatus, emitUiCall } from './emit.ts';
 import { isOpen } from './hours.ts';
 import { enterIvr } from './ivr.ts';
 import { pushCallEnded } from './callback.ts';
@@ -115,12 +115,23 @@ export function releaseOperator(ctx: EngineContext, op: OperatorRt, call: Call, 
   emitOperatorStatus(ctx, op, 'available', call, catchupMs);
   setState(ctx, op, 'wrapup');
   if (catchupMs > 0) {
+    op.wrapCall = call.id;
     op.timer = ctx.sched.after(catchupMs, () => {
       op.timer = null;
       emitOperatorStatus(ctx, op, 'available', null);
       makeAvailable(ctx, op);
     });
   }
+}
+
+/**
+ * A call on hold that ends or is transferred: `UI/unhold` closes the hold in the stream (no
+ * `unhold` command: the port's `hangup` or `release` ends the music with the leg).
+ */
+export function endHold(ctx: EngineContext, call: Call, op: OperatorRt): void {
+  if (!call.held) return;
+  call.held = false;
+  emitUiCall(ctx, op, 'unhold', call.id, '');
 }
 
 /** Frees operators parked by `stopRinging`/`releaseOperator` with no wrap-up timer. */
@@ -139,6 +150,7 @@ export function endCall(ctx: EngineContext, call: Call): void {
   takeWaiting(call);
   const leg = call.leg;
   const op = call.phase === 'connected' || (call.phase === 'far_ringing' && !call.inbound) ? call.operator : null;
+  if (op) endHold(ctx, call, op);
   emitLegDelete(ctx, call);
   const parked = stopRinging(ctx, call);
   if (op) {

@@ -90,6 +90,10 @@ export interface RoutingModel {
   numbersByService: Map<string, NumberConfig>;
   ivrs: Map<number, IvrConfig>;
   pauses: Map<number, string>;
+  /** Pauses with a `max_duration`: ms after which the operator is made available again. */
+  pauseLimits: Map<number, number>;
+  /** Disposition id → label. */
+  dispositions: Map<number, string>;
   forbidden: string[];
   callback: CallbackConfig | null;
 }
@@ -205,7 +209,12 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
     });
   }
   const pauses = new Map<number, string>();
-  for (const p of dir.pauses ?? []) pauses.set(p.id, p.label);
+  const pauseLimits = new Map<number, number>();
+  for (const p of dir.pauses ?? []) {
+    pauses.set(p.id, p.label);
+    if (p.max_duration !== undefined) pauseLimits.set(p.id, ms(p.max_duration, 0));
+  }
+  const dispositions = new Map((dir.dispositions ?? []).map((d) => [d.id, d.label] as const));
   const cb = dir.web_callback;
   const callback: CallbackConfig | null =
     cb && cb.enabled !== false
@@ -230,6 +239,8 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
     numbersByService,
     ivrs,
     pauses,
+    pauseLimits,
+    dispositions,
     forbidden: [...(dir.forbidden_destinations ?? [])],
     callback,
   };

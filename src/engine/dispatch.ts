@@ -17,6 +17,11 @@ export function setState(ctx: EngineContext, op: OperatorRt, state: OperatorStat
   op.since = now;
   const was = op.state;
   op.state = state;
+  if (was === 'wrapup' && state !== 'wrapup') op.wrapCall = null;
+  if (was === 'paused' && state !== 'paused' && op.pauseTimer) {
+    op.pauseTimer.cancel();
+    op.pauseTimer = null;
+  }
   if (was === 'available' && state !== 'available') {
     for (const g of op.groups) g.availableCount--;
   } else if (was !== 'available' && state === 'available') {

@@ -139,6 +139,16 @@ export function emitUi(ctx: EngineContext, op: OperatorRt, event: 'login' | 'log
   ctx.emit({ type_notification: 'UI', event, msg: { id_operator: op.id, id_client: ctx.accountId, supp } });
 }
 
+/** Our UI extensions about the operator's call: hold, unhold, disposition (`supp` = its id). */
+export function emitUiCall(ctx: EngineContext, op: OperatorRt, event: 'hold' | 'unhold' | 'disposition', callId: number, supp: string | number): void {
+  ctx.emit({ type_notification: 'UI', event, msg: { id_operator: op.id, id_client: ctx.accountId, id_call: callId, supp } });
+}
+
+/** Our UI extensions about the operator in one group: suspend, unsuspend. */
+export function emitUiGroup(ctx: EngineContext, op: OperatorRt, event: 'suspend' | 'unsuspend', groupId: number): void {
+  ctx.emit({ type_notification: 'UI', event, msg: { id_operator: op.id, id_client: ctx.accountId, id_queue: groupId, supp: '' } });
+}
+
 export function emitPushRequest(ctx: EngineContext, push: Push): void {
   ctx.emit({
     type_notification: 'PUSHCALL',

@@ -11,6 +11,7 @@ import { answerByOperator, endCall, farAnswer, routeCall, startInbound } from '.
 import { compileRouting, type RoutingModel } from './config.ts';
 import { forgetOperator, makeAvailable, ringFailed, setState } from './dispatch.ts';
 import { emitUi } from './emit.ts';
+import { armPauseLimit, dispose, endWrapup, hold, suspend, unhold } from './desk.ts';
 import { fail, OK, type EngineResult } from './errors.ts';
 import { ivrInput as applyIvrInput, type IvrInput } from './ivr.ts';
 import { GroupRt, OperatorRt, type CallPhase, type EngineContext, type FlowHooks, type NotificationSink, type OperatorState } from './model.ts';
@@ -56,6 +57,10 @@ export interface OperatorSnapshot {
   id_push: number | null;
   /** Since when the operator is in `state` (ms since epoch). */
   since: number;
+  /** Groups the operator is suspended in. */
+  suspended: number[];
+  /** Their call is on hold. */
+  on_hold: boolean;
 }
 
 /** A call in progress. */
@@ -227,6 +232,7 @@ export class Engine {
     op.pauseId = pauseId;
     emitUi(this.ctx, op, 'pause', pauseId);
     for (const g of op.groups) checkAlertOp(this.ctx, g);
+    armPauseLimit(this.ctx, op, () => this.operatorUnpause(operatorId));
     return OK;
   }
 
@@ -239,6 +245,55 @@ export class Engine {
     op.pauseId = 0;
     makeAvailable(this.ctx, op);
     return OK;
+  }
+
+  /**
+   * The operator refuses the call their phone rings for (the toolbar's reject): as a phone's
+   * 603 Decline — the call goes to the next operator and this one rests `ring_retry`.
+   */
+  operatorReject(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    if (op.state !== 'ringing' || !op.call) return fail('OPERATOR_NOT_RINGING', `operator ${operatorId} is ${op.state}`);
+    const call = op.call;
+    ringFailed(this.ctx, call, op);
+    // The phone is told to stop ringing as after any refusal (`stop_ring`).
+    return { ok: true, id_call: call.id };
+  }
+
+  /** The connected operator puts the caller on hold (music for the caller). */
+  operatorHold(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return hold(this.ctx, op);
+  }
+
+  /** The operator takes the caller back from hold. */
+  operatorUnhold(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return unhold(this.ctx, op);
+  }
+
+  /** The operator ends their wrap-up before its time. */
+  operatorEndWrapup(operatorId: number): EngineResult {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return endWrapup(this.ctx, op);
+  }
+
+  /** The operator tags their call (on it, or in its wrap-up) with one of the account's dispositions. */
+  operatorDisposition(operatorId: number, dispositionId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return dispose(this.ctx, op, dispositionId);
+  }
+
+  /** A supervisor suspends the operator in one group (`on`), or lifts it. */
+  operatorSuspend(operatorId: number, groupId: number, on: boolean): EngineResult {
+    const op = this.current(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return suspend(this.ctx, op, groupId, on);
   }
 
   /** The ringing operator picks up. */
@@ -404,6 +459,8 @@ export class Engine {
       id_call: op.call?.id ?? null,
       id_push: op.push?.id ?? null,
       since: op.since,
+      suspended: [...op.suspended],
+      on_hold: op.call?.held ?? false,
     };
   }
 

@@ -30,6 +30,13 @@ export const ENGINE_ERRORS = {
   TRANSFER_TO_SELF: { status: 400, message: 'An operator cannot transfer a call to themself.' },
   CALLBACK_INVALID: { status: 400, message: 'A callback request needs priority 1-100 and type AUTO or MANUAL.' },
   CALLBACK_DISABLED: { status: 403, message: 'Web callback is not enabled on this account.' },
+  CALL_ALREADY_HELD: { status: 409, message: 'The call is already on hold.' },
+  CALL_NOT_HELD: { status: 409, message: 'The call is not on hold.' },
+  OPERATOR_NOT_IN_WRAPUP: { status: 409, message: 'The operator is not in a wrap-up after a call.' },
+  DISPOSITION_UNKNOWN: { status: 404, message: 'No such disposition in this account.' },
+  OPERATOR_NOT_IN_GROUP: { status: 409, message: 'The operator is not a member of this group.' },
+  OPERATOR_ALREADY_SUSPENDED: { status: 409, message: 'The operator is already suspended in this group.' },
+  OPERATOR_NOT_SUSPENDED: { status: 409, message: 'The operator is not suspended in this group.' },
   PUSH_UNKNOWN: { status: 404, message: 'No such pending push (callback request).' },
   PUSH_NOT_ASSIGNED: { status: 409, message: 'The push is not assigned to this operator.' },
   // The host's, not a routing rule: the command ran but its events could not be stored.

@@ -105,6 +105,8 @@ export class Call {
   talked = false;
   /** `record` on was sent (a `hangup` stops it). */
   recording = false;
+  /** The operator put the caller on hold (UI/hold … UI/unhold). */
+  held = false;
 
   constructor(
     readonly id: number,
@@ -132,6 +134,12 @@ export class OperatorRt {
   epoch = 0;
   timer: TimerHandle | null = null;
   push: Push | null = null;
+  /** The call whose wrap-up the operator is in (a disposition may still be given), else null. */
+  wrapCall: number | null = null;
+  /** Ends a pause with a `max_duration`. */
+  pauseTimer: TimerHandle | null = null;
+  /** Groups a supervisor suspended the operator in: no call of theirs is offered meanwhile. */
+  readonly suspended = new Set<number>();
   /**
    * Removed from the account by a re-import while busy: takes no new work, and is logged
    * out and forgotten as soon as it would become available (src/engine/reconfigure.ts).

@@ -115,7 +115,10 @@ export function applyModel(ctx: EngineContext, model: RoutingModel): Reconfigure
   for (const g of ctx.groups.values()) g.members.length = 0;
   for (const op of ctx.operators.values()) {
     if (op.removed) continue;
-    op.groups = (model.operators.get(op.id)?.groups ?? []).map((gid) => ctx.groups.get(gid)!);
+    const groupIds = model.operators.get(op.id)?.groups ?? [];
+    // A suspension ends with the membership it suspended.
+    for (const gid of op.suspended) if (!groupIds.includes(gid)) op.suspended.delete(gid);
+    op.groups = groupIds.filter((gid) => !op.suspended.has(gid)).map((gid) => ctx.groups.get(gid)!);
     for (const g of op.groups) g.members.push(op);
     op.groups.push(...(retiredOfOp.get(op) ?? []));
   }

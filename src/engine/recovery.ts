@@ -21,6 +21,8 @@ interface OpenOperator {
   call: { id: number; status: 'ringing' | 'calling' | 'connected' } | null;
   /** The last UI/push not cancelled nor taken (its msg, to cancel it alike). */
   push: Record<string, unknown> | null;
+  /** The call they hold (UI/hold without its UI/unhold), else null. */
+  held: number | null;
 }
 
 const secs = (ms: number): number => (ms > 0 ? Math.round(ms / 1000) : 0);
@@ -39,7 +41,7 @@ export class OpenState {
 
   private op(id: number): OpenOperator {
     let o = this.ops.get(id);
-    if (!o) this.ops.set(id, (o = { loggedIn: false, call: null, push: null }));
+    if (!o) this.ops.set(id, (o = { loggedIn: false, call: null, push: null, held: null }));
     return o;
   }
 
@@ -106,6 +108,8 @@ export class OpenState {
           o.push = null;
         } else if (n.event === 'push') o.push = { ...n.msg };
         else if (n.event === 'push_cancel') o.push = null;
+        else if (n.event === 'hold') o.held = n.msg.id_call;
+        else if (n.event === 'unhold') o.held = null;
         return;
       }
       default:
@@ -137,6 +141,8 @@ export class OpenState {
       }
       for (const [id_operator, o] of this.ops) {
         if (o.call?.id !== c.id) continue;
+        if (o.held === c.id) out.push({ type_notification: 'UI', event: 'unhold', msg: { id_operator, id_client, id_call: c.id, supp: '' } });
+        o.held = null;
         out.push({
           type_notification: 'operator',
           event: 'status',

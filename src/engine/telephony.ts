@@ -41,6 +41,8 @@
 //   engine from then on: only its end, `callHangup`, is reported). A dialled leg that
 //   fails (busy, no answer) is reported as `callHangup` (the engine's ring timeout ends it
 //   otherwise).
+// - `hold` / `unhold`: the connected operator's toolbar (engine.operatorHold / operatorUnhold).
+//   A call ended or transferred while on hold gets no `unhold`: `hangup` / `release` end it.
 // - `record` on: when a conversation of a recorded call (`rec` on its number or one of its
 //   groups) starts — `bridge`, or a trunk or outgoing leg answered — once per call.
 //   There is no `record` off: `hangup` ends the recording with the call.
@@ -91,6 +93,13 @@ export type TelephonyCommand =
   | { op: 'stop_ring'; id_call: number; id_operator: number }
   /** The operator answered: connect the caller with the operator's leg (stops what plays). */
   | { op: 'bridge'; id_call: number; id_operator: number }
+  /**
+   * The operator puts the caller on hold: unbridge them, play `sound` (the group's hold
+   * music, looping) to the caller; the operator's leg hears silence. Only while bridged.
+   */
+  | { op: 'hold'; id_call: number; id_operator: number; sound: string }
+  /** The operator takes the caller back: stop the music, bridge the two legs again. */
+  | { op: 'unhold'; id_call: number; id_operator: number }
   /** The operator leaves the call (transfer): hang up the operator's leg, keep the caller. */
   | { op: 'release'; id_call: number; id_operator: number }
   /**

@@ -4,7 +4,7 @@
 // (through the account's trunk to that number if there is one). Destinations on the
 // account's forbidden list are refused before anything is emitted. The port releases the
 // transferring operator's leg, then the new leg starts: hold music, a ring, or a dial.
-import { catchupFor, releaseOperator, startTrunkLeg, unpark } from './calls.ts';
+import { catchupFor, endHold, releaseOperator, startTrunkLeg, unpark } from './calls.ts';
 import { dial, release } from './commands.ts';
 import { emitLegDelete, enqueue, forgetLeg, offer } from './dispatch.ts';
 import { emitOperatorStatus } from './emit.ts';
@@ -39,6 +39,7 @@ export function transfer(ctx: EngineContext, op: OperatorRt, target: TransferTar
     if (isForbidden(ctx, target.e164)) return fail('TRANSFER_FORBIDDEN', `number ${target.e164}`);
   }
 
+  endHold(ctx, call, op);
   emitOperatorStatus(ctx, op, 'transfert_start', call);
   emitOperatorStatus(ctx, op, 'transfert_end', call);
   emitLegDelete(ctx, call);

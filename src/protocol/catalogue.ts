@@ -48,6 +48,26 @@ const UiMsg = msg({
   supp: Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]),
 });
 
+/**
+ * Our extensions (additive, PROTOCOL §5 "Extensions"): an operator puts a call on hold and
+ * takes it back (`hold` / `unhold`), tags it with a disposition (`disposition`, `supp` = the
+ * disposition id), and a supervisor suspends / unsuspends an operator in one group
+ * (`suspend` / `unsuspend`, `id_queue`).
+ */
+const UiCallMsg = msg({
+  id_operator: Id,
+  id_client: Id,
+  id_call: CallId,
+  supp: Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]),
+});
+
+const UiGroupMsg = msg({
+  id_operator: Id,
+  id_client: Id,
+  id_queue: Id,
+  supp: Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]),
+});
+
 const PushMsg = msg({
   id_operator: Id,
   id_client: Id,
@@ -148,7 +168,19 @@ const AsrMsg = msg({
 /** type_notification → event → schema of `msg`. The single source of the catalogue. */
 export const CATALOGUE = {
   operator: { status: OperatorStatusMsg },
-  UI: { login: UiMsg, logout: UiMsg, pause: UiMsg, unpause: UiMsg, push: PushMsg, push_cancel: PushMsg },
+  UI: {
+    login: UiMsg,
+    logout: UiMsg,
+    pause: UiMsg,
+    unpause: UiMsg,
+    push: PushMsg,
+    push_cancel: PushMsg,
+    hold: UiCallMsg,
+    unhold: UiCallMsg,
+    disposition: UiCallMsg,
+    suspend: UiGroupMsg,
+    unsuspend: UiGroupMsg,
+  },
   PUSHCALL: { request: PushCallMsg },
   queue: {
     insert_call: QueueInsertMsg,

@@ -3,7 +3,7 @@
 // it returns the records each event completes.
 import type { Notification } from '../protocol/index.ts';
 import type { LoggedEvent } from '../store/types.ts';
-import type { CallRecord, CallStatus, Leg, StateInterval } from './records.ts';
+import type { CallRecord, CallStatus, DispositionPatch, Leg, StateInterval } from './records.ts';
 
 interface OpenCall {
   rec: CallRecord;
@@ -27,6 +27,8 @@ interface OpenOp {
 export interface Completed {
   calls: CallRecord[];
   intervals: StateInterval[];
+  /** Dispositions of calls already completed (given in their wrap-up): applied to the stored record. */
+  dispositions: DispositionPatch[];
 }
 
 const s = (ms: number) => Math.max(0, Math.round(ms / 1000));
@@ -51,9 +53,28 @@ export class HistoryRecorder {
         this.onOperatorCall(n, at, out);
         return this.onOperatorState(n, at, out);
       case 'UI':
+        this.onUiCall(n, at, out);
         return this.onOperatorState(n, at, out);
       default:
         return;
+    }
+  }
+
+  /** Hold and disposition (our UI extensions): the call's hold time, its disposition. */
+  private onUiCall(n: Extract<Notification, { type_notification: 'UI' }>, at: number, out: Completed): void {
+    if (n.event !== 'hold' && n.event !== 'unhold' && n.event !== 'disposition') return;
+    const c = this.calls.get(n.msg.id_call);
+    if (n.event === 'disposition') {
+      const disposition = Number(n.msg.supp);
+      if (c) c.rec.disposition = disposition;
+      else out.dispositions.push({ idCall: n.msg.id_call, disposition });
+      return;
+    }
+    if (!c) return;
+    if (n.event === 'hold') c.holdAt ??= at;
+    else if (c.holdAt !== undefined) {
+      c.rec.durations.hold += s(at - c.holdAt);
+      c.holdAt = undefined;
     }
   }
 
@@ -195,7 +216,7 @@ export class HistoryRecorder {
 
   /** Intervals still open (logged in, on a pause, on a call), as if they ended at `now`. */
   openIntervals(now: number): StateInterval[] {
-    const out: Completed = { calls: [], intervals: [] };
+    const out: Completed = { calls: [], intervals: [], dispositions: [] };
     for (const [id, o] of this.ops) {
       if (o.loginAt !== undefined) this.interval(out, id, 'login', o.loginAt, now);
       if (o.pause) this.interval(out, id, 'break', o.pause.at, now, 0, String(o.pause.id));

@@ -33,6 +33,14 @@ export interface CallRecord {
   /** Seconds. ivr: before the first queue; wait: in queues; ring: the answering operator's ringing. */
   durations: { total: number; ivr: number; wait: number; ring: number; comm: number; hold: number; wrapup: number };
   legs: Leg[];
+  /** The disposition the operator tagged the call with (UI/disposition), if any. */
+  disposition?: number;
+}
+
+/** A disposition given to a call whose record was already completed (during its wrap-up). */
+export interface DispositionPatch {
+  idCall: number;
+  disposition: number;
 }
 
 export type IntervalType = 'login' | 'break' | 'call_in' | 'call_out' | 'catchup';

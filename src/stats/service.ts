@@ -84,29 +84,31 @@ export class StatsService {
   }
 
   private applyBatch(a: AccountStats, events: readonly LoggedEvent[]): void {
-    const out: Completed = { calls: [], intervals: [] };
-    const done: Completed = { calls: [], intervals: [] };
+    const out: Completed = { calls: [], intervals: [], dispositions: [] };
+    const done: Completed = { calls: [], intervals: [], dispositions: [] };
     let last = 0;
     for (const e of events) {
       if (e.cpt <= a.realtime.cpt) continue;
       a.realtime.apply(e);
       a.history.apply(e, done);
-      if (done.calls.length + done.intervals.length > 0) {
+      if (done.calls.length + done.intervals.length + done.dispositions.length > 0) {
         // On replay, what an earlier run already stored is not written again.
         if (e.cpt > a.storedCpt) {
           out.calls.push(...done.calls);
           out.intervals.push(...done.intervals);
+          out.dispositions.push(...done.dispositions);
         }
         done.calls.length = 0;
         done.intervals.length = 0;
+        done.dispositions.length = 0;
       }
       last = e.cpt;
     }
-    if (out.calls.length === 0 && out.intervals.length === 0) return;
+    if (out.calls.length === 0 && out.intervals.length === 0 && out.dispositions.length === 0) return;
     a.storedCpt = last;
     const { history } = this.opts.store;
     this.writes = this.writes
-      .then(() => history.append(a.realtime.accountId, last, out.calls, out.intervals))
+      .then(() => history.append(a.realtime.accountId, last, out.calls, out.intervals, out.dispositions))
       .catch((err: unknown) => this.opts.logger.error({ err }, 'history append failed'));
   }
 

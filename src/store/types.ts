@@ -3,7 +3,7 @@
 // same interfaces. No connection or transaction leaks through them.
 import type { Notification } from '../protocol/index.ts';
 import type { AccountDirectory, AccountFile } from '../directory/schema.ts';
-import type { CallRecord, StateInterval } from '../stats/records.ts';
+import type { CallRecord, DispositionPatch, StateInterval } from '../stats/records.ts';
 
 /** One event of an account's log. */
 export interface LoggedEvent {
@@ -157,7 +157,14 @@ export interface HistoryStore {
    * Appends records completed by events up to `cpt`, and remembers `cpt`, atomically:
    * replaying the log after a crash skips what is already there.
    */
-  append(accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]): Promise<void>;
+  append(
+    accountId: number,
+    cpt: number,
+    calls: readonly CallRecord[],
+    intervals: readonly StateInterval[],
+    /** Dispositions given to calls already stored (set on their record; none when the call is not there). */
+    dispositions?: readonly DispositionPatch[],
+  ): Promise<void>;
   /** The cpt of the last append for an account (0 when none). */
   lastCpt(accountId: number): Promise<number>;
   calls(accountId: number, q: HistoryQuery): Promise<CallRecord[]>;

@@ -315,6 +315,32 @@ export class B2bua {
         await this.startRecording(st);
         return;
       }
+      case 'hold': {
+        // The caller hears the music, the operator silence; the relay is undone until `unhold`.
+        if (!st.aMedia) return;
+        const leg = st.ops.get(cmd.id_operator);
+        if (leg && st.bridged === leg.media) {
+          await media.unbridge(st.aMedia);
+          st.bridged = undefined;
+        }
+        const file = await this.opts.sound(st.accountId, cmd.sound);
+        if (file) await media.play(st.aMedia, file, { loop: true });
+        return;
+      }
+      case 'unhold': {
+        if (!st.aMedia) return;
+        const leg = st.ops.get(cmd.id_operator);
+        if (!leg) {
+          // A simulated operator takes the caller back: their voice prompt again.
+          const file = await this.opts.sound(st.accountId, 'default:operator');
+          if (file) await media.play(st.aMedia, file, { loop: true });
+          return;
+        }
+        await media.stopPlay(st.aMedia);
+        await media.bridge(st.aMedia, leg.media);
+        st.bridged = leg.media;
+        return;
+      }
       case 'dial':
         // Not awaited: an operator's own call waits for their phone to answer, and the
         // call's next commands (a timeout's hangup) must not wait behind it.

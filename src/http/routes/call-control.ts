@@ -110,6 +110,18 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   opAction('unpause', 'Operator ends a pause', (e, op) => e.operatorUnpause(op));
   opAction('answer', 'Operator answers the ringing call', (e, op) => e.operatorAnswer(op));
   opAction('hangup', 'Operator hangs up', (e, op) => e.operatorHangup(op));
+  opAction('reject', 'Operator refuses the call ringing for them (as a 603 Decline: the next operator is rung)', (e, op) => e.operatorReject(op));
+  opAction('hold', 'Operator puts the caller on hold (the caller hears the group music)', (e, op) => e.operatorHold(op));
+  opAction('unhold', 'Operator takes the caller back from hold', (e, op) => e.operatorUnhold(op));
+  opAction('end-wrapup', 'Operator ends their wrap-up early', (e, op) => e.operatorEndWrapup(op));
+  app.post('/api/v1/accounts/:id/operators/:op/disposition', {
+    schema: { summary: "Operator tags their call (or the one they wrap up) with a disposition", tags, params: OpParams, body: Type.Object({ disposition: Id }, { additionalProperties: false }), response: responses },
+  }, async (req) => run(req, req.params, (e) => e.operatorDisposition(req.params.op, req.body.disposition)));
+  for (const [path, on] of [['suspend', true], ['unsuspend', false]] as const) {
+    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, {
+      schema: { summary: on ? 'Supervisor suspends the operator in one group' : "Supervisor lifts the operator's suspension in one group", tags, params: OpParams, body: Type.Object({ group: Id }, { additionalProperties: false }), response: responses },
+    }, async (req) => run(req, req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on)));
+  }
   app.post('/api/v1/accounts/:id/operators/:op/pause', {
     schema: { summary: 'Operator takes a pause', tags, params: OpParams, body: Type.Object({ pause: Id }, { additionalProperties: false }), response: responses },
   }, async (req) => run(req, req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));

@@ -61,6 +61,8 @@ function callRow(c: CallRecord, dir: AccountDirectory | undefined, recorded: boo
     duration_comm: c.durations.comm,
     duration_hold: c.durations.hold,
     post_appel: c.durations.wrapup,
+    // Additive: the operator's disposition (id and label), when the call was given one.
+    ...(c.disposition !== undefined ? { disposition: c.disposition, disposition_label: dir?.dispositions?.find((d) => d.id === c.disposition)?.label ?? '' } : {}),
     // Additive: only on rows of recorded calls (GET recording_url with a token of the account).
     ...(recorded ? { recording: true, recording_url: recordingUrl(c.accountId, c.idCall) } : {}),
   };

@@ -1,13 +1,14 @@
 // Call records and operator intervals on SQLite, indexed by account and start time.
 import type { Db } from './database.ts';
 import type { HistoryQuery, HistoryStore } from '../types.ts';
-import type { CallRecord, StateInterval } from '../../stats/records.ts';
+import type { CallRecord, DispositionPatch, StateInterval } from '../../stats/records.ts';
 import { transactions, type Step, type WriteThread } from './write-thread.ts';
 
 const WRITES = [
   'INSERT INTO calls (account_id, id_call, start, direction, service, caller, operator_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   'INSERT INTO op_intervals (account_id, operator_id, type, start, duration, id_call, infos) VALUES (?, ?, ?, ?, ?, ?, ?)',
   'INSERT INTO history_cpt (account_id, cpt) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET cpt = excluded.cpt',
+  "UPDATE calls SET body = json_set(body, '$.disposition', ?) WHERE account_id = ? AND id_call = ?",
 ] as const;
 
 /**
@@ -17,10 +18,11 @@ const WRITES = [
 export function sqliteHistoryStore(db: Db, writer?: WriteThread): HistoryStore {
   const write = transactions(db, WRITES, writer);
   const getCpt = db.prepare('SELECT cpt FROM history_cpt WHERE account_id = ?');
-  const append = async (accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[]) => {
+  const append = async (accountId: number, cpt: number, calls: readonly CallRecord[], intervals: readonly StateInterval[], dispositions: readonly DispositionPatch[] = []) => {
     const steps: Step[] = [];
     for (const c of calls) steps.push([0, [accountId, c.idCall, c.start, c.direction, c.service, c.caller, c.operatorId, JSON.stringify(c)]]);
     for (const i of intervals) steps.push([1, [accountId, i.operatorId, i.type, i.start, i.duration, i.idCall, i.infos]]);
+    for (const d of dispositions) steps.push([3, [d.disposition, accountId, d.idCall]]);
     steps.push([2, [accountId, cpt]]);
     await write(steps);
   };
