@@ -1,4 +1,4 @@
-// The store contract for sounds and recordings: what every backend of src/store/types.ts
+// The store contract for sounds, history and recordings: what every backend of src/store/types.ts
 // must do, run against each factory (SQLite in memory and on disk today; a Redis or
 // PostgreSQL factory joins the list).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import type { Store } from '../src/store/types.ts';
+import type { CallRecord } from '../src/stats/records.ts';
 import { validateAccountFile } from '../src/directory/load.ts';
 import { hashPasswordSync, verifyPasswordSync } from '../src/auth/passwords.ts';
 import { purgeRecordings, recordingPath } from '../src/recordings/files.ts';
@@ -96,6 +97,24 @@ describe.each(BACKENDS)('store contract (%s)', (_name, make) => {
       expect(path && readFileSync(path)).toEqual(wavBytes(3));
       expect(await lib.resolve(501, 'welcome')).toBeUndefined();
       expect(await lib.resolve(502, 'hold')).toBeUndefined();
+    });
+  });
+
+  describe('history', () => {
+    it('appends calls, and sets a disposition given later on the stored call only', async () => {
+      const call = (idCall: number): CallRecord => ({
+        accountId: 901, idCall, direction: 'in', start: 1_000_000 + idCall, end: 1_060_000, status: 'ANSWER', service: '33100000001',
+        caller: '33611111111', called: '', firstGroupId: 1, groupId: 1, trunkId: null, operatorId: 2,
+        durations: { total: 60, ivr: 0, wait: 5, ring: 2, comm: 50, hold: 3, wrapup: 30 }, legs: [],
+      });
+      await store.history.append(901, 10, [call(1), { ...call(2), disposition: 7 }], []);
+      await store.history.append(901, 11, [], [], [{ idCall: 1, disposition: 8 }, { idCall: 99, disposition: 8 }]);
+      const q = { from: 0, to: 2_000_000 };
+      const rows = await store.history.calls(901, q);
+      expect(rows.map((r) => [r.idCall, r.disposition])).toEqual([[1, 8], [2, 7]]);
+      expect(rows[0]).toEqual({ ...call(1), disposition: 8 });
+      expect(await store.history.calls(902, q)).toEqual([]);
+      expect(await store.history.lastCpt(901)).toBe(11);
     });
   });
 
