@@ -53,8 +53,8 @@ for (let i = 0; i < opts.operators; i++) {
   if (res.status !== 200) throw new Error(`login of operator ${1000 + i}: ${res.status} ${await res.text()}`);
 }
 
-/** CPU time (ms) of this process and of its children (rtpengine), from /proc. */
-function treeCpuMs(): number {
+/** CPU time (ms) of this process, and of its children (rtpengine), from /proc. */
+function cpuMs(): { self: number; children: number } {
   const tick = 10; // USER_HZ is 100 on Linux
   const of = (pid: number) => {
     try {
@@ -65,7 +65,8 @@ function treeCpuMs(): number {
       return 0;
     }
   };
-  let ms = of(process.pid);
+  const self = of(process.pid);
+  let ms = 0;
   for (const t of readdirSync(`/proc/${process.pid}/task`)) {
     let kids = '';
     try {
@@ -75,7 +76,7 @@ function treeCpuMs(): number {
     }
     for (const k of kids.split(' ').filter(Boolean)) ms += of(Number(k));
   }
-  return ms;
+  return { self, children: ms };
 }
 
 /**
@@ -117,7 +118,7 @@ function sample(): void {
   }
 }
 
-let mark = { cpuMs: treeCpuMs(), t: performance.now() };
+let mark = { cpu: cpuMs(), t: performance.now() };
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
@@ -142,10 +143,15 @@ serveParent(
       counters.clear();
     },
     mark: () => {
-      mark = { cpuMs: treeCpuMs(), t: performance.now() };
+      mark = { cpu: cpuMs(), t: performance.now() };
       loopDelay.reset();
     },
-    sinceMark: () => ({ cpuMs: treeCpuMs() - mark.cpuMs, wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size }),
+    sinceMark: () => {
+      const now = cpuMs();
+      const children = now.children - mark.cpu.children;
+      // cpuMs: this process and rtpengine (our child) together; childCpuMs: rtpengine alone
+      return { cpuMs: now.self - mark.cpu.self + children, childCpuMs: children, wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size };
+    },
     /** Sums over the calls seen since the last reset. */
     counters: async () => {
       sample();
