@@ -36,7 +36,8 @@
 // NG requests of a call answered, bridged to an operator and hung up: answer 2, offer 1,
 // answered 1, bridge 4 (2 + the holes' deletes, side by side), hangup 1: 9, one call's in
 // order, many calls' side by side over the pipelined client (ng.ts). Both legs of a bridge
-// must belong to the same `call`; a played file must be readable by rtpengine.
+// must belong to the same `call`. A sound is played from a copy in the leg's codec (sounds.ts):
+// rtpengine must be able to read `soundsDir`.
 
 import dgram from 'node:dgram';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -51,6 +52,7 @@ import {
 } from '../plane.ts';
 import { NgClient, type NgMessage } from './ng.ts';
 import { pcapToWav } from './recording.ts';
+import { G711Sounds } from './sounds.ts';
 import { answerDirection, audioPort, farEndSdp, holeSdp, readFarEnd, type Direction, type FarEnd } from './sdp.ts';
 
 export interface RtpenginePlaneOptions extends MediaPlaneOptions {
@@ -64,6 +66,11 @@ export interface RtpenginePlaneOptions extends MediaPlaneOptions {
   ngTimeoutMs?: number;
   /** NG requests on the wire at once, across calls (see ng.ts). @default 64 */
   ngMaxInFlight?: number;
+  /**
+   * Where the sounds played are written in G.711 (rtpengine must read it: see sounds.ts).
+   * @default a temporary directory, removed at stop()
+   */
+  soundsDir?: string;
 }
 
 /** Binds the UDP socket rtpengine sends DTMF reports to; `port` 0 lets the OS choose. */
@@ -118,8 +125,10 @@ export class RtpenginePlane implements MediaPlane {
   readonly #dtmfLog: dgram.Socket | undefined;
   readonly #legs = new Map<string, Leg>();
   readonly #calls = new Map<string, CallState>();
+  readonly #sounds: G711Sounds;
 
   constructor(opts: RtpenginePlaneOptions) {
+    this.#sounds = new G711Sounds(opts.soundsDir);
     this.#ng = new NgClient(opts.ng, {
       ...(opts.ngTimeoutMs !== undefined ? { timeoutMs: opts.ngTimeoutMs } : {}),
       ...(opts.ngMaxInFlight !== undefined ? { maxInFlight: opts.ngMaxInFlight } : {}),
@@ -215,10 +224,11 @@ export class RtpenginePlane implements MediaPlane {
     return this.#serial(l.call, async () => {
       clearTimeout(l.playTimer);
       l.playTimer = undefined;
+      const g711 = await this.#sounds.path(resolve(file), l.far?.codec ?? 'PCMU');
       const res = await this.#send('play media', {
         'call-id': l.call,
         'from-tag': leg,
-        file: resolve(file),
+        file: g711,
         'repeat-times': opts.loop ? LOOP_TIMES : 1,
       });
       l.playing = true;
@@ -353,6 +363,7 @@ export class RtpenginePlane implements MediaPlane {
     this.#calls.clear();
     this.#legs.clear();
     this.#ng.close();
+    this.#sounds.close();
   }
 
   // --- internals ---
