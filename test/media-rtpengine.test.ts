@@ -235,6 +235,16 @@ describe('rtpengine plane: prompts and DTMF on a lone caller leg', () => {
     await plane.close('p1.a');
   });
 
+  it('plays to an A-law leg in A-law (the sound converted once per codec)', async () => {
+    const a = await far();
+    await plane.answer('p2', 'p2.a', sdp(a.port, [8, 101]));
+    await plane.play('p2.a', join(dir, 'tone.wav'), { loop: false });
+    await until('the whole prompt', () => decoded(a, 8).samples.length >= 7600, 10_000);
+    expect(decoded(a, 0).seqs).toEqual([]);
+    expect(toneShare(decoded(a, 8).samples.slice(800, 7200), 440)).toBeGreaterThan(0.8);
+    await plane.close('p2.a');
+  });
+
   it('loops until stopPlay', async () => {
     const a = await far();
     await plane.answer('p2', 'p2.a', sdp(a.port, [8, 101]));
