@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaError, type Codec } from '../plane.ts';
 import { SoundCache } from '../node/sound.ts';
+import { wavHeader } from '../../sounds/wav.ts';
 
 const MAX_FILES = 256;
 /** WAVE_FORMAT_ALAW / WAVE_FORMAT_MULAW. */
@@ -62,22 +63,7 @@ export class G711Sounds {
   }
 }
 
-/** A WAV of G.711 codes at 8 kHz, mono (fmt chunk of 18 bytes, as non-PCM formats want). */
+/** A WAV of G.711 codes at 8 kHz, mono. */
 export function g711Wav(codes: Uint8Array, codec: Codec): Buffer {
-  const h = Buffer.alloc(46);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(38 + codes.length, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(18, 16);
-  h.writeUInt16LE(FORMAT[codec], 20);
-  h.writeUInt16LE(1, 22); // mono
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(8000, 28); // bytes per second
-  h.writeUInt16LE(1, 32); // block align
-  h.writeUInt16LE(8, 34); // bits per sample
-  h.writeUInt16LE(0, 36); // no extension
-  h.write('data', 38, 'ascii');
-  h.writeUInt32LE(codes.length, 42);
-  return Buffer.concat([h, codes]);
+  return Buffer.concat([wavHeader(8000, 1, codes.length, { format: FORMAT[codec], bits: 8 }), codes]);
 }
