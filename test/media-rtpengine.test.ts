@@ -16,7 +16,7 @@ const ulawToLinear = (b: number) => decodeSample('PCMU', b);
 const alawToLinear = (b: number) => decodeSample('PCMA', b);
 const linearToUlaw = (x: number) => encodeSample('PCMU', x);
 const linearToAlaw = (x: number) => encodeSample('PCMA', x);
-import { NgClient } from '../src/media/rtpengine/ng.ts';
+import { bdecode, bencode, NgClient, type NgMessage, type NgValue } from '../src/media/rtpengine/ng.ts';
 import { readPcapUdp } from '../src/media/rtpengine/pcap.ts';
 import { bindDtmfLog, RtpenginePlane } from '../src/media/rtpengine/plane.ts';
 import { parseRtp } from '../src/media/rtpengine/recording.ts';
@@ -200,6 +200,9 @@ describe('rtpengine plane: SDP', () => {
     const off = await plane.offer('s1', 's1.op');
     expect(ptsOf(off)).toBe('0 8 101');
     expect(off).toMatch(/^c=IN IP4 127\.0\.0\.1\r?$/m);
+    // the placeholder behind both has the zero address: none of it reaches the far ends
+    expect(off).toMatch(/a=sendrecv/);
+    expect(`${ans}${off}`).not.toMatch(/0\.0\.0\.0/);
     expect(portOf(off)).not.toBe(portOf(ans));
     await plane.close('s1.op');
     await plane.close('s1.a');
@@ -230,6 +233,16 @@ describe('rtpengine plane: prompts and DTMF on a lone caller leg', () => {
     // the packets come from the port of our answer (symmetric RTP)
     expect(portOf(ans)).toBeGreaterThan(0);
     await plane.close('p1.a');
+  });
+
+  it('plays to an A-law leg in A-law (the sound converted once per codec)', async () => {
+    const a = await far();
+    await plane.answer('p2', 'p2.a', sdp(a.port, [8, 101]));
+    await plane.play('p2.a', join(dir, 'tone.wav'), { loop: false });
+    await until('the whole prompt', () => decoded(a, 8).samples.length >= 7600, 10_000);
+    expect(decoded(a, 0).seqs).toEqual([]);
+    expect(toneShare(decoded(a, 8).samples.slice(800, 7200), 440)).toBeGreaterThan(0.8);
+    await plane.close('p2.a');
   });
 
   it('loops until stopPlay', async () => {
@@ -385,6 +398,140 @@ describe('rtpengine plane: recording and release', () => {
     expect(aPort).toBeGreaterThan(0);
   });
 });
+
+describe('rtpengine plane: NG requests per call', () => {
+  const sent = (): number => Object.entries(plane.ngCounts()).reduce((n, [c, k]) => (c === 'query' ? n : n + k), 0);
+
+  it('a call answered, played to, bridged and hung up: 11 NG requests, the hangup one `delete`', async () => {
+    const steps: Record<string, number> = {};
+    const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+      const before = sent();
+      await fn();
+      steps[name] = sent() - before;
+    };
+    const a = await far();
+    const x = await far();
+    let aPort = 0;
+    let xPort = 0;
+    await step('answer', async () => (aPort = portOf(await plane.answer('n1', 'n1.a', sdp(a.port, [0, 101])))));
+    await step('play', () => plane.play('n1.a', join(dir, 'tone.wav'), { loop: true }));
+    await step('offer', async () => (xPort = portOf(await plane.offer('n1', 'n1.op'))));
+    await step('answered', () => plane.answered('n1.op', sdp(x.port, [0, 101])));
+    await step('bridge', () => plane.bridge('n1.a', 'n1.op'));
+    // the relay works both ways after it
+    await Promise.all([sendTone(a, aPort, 0, 440, 25, 11), sendTone(x, xPort, 0, 1000, 25, 22)]);
+    await until('x hears a', () => toneShare(decoded(x, 0).samples, 440) > 0.5, 5_000);
+    await until('a hears x', () => toneShare(decoded(a, 0).samples.slice(-2000), 1000) > 0.5, 5_000);
+    // a hangup closes every leg at once
+    await step('hangup', () => Promise.all([plane.close('n1.op'), plane.close('n1.a')]));
+    expect(steps).toEqual({ answer: 2, play: 1, offer: 1, answered: 1, bridge: 5, hangup: 1 });
+    await expect(ng.send('query', { 'call-id': 'n1' })).rejects.toThrow(/Unknown call-id/);
+  });
+});
+
+describe('NG client: pipelined, bounded, matched by cookie', () => {
+  /** A UDP peer of our own: `onRequest` sees each datagram (cookie, decoded dictionary). */
+  async function peer(onRequest: (cookie: string, msg: Record<string, unknown>, reply: (m: object) => void) => void) {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    sockets.push(sock);
+    sock.on('message', (m, from) => {
+      const sp = m.indexOf(0x20);
+      const cookie = m.toString('latin1', 0, sp);
+      const reply = (obj: object) => sock.send(Buffer.concat([Buffer.from(`${cookie} `), bencode(obj as NgMessage)]), from.port, from.address);
+      onRequest(cookie, bdecode(m.subarray(sp + 1)) as Record<string, unknown>, reply);
+    });
+    return `127.0.0.1:${sock.address().port}`;
+  }
+
+  it('runs many requests against rtpengine with at most maxInFlight on the wire', async () => {
+    const c = new NgClient(daemon.ng, { maxInFlight: 8 });
+    try {
+      const replies = await Promise.all(Array.from({ length: 300 }, () => c.send('ping', {})));
+      expect(replies.every((r) => r.result === 'pong')).toBe(true);
+      expect(c.peakInFlight).toBe(8);
+      expect(c.inFlight + c.queued).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('refuses at once beyond maxQueued, and every request settles', async () => {
+    const c = new NgClient(daemon.ng, { maxInFlight: 1, maxQueued: 2 });
+    try {
+      const all = await Promise.allSettled(Array.from({ length: 5 }, () => c.send('ping', {})));
+      expect(all.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+      expect(String((all[4] as PromiseRejectedResult).reason)).toMatch(/2 requests already waiting/);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('matches replies that come in reverse order to their requests', async () => {
+    const held: Array<() => void> = [];
+    const addr = await peer((_cookie, msg, reply) => {
+      held.push(() => reply({ result: 'ok', echo: msg['call-id'] as string }));
+      if (held.length === 20) for (const r of held.reverse()) r();
+    });
+    const c = new NgClient(addr, { maxInFlight: 20 });
+    try {
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => c.send('query', { 'call-id': `q${i}` })));
+      expect(replies.map((r) => r.echo)).toEqual(Array.from({ length: 20 }, (_, i) => `q${i}`));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('retransmits with the same cookie, and times out when nothing answers', async () => {
+    const seen: string[] = [];
+    const addr = await peer((cookie, msg, reply) => {
+      seen.push(cookie);
+      // the first copy of `q-late` is "lost"; nothing ever answers `q-never`
+      if (msg['call-id'] === 'q-late' && seen.filter((k) => k === cookie).length >= 2) reply({ result: 'ok' });
+    });
+    const c = new NgClient(addr, { timeoutMs: 1_000, retransmitMs: 100 });
+    try {
+      await expect(c.send('query', { 'call-id': 'q-late' })).resolves.toMatchObject({ result: 'ok' });
+      expect(c.retransmissions).toBeGreaterThanOrEqual(1);
+      const never = c.send('query', { 'call-id': 'q-never' });
+      await expect(never).rejects.toMatchObject({ code: 'MEDIA_UNAVAILABLE' });
+      await expect(never).rejects.toThrow(/no reply in 1000 ms/);
+      expect(new Set(seen).size).toBe(2);
+      expect(c.inFlight).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('an error reply is a MediaError with rtpengine\'s reason; a closed client refuses', async () => {
+    const c = new NgClient(daemon.ng);
+    await expect(c.send('query', { 'call-id': 'no-such-call' })).rejects.toThrow(/rtpengine query: Unknown call-id/);
+    c.close();
+    await expect(c.send('ping', {})).rejects.toMatchObject({ code: 'MEDIA_UNAVAILABLE' });
+  });
+
+  it('bencode round-trips any message (fast-check)', () => {
+    const value: fc.Arbitrary<NgValue> = fc.letrec<{ v: NgValue }>((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small', maxDepth: 3 },
+        fc.string({ unit: 'binary' }),
+        fc.integer(),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 8 }), tie('v'), { maxKeys: 4 }),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(JSON.stringify(bdecode(bencode(v)))).toBe(JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? sortKeys(x) : x)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(o).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((k) => [k, o[k]]));
+}
 
 describe('rtpengine plane: pure parts (fast-check)', () => {
   it('bad SDP never crashes: a typed MediaError or a far end', () => {

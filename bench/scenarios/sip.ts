@@ -130,7 +130,12 @@ interface CapacityRun {
   relayedPct: number;
   /** What the callers' sipp sent of its WAVs (a sipp short of CPU sends less). */
   arrivedPct: number;
+  /** CPU of the server and its children (rtpengine) over the window, in cores. */
   cpuCore: number;
+  /** Of which rtpengine's (our server's child). */
+  childCore: number;
+  /** rtpengine's threads runnable but waiting for a core (schedstat), in cores: > 0 when the core is shared. */
+  childWaitCore: number;
   counted: 'kernel' | 'plane';
 }
 
@@ -164,7 +169,7 @@ async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promi
     await sleep(o.streamS * 1000);
     const k = counter?.read();
     closeRtpCounter();
-    const cpu = await r.server.call<{ cpuMs: number; wallMs: number }>('sinceMark');
+    const cpu = await r.server.call<{ cpuMs: number; childCpuMs: number; childWaitMs: number; wallMs: number }>('sinceMark');
     const c1 = await r.server.call<PlaneCounts>('counters');
     const res = await caller.done;
     await drained(r);
@@ -179,8 +184,8 @@ async function capacityRun(cfg: Config, r: Rig, o: SipOptions, n: number): Promi
     const relayed = k ? k.toOperators + k.toCallers : c.opTx + c.callerTx;
     const relayedPct = offered > 0 ? (100 * relayed) / offered : 0;
     const failed = res.failed + Math.max(0, n - res.successful - res.failed);
-    const run: CapacityRun = { n, failed, relayedPct: Math.floor(relayedPct * 1000) / 1000, arrivedPct: Math.round((10000 * (k ? k.fromCallers : c.callerRx)) / expected) / 100, cpuCore: Math.round((cpu.cpuMs / cpu.wallMs) * 100) / 100, counted: k ? 'kernel' : 'plane' };
-    log(`sip capacity: ${n} calls: ${res.successful} ok, ${failed} failed (sipp exit ${res.code}); bridged ${c1.bridged}/${c1.calls}; RTP relayed ${run.relayedPct} % over ${o.streamS} s (${run.counted} counts: callers→plane ${k?.fromCallers ?? c.callerRx} = ${run.arrivedPct} % of 50/s per call, plane→operators ${k?.toOperators ?? c.opTx}, echo→plane ${k?.fromOperators ?? c.opRx}, plane→callers ${k?.toCallers ?? c.callerTx}${k ? `, prompts ${k.prompts}` : ''}); server ${run.cpuCore} core`);
+    const run: CapacityRun = { n, failed, relayedPct: Math.floor(relayedPct * 1000) / 1000, arrivedPct: Math.round((10000 * (k ? k.fromCallers : c.callerRx)) / expected) / 100, cpuCore: Math.round((cpu.cpuMs / cpu.wallMs) * 100) / 100, childCore: Math.round((cpu.childCpuMs / cpu.wallMs) * 100) / 100, childWaitCore: Math.round((cpu.childWaitMs / cpu.wallMs) * 100) / 100, counted: k ? 'kernel' : 'plane' };
+    log(`sip capacity: ${n} calls: ${res.successful} ok, ${failed} failed (sipp exit ${res.code}); bridged ${c1.bridged}/${c1.calls}; RTP relayed ${run.relayedPct} % over ${o.streamS} s (${run.counted} counts: callers→plane ${k?.fromCallers ?? c.callerRx} = ${run.arrivedPct} % of 50/s per call, plane→operators ${k?.toOperators ?? c.opTx}, echo→plane ${k?.fromOperators ?? c.opRx}, plane→callers ${k?.toCallers ?? c.callerTx}${k ? `, prompts ${k.prompts}` : ''}); server ${run.cpuCore} core${r.media === 'rtpengine' ? ` (rtpengine ${run.childCore}, waiting for a core ${run.childWaitCore})` : ''}`);
     return run;
   } finally {
     closeRtpCounter();
@@ -295,7 +300,7 @@ export async function sip(cfg: Config): Promise<ScenarioResult> {
       cap[media] = await capacity(cfg, media, o);
     }
     const stepText = (m: Media) =>
-      cap[m].steps.map((s) => `${s.n}: ${stepPasses(s.runs) ? 'passed' : '**failed**'}, relayed ${spread(s.runs.map((x) => x.relayedPct), 3)} %, failed calls ${spread(s.runs.map((x) => x.failed))}, server ${spread(s.runs.map((x) => x.cpuCore), 2)} core`).join('; ');
+      cap[m].steps.map((s) => `${s.n}: ${stepPasses(s.runs) ? 'passed' : '**failed**'}, relayed ${spread(s.runs.map((x) => x.relayedPct), 3)} %, failed calls ${spread(s.runs.map((x) => x.failed))}, server ${spread(s.runs.map((x) => x.cpuCore), 2)} core${m === 'rtpengine' ? ` (rtpengine ${spread(s.runs.map((x) => x.childCore), 2)})` : ''}`).join('; ');
     entry.ours = cap.node.best;
     entry.bare = cap.rtpengine.best;
     entry.ratio = entry.bare ? Math.round((entry.ours / entry.bare) * 1000) / 1000 : NaN;

@@ -53,8 +53,8 @@ for (let i = 0; i < opts.operators; i++) {
   if (res.status !== 200) throw new Error(`login of operator ${1000 + i}: ${res.status} ${await res.text()}`);
 }
 
-/** CPU time (ms) of this process and of its children (rtpengine), from /proc. */
-function treeCpuMs(): number {
+/** CPU time (ms) of this process, and of its children (rtpengine), from /proc. */
+function cpuMs(): { self: number; children: number; childWait: number } {
   const tick = 10; // USER_HZ is 100 on Linux
   const of = (pid: number) => {
     try {
@@ -65,7 +65,9 @@ function treeCpuMs(): number {
       return 0;
     }
   };
-  let ms = of(process.pid);
+  const self = of(process.pid);
+  let ms = 0;
+  let waitMs = 0;
   for (const t of readdirSync(`/proc/${process.pid}/task`)) {
     let kids = '';
     try {
@@ -73,9 +75,29 @@ function treeCpuMs(): number {
     } catch {
       // Gone.
     }
-    for (const k of kids.split(' ').filter(Boolean)) ms += of(Number(k));
+    for (const k of kids.split(' ').filter(Boolean)) {
+      ms += of(Number(k));
+      waitMs += runQueueWaitMs(Number(k));
+    }
   }
-  return ms;
+  return { self, children: ms, childWait: waitMs };
+}
+
+/** Time a process's threads waited on a run queue, runnable but not running (ms, /proc/<pid>/task/<tid>/schedstat). */
+function runQueueWaitMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // Gone.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ns / 1e6;
 }
 
 /**
@@ -117,7 +139,7 @@ function sample(): void {
   }
 }
 
-let mark = { cpuMs: treeCpuMs(), t: performance.now() };
+let mark = { cpu: cpuMs(), t: performance.now() };
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
@@ -142,10 +164,16 @@ serveParent(
       counters.clear();
     },
     mark: () => {
-      mark = { cpuMs: treeCpuMs(), t: performance.now() };
+      mark = { cpu: cpuMs(), t: performance.now() };
       loopDelay.reset();
     },
-    sinceMark: () => ({ cpuMs: treeCpuMs() - mark.cpuMs, wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size }),
+    sinceMark: () => {
+      const now = cpuMs();
+      const children = now.children - mark.cpu.children;
+      // cpuMs: this process and rtpengine (our child) together; childCpuMs: rtpengine alone;
+      // childWaitMs: how long rtpengine's threads were runnable but not running (a core shared)
+      return { cpuMs: now.self - mark.cpu.self + children, childCpuMs: children, childWaitMs: now.childWait - mark.cpu.childWait, wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size };
+    },
     /** Sums over the calls seen since the last reset. */
     counters: async () => {
       sample();

@@ -133,20 +133,24 @@ export function* wavMonoChunks(bytes: Uint8Array, header: { format: WavFormat; d
   }
 }
 
-/** The 44-byte header of a PCM s16le WAV (also what the recorders write, then fix at stop). */
-export function wavHeader(rate: number, channels: number, dataBytes: number): Buffer {
+/**
+ * The 44-byte header of a WAV: PCM s16le by default (also what the recorders write, then fix
+ * at stop); `format`/`bits` for others (G.711: 6 A-law, 7 µ-law, 8 bits).
+ */
+export function wavHeader(rate: number, channels: number, dataBytes: number, opts: { format?: number; bits?: number } = {}): Buffer {
+  const bytes = (opts.bits ?? 16) / 8;
   const b = Buffer.alloc(44);
   b.write('RIFF', 0, 'ascii');
   b.writeUInt32LE(36 + dataBytes, 4);
   b.write('WAVE', 8, 'ascii');
   b.write('fmt ', 12, 'ascii');
   b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(opts.format ?? 1, 20); // 1: PCM
   b.writeUInt16LE(channels, 22);
   b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(rate * 2 * channels, 28);
-  b.writeUInt16LE(2 * channels, 32);
-  b.writeUInt16LE(16, 34);
+  b.writeUInt32LE(rate * bytes * channels, 28);
+  b.writeUInt16LE(bytes * channels, 32);
+  b.writeUInt16LE(bytes * 8, 34);
   b.write('data', 36, 'ascii');
   b.writeUInt32LE(dataBytes, 40);
   return b;

@@ -5,30 +5,39 @@
 //
 // - One NG call per `call` (call-id = `call`); one monologue per leg (tag = leg name).
 // - A leg that is not bridged is paired (offer/answer) with a placeholder monologue, its
-//   "hole" (tag `<leg>~<n>`), whose SDP points at the discard port; the leg's media and DTMF
-//   are blocked (`block media`, `block DTMF`) so nothing is relayed to it. This is what lets
-//   the caller's leg be answered, hear prompts (`play media` with from-tag = the leg plays TO
-//   that leg) and give DTMF (still logged while blocked) before any operator leg exists.
+//   "hole" (tag `<leg>~<n>`), whose SDP has the zero address (c=0.0.0.0): rtpengine sends
+//   nothing to a zero address, so nothing the leg's far end says is relayed anywhere, with
+//   no `block media` to send and undo (flags `original sendrecv` and replace `zero address`
+//   keep the SDP rtpengine hands the far end two-way, with its real address). This is what
+//   lets the caller's leg be answered, hear prompts (`play media` with from-tag = the leg
+//   plays TO that leg) and give DTMF (logged from what rtpengine receives) before any
+//   operator leg exists.
 //     answer(): `offer` from the leg with the caller's SDP, then `answer` from its hole
 //               (only the chosen G.711 codec): rtpengine's answer SDP is our answer.
 //     offer():  `offer` from a hole (PCMU, PCMA, telephone-event): rtpengine's SDP is our offer;
-//     answered(): `answer` from the leg with the far end's SDP.
+//     answered(): `answer` from the hole with the far end's SDP.
 // - bridge(a, b): a re-offer inside the call from a with to-tag b (rtpengine re-associates the
 //   two monologues, dropping both holes' pairings), carrying a's far-end SDP reduced to its
 //   negotiated codec (+ `codec: {transcode: [b's codec]}` when they differ), then an answer
-//   from b with b's far-end SDP; holes deleted, media unblocked. With the `port latching`
-//   flag rtpengine keeps the ports it already gave each far end, so no re-INVITE is needed.
-// - unbridge(leg): each of the two legs is re-offered to a fresh hole and blocked again.
+//   from b with b's far-end SDP; the two holes are then deleted (together: they hold ports).
+//   With the `port latching` flag rtpengine keeps the ports it already gave each far end, so
+//   no re-INVITE is needed. What plays on either leg is stopped first, only if something does.
+// - unbridge(leg): each of the two legs is re-offered to a fresh hole.
 // - reoffer() (hold): offer from the leg to its current peer (hole or bridged leg), answer from
 //   that peer with the opposite direction; rtpengine's answer SDP is our answer.
-// - close(): a bridged leg is unbridged first (a call needs two tags left or rtpengine ends
-//   it), then its hole and its monologue are deleted; the last leg deletes the NG call.
+// - close(): once every leg of a call is closing (a hangup closes them all at once) the NG
+//   call is deleted, one request; a leg closed while others stay is deleted alone (its
+//   monologue, and its hole with it), after its bridged peer is re-paired with a fresh hole
+//   (rtpengine ends a call left with fewer than two tags).
 // - Recording: `start recording`/`stop recording` (pcap, `--recording-method=pcap`), the pcap
 //   converted here to a WAV (see recording.ts): needs `recordingDir` readable from here.
 // - DTMF: rtpengine's `--dtmf-log-dest` JSON (callid, source_tag, event) → `dtmf(leg, digit)`.
 //
-// Consequences: a bridge is 2 NG round trips (+ deletes), an unbridge 4; both legs of a
-// bridge must belong to the same `call`; a played file must be readable by rtpengine.
+// NG requests of a call answered, bridged to an operator and hung up: answer 2, offer 1,
+// answered 1, bridge 4 (2 + the holes' deletes, side by side), hangup 1: 9, one call's in
+// order, many calls' side by side over the pipelined client (ng.ts). Both legs of a bridge
+// must belong to the same `call`. A sound is played from a copy in the leg's codec (sounds.ts):
+// rtpengine must be able to read `soundsDir`.
 
 import dgram from 'node:dgram';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -43,6 +52,7 @@ import {
 } from '../plane.ts';
 import { NgClient, type NgMessage } from './ng.ts';
 import { pcapToWav } from './recording.ts';
+import { G711Sounds } from './sounds.ts';
 import { answerDirection, audioPort, farEndSdp, holeSdp, readFarEnd, type Direction, type FarEnd } from './sdp.ts';
 
 export interface RtpenginePlaneOptions extends MediaPlaneOptions {
@@ -52,8 +62,15 @@ export interface RtpenginePlaneOptions extends MediaPlaneOptions {
   dtmfLog?: dgram.Socket;
   /** rtpengine's `--recording-dir`, readable from this process. Without it, no recording. */
   recordingDir?: string;
-  /** Timeout of one NG request. @default 5_000 */
+  /** Timeout of one NG request, queueing included. @default 5_000 */
   ngTimeoutMs?: number;
+  /** NG requests on the wire at once, across calls (see ng.ts). @default 64 */
+  ngMaxInFlight?: number;
+  /**
+   * Where the sounds played are written in G.711 (rtpengine must read it: see sounds.ts).
+   * @default a temporary directory, removed at stop()
+   */
+  soundsDir?: string;
 }
 
 /** Binds the UDP socket rtpengine sends DTMF reports to; `port` 0 lets the OS choose. */
@@ -84,7 +101,11 @@ interface Leg {
   hole?: string;
   peer?: string;
   holes: number;
+  /** Something plays to the leg (as far as we know: a sound without loop ends by itself). */
+  playing: boolean;
   playTimer?: NodeJS.Timeout;
+  /** close() was called: the leg is gone for the caller of the interface. */
+  closing: boolean;
   stats: LegStats;
   statsPending: boolean;
 }
@@ -104,14 +125,24 @@ export class RtpenginePlane implements MediaPlane {
   readonly #dtmfLog: dgram.Socket | undefined;
   readonly #legs = new Map<string, Leg>();
   readonly #calls = new Map<string, CallState>();
+  readonly #sounds: G711Sounds;
 
   constructor(opts: RtpenginePlaneOptions) {
-    this.#ng = new NgClient(opts.ng, opts.ngTimeoutMs);
+    this.#sounds = new G711Sounds(opts.soundsDir);
+    this.#ng = new NgClient(opts.ng, {
+      ...(opts.ngTimeoutMs !== undefined ? { timeoutMs: opts.ngTimeoutMs } : {}),
+      ...(opts.ngMaxInFlight !== undefined ? { maxInFlight: opts.ngMaxInFlight } : {}),
+    });
     this.#events = opts.events;
     this.#address = opts.address ?? '127.0.0.1';
     this.#recordingDir = opts.recordingDir;
     this.#dtmfLog = opts.dtmfLog;
     this.#dtmfLog?.on('message', (msg) => this.#onDtmfReport(msg));
+  }
+
+  /** NG requests sent so far, per command (tests and the bench count them). */
+  ngCounts(): Record<string, number> {
+    return Object.fromEntries(this.#ng.counts);
   }
 
   answer(call: string, leg: string, offer: string): Promise<string> {
@@ -120,7 +151,7 @@ export class RtpenginePlane implements MediaPlane {
       const far = readFarEnd(offer);
       await this.#send('offer', { 'call-id': call, 'from-tag': leg, sdp: offer, ...COMMON });
       const state = this.#callState(call);
-      const l: Leg = { name: leg, call, far, localPort: 0, holes: 0, stats: zeroStats(), statsPending: false };
+      const l = newLeg(leg, call, far);
       this.#legs.set(leg, l);
       state.legs.add(leg);
       const hole = this.#nextHole(l);
@@ -129,12 +160,11 @@ export class RtpenginePlane implements MediaPlane {
         'from-tag': leg,
         'to-tag': hole,
         sdp: holeSdp(this.#address, [far.codec], far.dtmfPt, answerDirection(far.direction)),
-        ...COMMON,
+        ...HOLE,
       });
       const sdp = sdpOf(res);
       l.localPort = audioPort(sdp);
       l.hole = hole;
-      await this.#block(l, true);
       return sdp;
     });
   }
@@ -142,13 +172,13 @@ export class RtpenginePlane implements MediaPlane {
   offer(call: string, leg: string): Promise<string> {
     return this.#serial(call, async () => {
       if (this.#legs.has(leg)) throw new MediaError('MEDIA_BAD_SDP', `leg ${leg} exists`);
-      const l: Leg = { name: leg, call, localPort: 0, holes: 0, stats: zeroStats(), statsPending: false };
+      const l = newLeg(leg, call);
       const hole = this.#nextHole(l);
       const res = await this.#send('offer', {
         'call-id': call,
         'from-tag': hole,
         sdp: holeSdp(this.#address, ['PCMU', 'PCMA'], 101, 'sendrecv'),
-        ...COMMON,
+        ...HOLE,
       });
       const sdp = sdpOf(res);
       l.localPort = audioPort(sdp);
@@ -165,7 +195,6 @@ export class RtpenginePlane implements MediaPlane {
       const far = readFarEnd(answer);
       await this.#send('answer', { 'call-id': l.call, 'from-tag': l.hole!, 'to-tag': leg, sdp: answer, ...COMMON });
       l.far = far;
-      await this.#block(l, true);
     });
   }
 
@@ -183,8 +212,7 @@ export class RtpenginePlane implements MediaPlane {
         'call-id': l.call,
         'from-tag': leg,
         'to-tag': to,
-        sdp: peer?.far ? farEndSdp(peer.far, back) : holeSdp(this.#address, [far.codec], far.dtmfPt, back),
-        ...COMMON,
+        ...(peer?.far ? { sdp: farEndSdp(peer.far, back), ...COMMON } : { sdp: holeSdp(this.#address, [far.codec], far.dtmfPt, back), ...HOLE }),
       });
       l.far = far;
       return sdpOf(res);
@@ -193,25 +221,31 @@ export class RtpenginePlane implements MediaPlane {
 
   async play(leg: string, file: string, opts: { loop: boolean }): Promise<void> {
     const l = this.#leg(leg);
-    clearTimeout(l.playTimer);
-    const res = await this.#send('play media', {
-      'call-id': l.call,
-      'from-tag': leg,
-      file: resolve(file),
-      'repeat-times': opts.loop ? LOOP_TIMES : 1,
+    return this.#serial(l.call, async () => {
+      clearTimeout(l.playTimer);
+      l.playTimer = undefined;
+      const g711 = await this.#sounds.path(resolve(file), l.far?.codec ?? 'PCMU');
+      const res = await this.#send('play media', {
+        'call-id': l.call,
+        'from-tag': leg,
+        file: g711,
+        'repeat-times': opts.loop ? LOOP_TIMES : 1,
+      });
+      l.playing = true;
+      // rtpengine 10.5 does not report the end of a playback: it is computed from its length
+      if (!opts.loop && typeof res.duration === 'number') {
+        l.playTimer = setTimeout(() => {
+          l.playTimer = undefined;
+          l.playing = false;
+          this.#events.played?.(leg);
+        }, res.duration);
+      }
     });
-    // rtpengine 10.5 does not report the end of a playback: it is computed from its length
-    if (!opts.loop && typeof res.duration === 'number') {
-      l.playTimer = setTimeout(() => {
-        l.playTimer = undefined;
-        this.#events.played?.(leg);
-      }, res.duration);
-    }
   }
 
   async stopPlay(leg: string): Promise<void> {
     const l = this.#leg(leg);
-    await this.#stopPlay(l);
+    return this.#serial(l.call, () => this.#stopPlay(l));
   }
 
   async bridge(a: string, b: string): Promise<void> {
@@ -229,14 +263,15 @@ export class RtpenginePlane implements MediaPlane {
       const transcode = la.far.codec !== lb.far.codec ? { codec: { transcode: [lb.far.codec] } } : {};
       await this.#send('offer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: farEndSdp(la.far), ...COMMON, ...transcode });
       await this.#send('answer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: farEndSdp(lb.far), ...COMMON });
-      for (const l of [la, lb]) {
-        const hole = l.hole;
-        l.hole = undefined;
-        if (hole !== undefined) await this.#deleteTag(l.call, hole);
-        await this.#block(l, false);
-      }
       la.peer = b;
       lb.peer = a;
+      // the holes, paired with nothing now, hold ports: deleted together
+      const holes = [la, lb].flatMap((l) => {
+        const hole = l.hole;
+        l.hole = undefined;
+        return hole !== undefined ? [hole] : [];
+      });
+      await Promise.all(holes.map((hole) => this.#deleteTag(la.call, hole)));
     });
   }
 
@@ -272,34 +307,35 @@ export class RtpenginePlane implements MediaPlane {
   async close(leg: string): Promise<void> {
     const l = this.#legs.get(leg);
     if (!l) return;
+    // Marked now: the legs of a call closed together (a hangup) are deleted with one request.
+    l.closing = true;
     return this.#serial(l.call, async () => {
       if (!this.#legs.has(leg)) return;
       clearTimeout(l.playTimer);
       const state = this.#calls.get(l.call)!;
       // A close never fails (callers do not wait for it): with rtpengine unreachable or late
-      // (an NG timeout under load), the peer keeps its bridge there and the leg is forgotten
-      // here all the same; deleting the call ends it on rtpengine's side.
-      if (l.peer !== undefined) await this.#unbridge(l).catch(() => undefined);
-      this.#legs.delete(leg);
-      state.legs.delete(leg);
-      if (state.legs.size === 0) {
+      // (an NG timeout under load), the leg is forgotten here all the same.
+      if ([...state.legs].every((name) => this.#legs.get(name)?.closing !== false)) {
+        for (const name of state.legs) {
+          clearTimeout(this.#legs.get(name)?.playTimer);
+          this.#legs.delete(name);
+        }
+        state.legs.clear();
         // deleting the NG call also closes a running recording's pcap: stopRecording converts it
         await this.#send('delete', { 'call-id': l.call, 'delete-delay': 0 }).catch(() => undefined);
         if (!state.recording) this.#calls.delete(l.call);
         return;
       }
-      if (!l.far) {
-        // an offer never answered: its monologue gets a tag only through an answer
-        await this.#send('answer', {
-          'call-id': l.call,
-          'from-tag': l.hole!,
-          'to-tag': leg,
-          sdp: holeSdp(this.#address, ['PCMU'], undefined, 'sendrecv'),
-          ...COMMON,
-        }).catch(() => undefined);
+      this.#legs.delete(leg);
+      state.legs.delete(leg);
+      const peer = l.peer !== undefined ? this.#legs.get(l.peer) : undefined;
+      if (peer) {
+        peer.peer = undefined;
+        await this.#rehole(peer).catch(() => undefined);
       }
-      if (l.hole !== undefined) await this.#deleteTag(l.call, l.hole);
-      await this.#deleteTag(l.call, leg);
+      // Deleting a tag deletes the monologues paired with it alone: the leg's hole, or (an
+      // offer never answered) the untagged monologue of the leg's far end.
+      await this.#deleteTag(l.call, l.far ? leg : l.hole!);
     });
   }
 
@@ -317,14 +353,17 @@ export class RtpenginePlane implements MediaPlane {
   }
 
   async stop(): Promise<void> {
-    for (const [call, state] of this.#calls) {
-      for (const leg of state.legs) clearTimeout(this.#legs.get(leg)?.playTimer);
-      await state.chain.catch(() => undefined);
-      await this.#send('delete', { 'call-id': call, 'delete-delay': 0 }).catch(() => undefined);
-    }
+    await Promise.all(
+      [...this.#calls].map(async ([call, state]) => {
+        for (const leg of state.legs) clearTimeout(this.#legs.get(leg)?.playTimer);
+        await state.chain.catch(() => undefined);
+        await this.#send('delete', { 'call-id': call, 'delete-delay': 0 }).catch(() => undefined);
+      }),
+    );
     this.#calls.clear();
     this.#legs.clear();
     this.#ng.close();
+    this.#sounds.close();
   }
 
   // --- internals ---
@@ -339,7 +378,7 @@ export class RtpenginePlane implements MediaPlane {
     }
   }
 
-  /** Pairs `l` with a fresh hole (its far end keeps its port) and blocks its media. */
+  /** Pairs `l` with a fresh hole (its far end keeps its port): nothing is relayed to or from it. */
   async #rehole(l: Leg): Promise<void> {
     const far = l.far!;
     const hole = this.#nextHole(l);
@@ -349,22 +388,17 @@ export class RtpenginePlane implements MediaPlane {
       'from-tag': l.name,
       'to-tag': hole,
       sdp: holeSdp(this.#address, [far.codec], far.dtmfPt, answerDirection(far.direction)),
-      ...COMMON,
+      ...HOLE,
     });
     l.hole = hole;
-    await this.#block(l, true);
-  }
-
-  async #block(l: Leg, on: boolean): Promise<void> {
-    const id = { 'call-id': l.call, 'from-tag': l.name };
-    await this.#send(on ? 'block media' : 'unblock media', id);
-    await this.#send(on ? 'block DTMF' : 'unblock DTMF', id);
   }
 
   async #stopPlay(l: Leg): Promise<void> {
     clearTimeout(l.playTimer);
     l.playTimer = undefined;
-    // "Not currently playing media" is the answer when nothing plays
+    if (!l.playing) return;
+    l.playing = false;
+    // "Not currently playing media" is the answer when it ended by itself
     await this.#send('stop media', { 'call-id': l.call, 'from-tag': l.name }).catch(() => undefined);
   }
 
@@ -446,6 +480,15 @@ export class RtpenginePlane implements MediaPlane {
 
 /** Flags on every offer/answer: rtpengine's own o=/c=, and keep the ports a far end knows. */
 const COMMON: NgMessage = { replace: ['origin', 'session-connection'], flags: ['port latching'] };
+/**
+ * Flags on an offer/answer carrying a hole's SDP (zero address): the SDP rtpengine makes of it
+ * for the far end has rtpengine's real address and the direction we wrote (not `sendonly`).
+ */
+const HOLE: NgMessage = { replace: ['origin', 'session-connection', 'zero-address'], flags: ['port latching', 'original-sendrecv'] };
+
+function newLeg(name: string, call: string, far?: FarEnd): Leg {
+  return { name, call, ...(far ? { far } : {}), localPort: 0, holes: 0, playing: false, closing: false, stats: zeroStats(), statsPending: false };
+}
 
 function sdpOf(res: NgMessage): string {
   if (typeof res.sdp !== 'string') throw new MediaError('MEDIA_UNAVAILABLE', 'rtpengine returned no SDP');

@@ -87,12 +87,12 @@ export function farEndSdp(end: FarEnd, direction: Direction = end.direction): st
 }
 
 /**
- * The placeholder peer of a leg that is not bridged: rtpengine relays the leg's media to it,
- * so it points at the discard port (9) and the leg's media is blocked while paired with it.
+ * The placeholder peer of a leg that is not bridged: its zero address (RFC 2543 hold) makes
+ * rtpengine relay nothing to it; `address` only picks the IP version.
  */
 export function holeSdp(address: string, codecs: readonly Codec[], dtmfPt: number | undefined, direction: Direction): string {
   const ipVer = address.includes(':') ? 6 : 4;
-  return sdpOf(ipVer, address, 9, codecs.map((codec) => ({ codec, pt: codec === 'PCMU' ? 0 : 8 })), dtmfPt, direction);
+  return sdpOf(ipVer, ipVer === 6 ? '::' : '0.0.0.0', 9, codecs.map((codec) => ({ codec, pt: codec === 'PCMU' ? 0 : 8 })), dtmfPt, direction);
 }
 
 function sdpOf(
