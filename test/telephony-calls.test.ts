@@ -252,6 +252,42 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     lawful(r.stream, ACCOUNT);
   }, 60_000);
 
+  it("the operator holds from the toolbar: the caller's voice stops reaching the phone, the caller hears music; unhold relays again", async () => {
+    const gw = await freePort();
+    const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 40_000 });
+    const r = await rig(gw);
+    await login(r, 7101);
+    const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(12, 440), talk: 9000 }), target: r.sip, service: '33100000072', keys: { caller: '33611100006' }, timeoutMs: 40_000 });
+    const connected = await operatorStatus(r.stream, 'connected').catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${explain(await (await caller).done)}`);
+    });
+    const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
+    const opLeg = legs.operators[7101]!;
+    const plane = r.srv.app.telephony!.media;
+    // What the plane sent to the operator's phone (the caller's voice) and to the caller.
+    const toOp = () => plane.stats(opLeg)?.txPackets ?? 0;
+    const toCaller = () => plane.stats(legs.caller!)?.txPackets ?? 0;
+    await until('the caller heard by the operator', () => toOp() >= 25, 10_000);
+    const act = (what: string) =>
+      http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/7101/${what}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect((await act('hold')).body).toMatchObject({ ok: true, id_call: idOf(connected) });
+    await until('UI/hold on the stream', () => events(r.stream).find((n) => n.type_notification === 'UI' && n.event === 'hold'), 5_000);
+    // Once the relay is undone, the operator gets nothing while the caller keeps getting the music.
+    await new Promise((res) => setTimeout(res, 600));
+    const [opAtHold, callerAtHold] = [toOp(), toCaller()];
+    await until('music to the caller on hold', () => toCaller() >= callerAtHold + 40, 10_000);
+    expect(toOp() - opAtHold, 'packets relayed to the operator while the caller is on hold').toBeLessThanOrEqual(2);
+    expect((await act('unhold')).body).toMatchObject({ ok: true });
+    await until('the caller heard again after unhold', () => toOp() >= opAtHold + 25, 10_000);
+    await done(await caller);
+    await done(op);
+    const call = await callEvents(r.stream);
+    expect(call.map(line)).toEqual(TALK_SEQUENCE);
+    const uis = events(r.stream).filter((n) => n.type_notification === 'UI' && idOf(n) === idOf(connected)).map((n) => n.event);
+    expect(uis).toEqual(['hold', 'unhold']);
+    lawful(r.stream, ACCOUNT);
+  }, 60_000);
+
   it('refused before the stream: 404 for a number nobody owns, 488 for G.729 only; then an anonymous caller shows as 0', async () => {
     const gw = await freePort();
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });
