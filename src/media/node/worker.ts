@@ -4,15 +4,21 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError } from '../plane.ts';
 import { MediaEngine } from './engine.ts';
 import type { Reply, Request, WorkerData } from './messages.ts';
-import { raiseThreadPriority } from './priority.ts';
+import { allowedCpus, pinThread, raiseThreadPriority, threadId } from './priority.ts';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread');
 const port = parentPort;
 const data = workerData as WorkerData;
 const post = (r: Reply) => port.postMessage(r);
 
-// Before any socket: RTP must not wait behind the rest of the machine (see priority.ts).
-raiseThreadPriority();
+// Before any socket: RTP must not wait behind the rest of the machine, nor take turns with
+// the fan-out when it has a core of its own (see priority.ts).
+{
+  const nice = raiseThreadPriority();
+  const tid = threadId();
+  const placed = data.cpus?.length ? pinThread(data.cpus) : { cpus: allowedCpus() };
+  post({ event: 'thread', ...(tid === undefined ? {} : { tid }), ...(nice === undefined ? {} : { nice }), ...(placed.cpus ? { cpus: placed.cpus } : {}), ...('error' in placed && placed.error ? { cpusError: placed.error } : {}) });
+}
 
 const engine = new MediaEngine({
   address: data.address,
