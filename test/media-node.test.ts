@@ -156,6 +156,35 @@ describe('the media worker’s thread', () => {
     expect(await plane.offer('c', 'a')).toMatch(/m=audio \d+/);
   });
 
+  it('decodes the sounds to preload before ready(), and reports in a log line those it cannot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'media-preload-'));
+    try {
+      const good = join(dir, 'hold.wav');
+      writeFileSync(good, wavFile(tone(16_000, 16_000, 440), 16_000));
+      const eight = join(dir, 'eight.wav');
+      writeFileSync(eight, wavFile(tone(800, 8000, 440), 8000));
+      const logged: string[] = [];
+      const plane = make({ preload: [good, eight, join(dir, 'none.wav')], log: { info: (_o, m) => logged.push(`info ${m}`), warn: (o, m) => logged.push(`warn ${m} ${JSON.stringify(o)}`) } });
+      const t = await plane.ready();
+      expect(t.preloaded).toBe(1);
+      expect(t.preloadErrors).toHaveLength(2);
+      expect(t.preloadErrors!.join('\n')).toMatch(/eight\.wav .*sampled at 8000 Hz[^]*none\.wav .*does not exist/);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/^warn media worker: sounds not decoded at start/);
+      // The plane works, and plays what it decoded.
+      const f = await FarEnd.open();
+      try {
+        f.heard(await plane.answer('c', 'a', f.offer(['PCMU'])));
+        await plane.play('a', good, { loop: false });
+        await until('the sound', () => f.received.length >= 5);
+      } finally {
+        f.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(linux)('is started by createMediaPlane, before the first call, not by it', async () => {
     const threads = () => new Set(readdirSync('/proc/self/task').map(Number));
     const before = threads();

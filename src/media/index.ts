@@ -12,7 +12,7 @@ export * from './plane.ts';
 
 export type MediaKind = 'node' | 'rtpengine';
 
-export interface CreateMediaOptions extends MediaPlaneOptions, Pick<NodeMediaPlaneOptions, 'cpus' | 'log'> {
+export interface CreateMediaOptions extends MediaPlaneOptions, Pick<NodeMediaPlaneOptions, 'cpus' | 'log' | 'preload'> {
   /** An rtpengine someone else runs (its NG address); none: we start one. */
   rtpengine?: { host: string; port: number };
   /** Where we hear rtpengine's DTMF reports (its --dtmf-log-dest). @default 127.0.0.1, any port (own rtpengine) */

@@ -28,6 +28,9 @@ export interface MediaThread {
   cpus?: string;
   /** Why the CPUs asked for were not set. */
   cpusError?: string;
+  /** Sounds decoded at start (WorkerData.preload), and why the others were not. */
+  preloaded?: number;
+  preloadErrors?: string[];
 }
 
 export interface WorkerData {
@@ -37,4 +40,6 @@ export interface WorkerData {
   stats: SharedArrayBuffer;
   /** CPUs to keep the worker's thread on; none: where the process runs. */
   cpus?: number[];
+  /** Sound files to decode at start. */
+  preload?: string[];
 }

@@ -14,6 +14,8 @@ export const MAX_PENDING = 10_000;
 export interface NodeMediaPlaneOptions extends MediaPlaneOptions {
   /** CPUs to keep the media worker's thread on (`vm serve --media-cpu`); none: where the process runs. */
   cpus?: number[];
+  /** Sound files the worker decodes as it starts (the built-ins), before ready() resolves. */
+  preload?: string[];
   /** Where the worker's placement is reported (pino's shape). */
   log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
 }
@@ -45,13 +47,13 @@ export class NodeMediaPlane implements MediaPlane {
     const ports = opts.ports ?? DEFAULT_PORTS;
     const stats = new SharedArrayBuffer(statsLength(ports) * Float64Array.BYTES_PER_ELEMENT);
     this.stats_ = new Float64Array(stats);
-    this.data = { address: opts.address ?? '127.0.0.1', ports, stats, ...(opts.cpus?.length ? { cpus: [...opts.cpus] } : {}) };
+    this.data = { address: opts.address ?? '127.0.0.1', ports, stats, ...(opts.cpus?.length ? { cpus: [...opts.cpus] } : {}), ...(opts.preload?.length ? { preload: [...opts.preload] } : {}) };
   }
 
   /**
    * Starts the worker now rather than at the first call (loading it takes 0.3–1.3 s: tsx
-   * and the engine's modules, compiled in the new thread), and resolves once it runs:
-   * its thread id, priority and CPUs. @throws MediaError MEDIA_UNAVAILABLE if it cannot start
+   * and the engine's modules, compiled in the new thread), and resolves once it runs and
+   * has decoded the sounds to preload: its thread id, priority and CPUs. @throws MediaError MEDIA_UNAVAILABLE if it cannot start
    */
   ready(): Promise<MediaThread> {
     if (this.stopped) return Promise.reject(new MediaError('MEDIA_UNAVAILABLE', 'The media plane is stopped.'));
@@ -88,6 +90,7 @@ export class NodeMediaPlane implements MediaPlane {
       const { event: _, ...t } = r;
       if (t.cpusError) this.log?.warn({ tid: t.tid, cpus: t.cpus, wanted: this.data.cpus }, `media worker: ${t.cpusError}`);
       else if (this.data.cpus) this.log?.info({ tid: t.tid, cpus: t.cpus, nice: t.nice }, 'media worker placed on its CPUs');
+      if (t.preloadErrors) this.log?.warn({ errors: t.preloadErrors }, 'media worker: sounds not decoded at start (decoded at their first use)');
       this.started?.(t);
       if (this.pending.size === 0) this.worker?.unref();
       return;
