@@ -8,6 +8,7 @@ import {
   DEFAULT_SIP_TRUST,
   SettingError,
   parseCidrs,
+  parseCpuList,
   parseGateway,
   parseHostPort,
   parsePortRange,
@@ -46,6 +47,16 @@ describe('telephony settings', () => {
     expect(() => parseCidrs(' , ')).toThrow(/comma-separated/);
     expect(() => parsePortRange('80-90')).toThrow(/1024-65535/);
     expect(() => parsePortRange('30000-30000')).toThrow(SettingError);
+  });
+
+  it('reads the media worker’s CPUs (--media-cpu, VM_MEDIA_CPU) as taskset lists them, for the embedded plane only', () => {
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, {})).not.toHaveProperty('mediaCpus');
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_MEDIA_CPU: '0' })!.mediaCpus).toEqual([0]);
+    expect(telephonySettings({ sip: '127.0.0.1:5060', mediaCpu: '0' }, { VM_MEDIA_CPU: 'x' })!.mediaCpus).toEqual([0]);
+    expect(parseCpuList('5,2-3, 3', 8)).toEqual([2, 3, 5]);
+    expect(() => parseCpuList('8', 8)).toThrow(/CPU 8 does not exist: this machine has CPUs 0-7/);
+    for (const bad of ['', 'one', '3-1', '1,', '-1', '1.5']) expect(() => parseCpuList(bad, 8)).toThrow(/CPUs such as 1, 2,3 or 0-3/);
+    expect(() => telephonySettings({ sip: '127.0.0.1:5060', media: 'rtpengine', mediaCpu: '0' }, {})).toThrow(/embedded media plane/);
   });
 
   it('takes every valid CIDR and refuses every prefix too long for its family', () => {

@@ -4,7 +4,9 @@
 // API, and the chosen media plane (`node`, or `rtpengine`: started by the telephony layer
 // as our child, so on our core). Reports the media legs' RTP counters of every call while
 // it is up, and the CPU of this process and its children (rtpengine).
-//   argv[2]: JSON { media, gateway: port, operators, rtpPorts: {min,max} }
+// With `mediaCpus`, the embedded plane's worker thread runs on those CPUs (--media-cpu), the
+// rest of the process where the parent pinned it; `sinceMark` reports the CPU of each.
+//   argv[2]: JSON { media, gateway: port, operators, rtpPorts: {min,max}, mediaCpus?: number[] }
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +16,13 @@ import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import { importAccountFile } from '../../src/cli/directory.ts';
 import type { MediaKind } from '../../src/telephony/config.ts';
 import { serveParent } from '../lib/procs.ts';
+import { NodeMediaPlane, type MediaThread } from '../../src/media/node/index.ts';
 import { benchAccount, SIP_ACCOUNT } from './sip-account.ts';
 import { RatePublisher } from './driver.ts';
 import { supervisorLogin, type Target } from './targets.ts';
 
 const ADMIN = 'bench-admin-token';
-const opts = JSON.parse(process.argv[2] ?? '{}') as { media: MediaKind; gateway: number; operators: number; rtpPorts: { min: number; max: number } };
+const opts = JSON.parse(process.argv[2] ?? '{}') as { media: MediaKind; gateway: number; operators: number; rtpPorts: { min: number; max: number }; mediaCpus?: number[] };
 
 const dir = mkdtempSync(join(tmpdir(), 'vm-bench-sip-'));
 const store = createSqliteStore(dir);
@@ -32,7 +35,7 @@ const app = await buildApp({
   store,
   adminToken: ADMIN,
   dataDir: dir,
-  telephony: { sip: { host: '127.0.0.1', port: 0 }, trust: ['127.0.0.1/32'], media: opts.media, rtpPorts: opts.rtpPorts, gateway: `sip:127.0.0.1:${opts.gateway}` },
+  telephony: { sip: { host: '127.0.0.1', port: 0 }, trust: ['127.0.0.1/32'], media: opts.media, rtpPorts: opts.rtpPorts, gateway: `sip:127.0.0.1:${opts.gateway}`, ...(opts.mediaCpus ? { mediaCpus: opts.mediaCpus } : {}) },
 });
 const port = await app.listen(0, '127.0.0.1');
 const tel = app.telephony!;
@@ -46,6 +49,7 @@ const target: Target = {
   close: () => Promise.resolve(),
 };
 let rate: RatePublisher | undefined;
+const mediaThread: MediaThread | undefined = tel.media instanceof NodeMediaPlane ? await tel.media.ready() : undefined;
 
 // Every operator logged in (available), through the API as a PBX or a softphone would.
 for (let i = 0; i < opts.operators; i++) {
@@ -139,7 +143,20 @@ function sample(): void {
   }
 }
 
-let mark = { cpu: cpuMs(), t: performance.now() };
+/** CPU time (ms) of one thread of this process. */
+function threadCpuMs(tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+/** The main thread (the fan-out, SIP, the engines) and the media worker. */
+const threadsCpuMs = () => ({ main: threadCpuMs(process.pid), media: mediaThread?.tid ? threadCpuMs(mediaThread.tid) : 0 });
+
+let mark = { cpu: cpuMs(), threads: threadsCpuMs(), t: performance.now() };
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
@@ -164,16 +181,24 @@ serveParent(
       counters.clear();
     },
     mark: () => {
-      mark = { cpu: cpuMs(), t: performance.now() };
+      mark = { cpu: cpuMs(), threads: threadsCpuMs(), t: performance.now() };
       loopDelay.reset();
     },
     sinceMark: () => {
       const now = cpuMs();
       const children = now.children - mark.cpu.children;
+      const t = threadsCpuMs();
       // cpuMs: this process and rtpengine (our child) together; childCpuMs: rtpengine alone;
-      // childWaitMs: how long rtpengine's threads were runnable but not running (a core shared)
-      return { cpuMs: now.self - mark.cpu.self + children, childCpuMs: children, childWaitMs: now.childWait - mark.cpu.childWait, wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size };
+      // childWaitMs: how long rtpengine's threads were runnable but not running (a core shared);
+      // mainCpuMs / mediaCpuMs: the main thread (fan-out, SIP, engines) and the media worker.
+      return {
+        cpuMs: now.self - mark.cpu.self + children, childCpuMs: children, childWaitMs: now.childWait - mark.cpu.childWait,
+        mainCpuMs: t.main - mark.threads.main, mediaCpuMs: t.media - mark.threads.media,
+        wallMs: performance.now() - mark.t, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, calls: tel.b2bua.size,
+      };
     },
+    /** The media worker's thread (embedded plane): id, nice, CPUs. */
+    mediaThread: () => mediaThread ?? null,
     /** Sums over the calls seen since the last reset. */
     counters: async () => {
       sample();

@@ -7,7 +7,7 @@ import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { liveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
-import { parseCidrs, parseGateway, parseHostPort, parseMedia, parsePortRange, SettingError, telephonySettings } from '../telephony/config.ts';
+import { parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePortRange, SettingError, telephonySettings } from '../telephony/config.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -38,6 +38,8 @@ export interface ServeOptions {
   rtpengineDtmf?: string;
   /** `MIN-MAX` RTP ports (env VM_RTP_PORTS). */
   rtpPorts?: string;
+  /** CPUs of the embedded media plane's worker thread, e.g. `1` (env VM_MEDIA_CPU). */
+  mediaCpu?: string;
 }
 
 /**
@@ -170,6 +172,7 @@ export function registerServeCommand(program: Command): void {
     .option('--rtpengine <host:port>', "rtpengine's NG control address, with --media rtpengine (env VM_RTPENGINE)", (v: string) => checked(v, parseHostPort))
     .option('--rtpengine-dtmf <addr:port>', 'where that rtpengine sends its DTMF reports (its --dtmf-log-dest), with --rtpengine (env VM_RTPENGINE_DTMF)', (v: string) => checked(v, parseHostPort))
     .option('--rtp-ports <min-max>', 'UDP ports for RTP (env VM_RTP_PORTS; default 20000-29999)', (v: string) => checked(v, parsePortRange))
+    .option('--media-cpu <cpus>', "keep the embedded media plane's thread on these CPUs, e.g. 1 or 2,3 (env VM_MEDIA_CPU; needs taskset; default: where the server runs)", (v: string) => checked(v, parseCpuList))
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { app, port, url } = await startServer(o);

@@ -175,6 +175,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       accountForService: (service) => store.directory.serviceAccount(service),
       operatorContact: (accountId, operatorId) => contacts.get(accountId, operatorId),
       sound: (accountId, id) => sounds.resolve(accountId, id),
+      preloadSounds: sounds.builtinFiles(),
       ...(opts.dataDir
         ? {
             recordingDir: join(resolve(opts.dataDir), 'rtpengine'),

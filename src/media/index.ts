@@ -4,7 +4,7 @@
 // `--dtmf-log-dest` points at `--rtpengine-dtmf`).
 import { freeUdpPort } from './ports.ts';
 import type { MediaPlane, MediaPlaneOptions } from './plane.ts';
-import { NodeMediaPlane } from './node/index.ts';
+import { NodeMediaPlane, type NodeMediaPlaneOptions } from './node/index.ts';
 import { bindDtmfLog, RtpenginePlane } from './rtpengine/plane.ts';
 import { startRtpengine } from './rtpengine/daemon.ts';
 
@@ -12,7 +12,7 @@ export * from './plane.ts';
 
 export type MediaKind = 'node' | 'rtpengine';
 
-export interface CreateMediaOptions extends MediaPlaneOptions {
+export interface CreateMediaOptions extends MediaPlaneOptions, Pick<NodeMediaPlaneOptions, 'cpus' | 'log' | 'preload'> {
   /** An rtpengine someone else runs (its NG address); none: we start one. */
   rtpengine?: { host: string; port: number };
   /** Where we hear rtpengine's DTMF reports (its --dtmf-log-dest). @default 127.0.0.1, any port (own rtpengine) */
@@ -22,7 +22,12 @@ export interface CreateMediaOptions extends MediaPlaneOptions {
 }
 
 export async function createMediaPlane(kind: MediaKind, opts: CreateMediaOptions): Promise<MediaPlane> {
-  if (kind === 'node') return new NodeMediaPlane(opts);
+  if (kind === 'node') {
+    // Its worker loaded now, not during the first call's setup (see NodeMediaPlane.ready).
+    const plane = new NodeMediaPlane(opts);
+    await plane.ready();
+    return plane;
+  }
   const address = opts.address ?? '127.0.0.1';
   const dtmfLog = await bindDtmfLog(opts.rtpengineDtmf?.host ?? '127.0.0.1', opts.rtpengineDtmf?.port ?? 0);
   if (opts.rtpengine) {

@@ -41,6 +41,11 @@ export class SoundLibrary {
     return rec && this.sounds.audioPath(rec.sha256);
   }
 
+  /** The built-in sounds' files that exist (what the media plane decodes at start). */
+  builtinFiles(): string[] {
+    return BUILTIN_SOUNDS.map((b) => builtinSoundPath(b, this.builtinDir)).filter((f) => existsSync(f));
+  }
+
   /** The built-in sounds' ids (`default:welcome` …). */
   builtins(): string[] {
     return BUILTIN_SOUNDS.map((b) => `default:${b}`);

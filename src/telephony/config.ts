@@ -1,6 +1,7 @@
 // Telephony settings as `vm serve` takes them (flags and their VM_* environment twins),
 // checked when read so a typo is an error at start, not a silent refusal of every call.
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 
 export type MediaKind = 'node' | 'rtpengine';
 
@@ -19,6 +20,8 @@ export interface TelephonySettings {
   /** Where we hear an external rtpengine's DTMF reports (its `--dtmf-log-dest`). */
   rtpengineDtmf?: { host: string; port: number };
   rtpPorts: { min: number; max: number };
+  /** CPUs of the embedded media plane's worker thread (`--media-cpu`); none: where the process runs. */
+  mediaCpus?: number[];
 }
 
 export const DEFAULT_SIP_PORT = 5060;
@@ -73,14 +76,31 @@ export function parsePortRange(v: string): { min: number; max: number } {
   return { min, max };
 }
 
+/**
+ * A CPU list as taskset takes it (`1`, `2,3`, `0-3`), each CPU one this machine has: a
+ * typo is an error at start, not a worker left where it was.
+ */
+export function parseCpuList(v: string, cpus = availableParallelism()): number[] {
+  const out = new Set<number>();
+  for (const part of v.split(',').map((p) => p.trim())) {
+    const m = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (!m || hi < lo) throw new SettingError(`expected CPUs such as 1, 2,3 or 0-3, got ${JSON.stringify(v)}`);
+    if (hi >= cpus) throw new SettingError(`CPU ${hi} does not exist: this machine has CPUs 0-${cpus - 1}`);
+    for (let c = lo; c <= hi; c++) out.add(c);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
 export function parseMedia(v: string): MediaKind {
   if (v === 'node' || v === 'rtpengine') return v;
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
 export function telephonySettings(
-  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string },
+  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): TelephonySettings | undefined {
   const sip = flags.sip ?? env.VM_SIP;
@@ -91,10 +111,12 @@ export function telephonySettings(
   const trust = flags.sipTrust ?? env.VM_SIP_TRUST;
   const ports = flags.rtpPorts ?? env.VM_RTP_PORTS;
   const dtmf = flags.rtpengineDtmf ?? env.VM_RTPENGINE_DTMF;
+  const mediaCpu = flags.mediaCpu ?? env.VM_MEDIA_CPU;
   const gwAuth = env.VM_SIP_GATEWAY_AUTH;
   const colon = gwAuth ? gwAuth.indexOf(':') : -1;
   if (gwAuth !== undefined && gwAuth !== '' && colon <= 0) throw new SettingError('VM_SIP_GATEWAY_AUTH must be user:password');
   if (ng && !dtmf) throw new SettingError('--rtpengine HOST:PORT needs --rtpengine-dtmf ADDR:PORT, where that rtpengine sends its DTMF reports (its --dtmf-log-dest)');
+  if (mediaCpu && media !== 'node') throw new SettingError('--media-cpu places the embedded media plane (--media node); place rtpengine with taskset');
   return {
     sip: parseHostPort(sip, DEFAULT_SIP_PORT),
     ...(gateway ? { gateway: parseGateway(gateway) } : {}),
@@ -104,5 +126,6 @@ export function telephonySettings(
     ...(ng ? { rtpengine: parseHostPort(ng) } : {}),
     ...(dtmf ? { rtpengineDtmf: parseHostPort(dtmf) } : {}),
     rtpPorts: ports ? parsePortRange(ports) : DEFAULT_RTP_PORTS,
+    ...(mediaCpu ? { mediaCpus: parseCpuList(mediaCpu) } : {}),
   };
 }

@@ -17,7 +17,9 @@ export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gat
   /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
   sipUsers?: (username: string) => { ha1: string } | undefined;
   /** Builds the media plane (`--media node|rtpengine`). */
-  media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { rtpengine?: { host: string; port: number }; rtpengineDtmf?: { host: string; port: number }; recordingDir?: string }) => Promise<MediaPlane>;
+  media: (kind: TelephonySettings['media'], opts: MediaPlaneOptions & { cpus?: number[]; log?: B2buaOptions['log']; preload?: string[]; rtpengine?: { host: string; port: number }; rtpengineDtmf?: { host: string; port: number }; recordingDir?: string }) => Promise<MediaPlane>;
+  /** Sound files the embedded media plane decodes as it starts (the built-ins). */
+  preloadSounds?: string[];
   /** Where rtpengine spools recordings (inside the data directory). */
   recordingDir?: string;
 }
@@ -49,6 +51,9 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
     events: { dtmf: (leg, digit) => b2bua?.dtmf(leg, digit) },
     address: mediaAddress(settings.sip.host),
     ports: settings.rtpPorts,
+    ...(settings.mediaCpus ? { cpus: settings.mediaCpus } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.preloadSounds ? { preload: deps.preloadSounds } : {}),
     ...(settings.rtpengine ? { rtpengine: settings.rtpengine } : {}),
     ...(settings.rtpengineDtmf ? { rtpengineDtmf: settings.rtpengineDtmf } : {}),
     ...(deps.recordingDir ? { recordingDir: deps.recordingDir } : {}),

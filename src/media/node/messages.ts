@@ -15,11 +15,31 @@ export type Reply =
   | { id: number; ok: true; value: unknown; slot?: number }
   | { id: number; ok: false; code: MediaError['code'] | undefined; message: string }
   | { event: 'dtmf'; leg: string; digit: string }
-  | { event: 'played'; leg: string };
+  | { event: 'played'; leg: string }
+  | ({ event: 'thread' } & MediaThread);
+
+/** The worker's thread as it started (its first message): what the kernel runs it as. */
+export interface MediaThread {
+  /** Its kernel thread id (Linux), e.g. for /proc/<pid>/task/<tid>. */
+  tid?: number;
+  /** Its nice value (see priority.ts). */
+  nice?: number;
+  /** The CPUs it may run on (`Cpus_allowed_list`, e.g. `1` or `0-3`). */
+  cpus?: string;
+  /** Why the CPUs asked for were not set. */
+  cpusError?: string;
+  /** Sounds decoded at start (WorkerData.preload), and why the others were not. */
+  preloaded?: number;
+  preloadErrors?: string[];
+}
 
 export interface WorkerData {
   address: string;
   ports: NonNullable<MediaPlaneOptions['ports']>;
   /** SharedArrayBuffer of the legs' counters (see leg.ts STAT). */
   stats: SharedArrayBuffer;
+  /** CPUs to keep the worker's thread on; none: where the process runs. */
+  cpus?: number[];
+  /** Sound files to decode at start. */
+  preload?: string[];
 }

@@ -6,10 +6,21 @@ import { Worker } from 'node:worker_threads';
 import { MediaError, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
 import { DEFAULT_PORTS, statsLength } from './engine.ts';
 import { STAT, STAT_FIELDS } from './leg.ts';
-import type { Op, Reply, WorkerData } from './messages.ts';
+import type { MediaThread, Op, Reply, WorkerData } from './messages.ts';
 
 /** Requests waiting for the worker at most; more are refused (MEDIA_UNAVAILABLE). */
 export const MAX_PENDING = 10_000;
+
+export interface NodeMediaPlaneOptions extends MediaPlaneOptions {
+  /** CPUs to keep the media worker's thread on (`vm serve --media-cpu`); none: where the process runs. */
+  cpus?: number[];
+  /** Sound files the worker decodes as it starts (the built-ins), before ready() resolves. */
+  preload?: string[];
+  /** Where the worker's placement is reported (pino's shape). */
+  log?: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
+}
+
+export type { MediaThread };
 
 interface Pending {
   resolve: (r: { value: unknown; slot?: number }) => void;
@@ -18,6 +29,10 @@ interface Pending {
 
 export class NodeMediaPlane implements MediaPlane {
   private worker: Worker | undefined;
+  /** The current worker's thread, once it has started. */
+  private thread: Promise<MediaThread> | undefined;
+  private started: ((t: MediaThread) => void) | undefined;
+  private readonly log: NodeMediaPlaneOptions['log'];
   private next = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly slots = new Map<string, number>();
@@ -26,32 +41,60 @@ export class NodeMediaPlane implements MediaPlane {
   private readonly stats_: Float64Array;
   private stopped = false;
 
-  constructor(opts: MediaPlaneOptions) {
+  constructor(opts: NodeMediaPlaneOptions) {
     this.events = opts.events;
+    this.log = opts.log;
     const ports = opts.ports ?? DEFAULT_PORTS;
     const stats = new SharedArrayBuffer(statsLength(ports) * Float64Array.BYTES_PER_ELEMENT);
     this.stats_ = new Float64Array(stats);
-    this.data = { address: opts.address ?? '127.0.0.1', ports, stats };
+    this.data = { address: opts.address ?? '127.0.0.1', ports, stats, ...(opts.cpus?.length ? { cpus: [...opts.cpus] } : {}), ...(opts.preload?.length ? { preload: [...opts.preload] } : {}) };
+  }
+
+  /**
+   * Starts the worker now rather than at the first call (loading it takes 0.3–1.3 s: tsx
+   * and the engine's modules, compiled in the new thread), and resolves once it runs and
+   * has decoded the sounds to preload: its thread id, priority and CPUs. @throws MediaError MEDIA_UNAVAILABLE if it cannot start
+   */
+  ready(): Promise<MediaThread> {
+    if (this.stopped) return Promise.reject(new MediaError('MEDIA_UNAVAILABLE', 'The media plane is stopped.'));
+    this.worker ??= this.start();
+    return this.thread!;
   }
 
   private start(): Worker {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: this.data });
+    let failStart: (e: Error) => void = () => undefined;
+    this.thread = new Promise<MediaThread>((resolve, reject) => {
+      this.started = resolve;
+      failStart = reject;
+    });
+    this.thread.catch(() => undefined);
     w.on('message', (r: Reply) => this.receive(r));
     const fail = (e: Error) => {
       if (this.worker !== w) return;
       this.worker = undefined;
+      failStart(new MediaError('MEDIA_UNAVAILABLE', `The media worker stopped: ${e.message}`));
       this.slots.clear();
       for (const p of this.pending.values()) p.reject(new MediaError('MEDIA_UNAVAILABLE', `The media worker stopped: ${e.message}`));
       this.pending.clear();
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    // Idle (no request on its way) it keeps no one alive; its sockets are unref'd with it.
-    w.unref();
+    // Idle (no request on its way) it keeps no one alive, once started (its first message);
+    // its sockets are unref'd with it.
     return w;
   }
 
   private receive(r: Reply): void {
+    if ('event' in r && r.event === 'thread') {
+      const { event: _, ...t } = r;
+      if (t.cpusError) this.log?.warn({ tid: t.tid, cpus: t.cpus, wanted: this.data.cpus }, `media worker: ${t.cpusError}`);
+      else if (this.data.cpus) this.log?.info({ tid: t.tid, cpus: t.cpus, nice: t.nice }, 'media worker placed on its CPUs');
+      if (t.preloadErrors) this.log?.warn({ errors: t.preloadErrors }, 'media worker: sounds not decoded at start (decoded at their first use)');
+      this.started?.(t);
+      if (this.pending.size === 0) this.worker?.unref();
+      return;
+    }
     if ('event' in r) {
       try {
         if (r.event === 'dtmf') this.events.dtmf(r.leg, r.digit);

@@ -4,15 +4,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MediaError } from '../plane.ts';
 import { MediaEngine } from './engine.ts';
 import type { Reply, Request, WorkerData } from './messages.ts';
-import { raiseThreadPriority } from './priority.ts';
+import { allowedCpus, pinThread, raiseThreadPriority, threadId } from './priority.ts';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread');
 const port = parentPort;
 const data = workerData as WorkerData;
 const post = (r: Reply) => port.postMessage(r);
 
-// Before any socket: RTP must not wait behind the rest of the machine (see priority.ts).
-raiseThreadPriority();
+// Before any socket: RTP must not wait behind the rest of the machine, nor take turns with
+// the fan-out when it has a core of its own (see priority.ts).
+const nice = raiseThreadPriority();
+const tid = threadId();
+const placed = data.cpus?.length ? pinThread(data.cpus) : { cpus: allowedCpus() };
 
 const engine = new MediaEngine({
   address: data.address,
@@ -94,6 +97,21 @@ function queue(m: Request): Promise<unknown> {
   });
   return result;
 }
+
+// Started: the sounds asked for decoded (the first call's hold music would otherwise wait
+// ~0.1 s for it), then the thread reported (the plane's ready()).
+void Promise.allSettled((data.preload ?? []).map((f) => engine.preload(f))).then((done) => {
+  const errors = done.flatMap((d) => (d.status === 'rejected' ? [d.reason instanceof Error ? d.reason.message : String(d.reason)] : []));
+  post({
+    event: 'thread',
+    ...(tid === undefined ? {} : { tid }),
+    ...(nice === undefined ? {} : { nice }),
+    ...(placed.cpus ? { cpus: placed.cpus } : {}),
+    ...('error' in placed && placed.error ? { cpusError: placed.error } : {}),
+    ...(data.preload ? { preloaded: done.length - errors.length } : {}),
+    ...(errors.length ? { preloadErrors: errors } : {}),
+  });
+});
 
 port.on('message', (m: Request) => {
   queue(m).then(
