@@ -263,11 +263,14 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     });
     const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
     const opLeg = legs.operators[7101]!;
-    const plane = r.srv.app.telephony!.media;
+    const media = r.srv.app.telephony!.media;
     // What the plane sent to the operator's phone (the caller's voice) and to the caller.
-    const toOp = () => plane.stats(opLeg)?.txPackets ?? 0;
-    const toCaller = () => plane.stats(legs.caller!)?.txPackets ?? 0;
-    await until('the caller heard by the operator', () => toOp() >= 25, 10_000);
+    // Exact counters on the embedded plane only: rtpengine's `query` counts what a leg's
+    // peer received, not what it sent, and nothing of what it plays.
+    const exact = plane === 'node';
+    const toOp = () => media.stats(opLeg)?.txPackets ?? 0;
+    const toCaller = () => media.stats(legs.caller!)?.txPackets ?? 0;
+    if (exact) await until('the caller heard by the operator', () => toOp() >= 25, 10_000);
     const act = (what: string) =>
       http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/7101/${what}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect((await act('hold')).body).toMatchObject({ ok: true, id_call: idOf(connected) });
@@ -275,14 +278,16 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     // Once the relay is undone, the operator gets nothing while the caller keeps getting the music.
     await new Promise((res) => setTimeout(res, 600));
     const [opAtHold, callerAtHold] = [toOp(), toCaller()];
-    await until('music to the caller on hold', () => toCaller() >= callerAtHold + 40, 10_000);
-    expect(toOp() - opAtHold, 'packets relayed to the operator while the caller is on hold').toBeLessThanOrEqual(2);
+    if (exact) {
+      await until('music to the caller on hold', () => toCaller() >= callerAtHold + 40, 10_000);
+      expect(toOp() - opAtHold, 'packets relayed to the operator while the caller is on hold').toBeLessThanOrEqual(2);
+    } else await new Promise((res) => setTimeout(res, 1000));
     expect((await act('unhold')).body).toMatchObject({ ok: true });
-    await until('the caller heard again after unhold', () => toOp() >= opAtHold + 25, 10_000);
+    if (exact) await until('the caller heard again after unhold', () => toOp() >= opAtHold + 25, 10_000);
     await done(await caller);
     await done(op);
     const call = await callEvents(r.stream);
-    expect(call.map(line)).toEqual(TALK_SEQUENCE);
+    expect(call.map(line)).toEqual([...TALK_SEQUENCE.slice(0, 5), 'UI/hold', 'UI/unhold', ...TALK_SEQUENCE.slice(5)]);
     const uis = events(r.stream).filter((n) => n.type_notification === 'UI' && idOf(n) === idOf(connected)).map((n) => n.event);
     expect(uis).toEqual(['hold', 'unhold']);
     lawful(r.stream, ACCOUNT);
