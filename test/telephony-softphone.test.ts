@@ -6,11 +6,12 @@
 // when `ip netns add` is refused), joined by a veth pair to the address the server listens on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, warnIfNoChromium } from './helpers/browser.ts';
 import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
 import { openSoftphone, softphoneState, softphoneStats } from './helpers/softphone.ts';
-import { callEvents, done, events, line, lawful, login, operatorStatus, telephonyKit, type Rig } from './helpers/telephony.ts';
+import { callEvents, done, events, idOf, line, lawful, login, operatorStatus, telephonyKit, type Rig } from './helpers/telephony.ts';
 import { startSipp } from './helpers/sipp.ts';
 import { vmToken } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
@@ -48,7 +49,9 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
       rtpPorts,
       ws: { path: '/sip' },
     };
-    const srv = await per.server(['softphone.json'], { telephony, listenHost: ns.hostAddress });
+    // VM_DEBUG_SOFTPHONE=1: the server's SIP log too.
+    const logger = process.env.VM_DEBUG_SOFTPHONE ? { logger: pino({ level: 'debug' }, pino.destination(2)) } : {};
+    const srv = await per.server(['softphone.json'], { telephony, listenHost: ns.hostAddress, ...logger });
     const t = await vmToken(srv.url, 'soft-api', 'soft-secret', { user_type: 'api' }, ns.hostAddress);
     expect(t.status, JSON.stringify(t.body)).toBe(200);
     const stream = per.client(srv.url, { localAddress: ns.hostAddress });
@@ -68,7 +71,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
   it('registers over ws://…/sip with digest auth: the binding is its connection, gone when the tab closes; a wrong password is refused', async () => {
     const r = await rig('node', { min: 29200, max: 29399 });
     const page = await softphone(r);
-    await until('the softphone registered', async () => (await softphoneState(page)).registered, 15_000);
+    await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
     const reg = r.srv.app.telephony!.sip.registration(ANN.user);
     expect(reg?.contact).toMatch(new RegExp(`^sip:\\w+@${ns.nsAddress.replaceAll('.', '\\.')}:\\d+;transport=ws$`));
 
@@ -105,4 +108,50 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     // Socket.IO's own WebSocket transport still works on its path.
     expect(await status(`${base}/socket.io/?EIO=4&transport=websocket`, [])).toBe(101);
   }, 30_000);
+
+  const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [['node', { min: 29200, max: 29399 }]];
+  for (const [media, rtpPorts] of planes) {
+    it(`${media} plane: the engine rings the softphone, the page answers, PCMU flows both ways between WebRTC and the sipp caller, the caller hangs up`, async () => {
+      const r = await rig(media, rtpPorts);
+      const page = await softphone(r);
+      await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
+      await login(r, ANN.id);
+      const caller = startSipp({
+        scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: 9000 }),
+        target: r.sip,
+        service: SERVICE,
+        localIp: ns.hostAddress,
+        keys: { caller: '33655555555' },
+        timeoutMs: 45_000,
+      });
+      await until('the page answered and got the ACK', async () => (await softphoneState(page)).confirmed === 1, 20_000);
+      const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
+      const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
+      const plane = r.srv.app.telephony!.media;
+      // In the page: WebRTC's own counters, received (the caller's tone) and sent (the fake microphone).
+      const first = await until('RTP both ways in the page', async () => {
+        const st = await softphoneStats(page);
+        return st && st.packetsReceived > 25 && st.packetsSent > 25 ? st : undefined;
+      }, 15_000);
+      await until('RTP still flowing in the page', async () => {
+        const st = await softphoneStats(page);
+        return st && st.packetsReceived > first.packetsReceived + 10 && st.bytesReceived > first.bytesReceived && st.packetsSent > first.packetsSent + 10;
+      }, 15_000);
+      expect((await softphoneState(page)).codecs).toEqual(['audio/PCMU']);
+      // At the plane: the caller's leg sent to and heard from sipp, the softphone's leg both ways.
+      const flowing = (leg: string | undefined) => {
+        const st = leg ? plane.stats(leg) : undefined;
+        return !!st && st.rxPackets > 25 && st.txPackets > 25;
+      };
+      await until('RTP both ways on the caller leg and the softphone leg', () => flowing(legs.caller) && flowing(legs.operators[ANN.id]), 10_000);
+      await done(await caller);
+      await until('the page saw the BYE', async () => (await softphoneState(page)).ended.length === 1, 10_000);
+      expect((await softphoneState(page)).ended).toEqual(['ended:Terminated']);
+      const call = await callEvents(r.stream, '33655555555');
+      expect(call.map(line)).toEqual(expect.arrayContaining(['num/start', 'operator/status:ringing', 'operator/status:connected', 'num/end']));
+      lawful(r.stream, ACCOUNT);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 90_000);
+  }
 });
