@@ -109,7 +109,10 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     expect(await status(`${base}/socket.io/?EIO=4&transport=websocket`, [])).toBe(101);
   }, 30_000);
 
-  const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [['node', { min: 29200, max: 29399 }]];
+  const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [
+    ['node', { min: 29200, max: 29399 }],
+    ['rtpengine', { min: 29400, max: 29599 }],
+  ];
   for (const [media, rtpPorts] of planes) {
     it(`${media} plane: the engine rings the softphone, the page answers, PCMU flows both ways between WebRTC and the sipp caller, the caller hangs up`, async () => {
       const r = await rig(media, rtpPorts);
