@@ -33,6 +33,16 @@ describe('telephony settings', () => {
     expect(() => telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_GATEWAY_AUTH: 'nopassword' })).toThrow(/user:password/);
   });
 
+  it('--sip-ws / VM_SIP_WS: SIP over WebSocket at /sip, or a path of its own; never Socket.IO\'s', () => {
+    expect(telephonySettings({ sip: '127.0.0.1:5060', sipWs: true }, {})!.ws).toEqual({ path: '/sip' });
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_WS: '1' })!.ws).toEqual({ path: '/sip' });
+    expect(telephonySettings({ sip: '127.0.0.1:5060', sipWs: '/phones/ws' }, {})!.ws).toEqual({ path: '/phones/ws' });
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_WS: '0' })!.ws).toBeUndefined();
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, {})!.ws).toBeUndefined();
+    expect(() => telephonySettings({ sip: '127.0.0.1:5060', sipWs: '/socket.io/x' }, {})).toThrow(/path such as \/sip/);
+    expect(() => telephonySettings({ sip: '127.0.0.1:5060', sipWs: 'sip' }, {})).toThrow(SettingError);
+  });
+
   it('refuses what it cannot use, naming it', () => {
     expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'rtpengine', rtpengine: '10.0.0.9:2223' }, {})).toThrow(/--rtpengine-dtmf ADDR:PORT/);
     expect(() => telephonySettings({ sip: '1.2.3.4:5060', media: 'asterisk' }, {})).toThrow(/node or rtpengine/);

@@ -45,7 +45,7 @@ export function registerDemoCommand(program: Command): void {
       const store = createSqliteStore(dataDir(o.data));
       const { accountId } = await importAccountFile(store, DEMO_FILE);
       await store.close();
-      const { app, url } = await startServer({ port: o.port, host: o.host, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn', simulate: [accountId], sip: await demoSipAddress() });
+      const { app, url } = await startServer({ port: o.port, host: o.host, data: o.data, logLevel: process.env.LOG_LEVEL ?? 'warn', simulate: [accountId], sip: await demoSipAddress(), sipWs: process.env.VM_SIP_WS ?? true });
       const sipAddr = app.telephony?.address();
       const sip = sipAddr && `sip:33180000001@${sipAddr.host}:${sipAddr.port}`;
       const dir = await app.services.store.directory.getDirectory(accountId);

@@ -7,7 +7,7 @@ import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { liveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
-import { parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePortRange, SettingError, telephonySettings } from '../telephony/config.ts';
+import { parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePortRange, parseWsPath, SettingError, telephonySettings } from '../telephony/config.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -30,6 +30,8 @@ export interface ServeOptions {
   sipGateway?: string;
   /** CIDRs allowed to send INVITE without credentials (env VM_SIP_TRUST). @default loopback */
   sipTrust?: string;
+  /** SIP over WebSocket for browser softphones on the HTTP port (`true`: /sip, or a path; env VM_SIP_WS). */
+  sipWs?: boolean | string;
   /** `node` (embedded, default) or `rtpengine` (env VM_MEDIA). */
   media?: string;
   /** rtpengine's NG control address (env VM_RTPENGINE). */
@@ -168,6 +170,9 @@ export function registerServeCommand(program: Command): void {
     .option('--sip <addr:port>', 'answer and place calls over SIP (UDP and TCP) on this address, e.g. 0.0.0.0:5060 (env VM_SIP)', (v: string) => checked(v, parseHostPort))
     .option('--sip-gateway <uri>', 'where legs to phone numbers go, e.g. sip:10.0.0.5:5060 (env VM_SIP_GATEWAY)', (v: string) => checked(v, parseGateway))
     .option('--sip-trust <cidrs>', 'carrier and PBX addresses allowed to send calls without credentials (env VM_SIP_TRUST; default: loopback)', (v: string) => checked(v, parseCidrs))
+    .option('--sip-ws [path]', 'with --sip: browser softphones (JsSIP) register and take calls over SIP over WebSocket on the HTTP port at this path (default /sip; env VM_SIP_WS=1)', (v: string) =>
+      checked(v, parseWsPath),
+    )
     .option('--media <kind>', "media plane: node (embedded, default) or rtpengine (env VM_MEDIA); rtpengine alone starts Debian's rtpengine itself", (v: string) => checked(v, parseMedia))
     .option('--rtpengine <host:port>', "rtpengine's NG control address, with --media rtpengine (env VM_RTPENGINE)", (v: string) => checked(v, parseHostPort))
     .option('--rtpengine-dtmf <addr:port>', 'where that rtpengine sends its DTMF reports (its --dtmf-log-dest), with --rtpengine (env VM_RTPENGINE_DTMF)', (v: string) => checked(v, parseHostPort))
@@ -180,6 +185,8 @@ export function registerServeCommand(program: Command): void {
       if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data), ...(sip ? { sip: `${sip.host}:${sip.port}` } : {}) }));
       else {
         if (sip) console.log(`SIP on ${sip.host}:${sip.port} (UDP and TCP): call sip:<service number>@${urlHost(sip.host)}:${sip.port}`);
+        const ws = telephonySettings(o)?.ws;
+        if (sip && ws) console.log(`SIP over WebSocket (softphones in the browser) on ${url.replace(/^http/, 'ws')}${ws.path}`);
         const everywhere = ['0.0.0.0', '::'].includes(o.host ?? (process.env.HOST || DEFAULT_HOST));
         console.log(`Voice Management listening on ${url}${everywhere ? ' and every other interface' : ''} (data in ${dataDir(o.data)}, events kept ${formatDuration(o.retention ?? DEFAULT_RETENTION_MS)})`);
         if (!process.env.VM_ADMIN_TOKEN) console.log('Admin API off (set VM_ADMIN_TOKEN to publish over HTTP).');

@@ -229,6 +229,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     perMessageDeflate: false,
   });
   secureSocketIoAnswers(http.server, web);
+  // Browser softphones: SIP over WebSocket on this port at its own path (Socket.IO keeps its own).
+  if (telephony && opts.telephony?.ws) telephony.sip.serveWebSocket(http.server, { path: opts.telephony.ws.path });
   const gateway = new StreamGateway({
     io,
     auth,

@@ -53,8 +53,11 @@ export interface MediaEvents {
 export interface MediaPlane {
   /** The leg answers a remote offer (inbound INVITE): returns our SDP answer. @throws MediaError */
   answer(call: string, leg: string, offer: string): Promise<string>;
-  /** The leg makes an offer (outbound INVITE): returns our SDP offer. @throws MediaError */
-  offer(call: string, leg: string): Promise<string>;
+  /**
+   * The leg makes an offer (outbound INVITE): returns our SDP offer. `webrtc`: the far end is
+   * a browser softphone (SIP over WebSocket): ICE, DTLS-SRTP, rtcp-mux, PCMU. @throws MediaError
+   */
+  offer(call: string, leg: string, opts?: { webrtc?: boolean }): Promise<string>;
   /** The far end's answer to our offer. @throws MediaError */
   answered(leg: string, answer: string): Promise<void>;
   /** A new offer on an established leg (re-INVITE: hold, resume, new address): our answer. */

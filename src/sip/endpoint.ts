@@ -14,7 +14,8 @@ import { OutgoingCall } from './outgoing-call.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { Registrar } from './registrar.ts';
 import { REASONS, type DialogLike, type SipLog, type Stack } from './stack.ts';
-import { openTransport, type Remote, type TransportCounters } from './transport.ts';
+import { openTransport, type Flow, type Remote, type TransportCounters } from './transport.ts';
+import { serveWebSocket, type WsTransport } from './transport-ws.ts';
 import type { SipEndpoint, SipEndpointOptions } from './types.ts';
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
@@ -58,15 +59,25 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
 
   // Flood limits per source; a trusted carrier, PBX or gateway sends every call of a trunk
   // from one address, far beyond what one attacker's source may: it has its own rate.
+  const limiter = sourceLimiter(trust, opts.ratePerSource ?? 100, opts.ratePerTrustedSource);
   const transport = await openTransport({
     host: opts.host,
     port: opts.port,
-    limiter: sourceLimiter(trust, opts.ratePerSource ?? 100, opts.ratePerTrustedSource),
+    limiter,
     counters,
     warn: (o, m) => log.warn(o, m),
     onMessage: dispatch,
   });
   const port = transport.port;
+  let ws: WsTransport | undefined;
+  /** The flow to a remote: a WS one goes back on the connection it came from. */
+  const flowTo = (remote: Remote, onError?: (e: Error) => void): Flow =>
+    remote.protocol === 'WS'
+      ? (ws ?? noWs).flow(remote, onError)
+      : transport.flow(remote, onError);
+  const noWs: Pick<WsTransport, 'flow'> = {
+    flow: (remote, onError) => ({ remote, protocol: 'WS', send: () => onError && queueMicrotask(() => onError(new Error('no WebSocket transport'))), release() {} }),
+  };
 
   const stack: Stack = {
     t1,
@@ -74,7 +85,7 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
     allow: ALLOW,
     request(rq, remote, cb): ClientTransaction {
       let tx: ClientTransaction | undefined;
-      const flow = transport.flow(remote, () => tx?.message(sip.makeResponse(rq, 503, 'Service Unavailable')));
+      const flow = flowTo(remote, () => tx?.message(sip.makeResponse(rq, 503, 'Service Unavailable')));
       tx = layer.createClientTransaction(flow, rq, cb);
       return tx;
     },
@@ -88,13 +99,13 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
       return rs;
     },
     raw(m, remote) {
-      transport.flow(remote).send(m);
+      flowTo(remote).send(m);
     },
     via(protocol): SipVia {
       return { version: '2.0', protocol, host: uriHost(publicHost), port, params: { branch: sip.generateBranch(), ...(protocol === 'UDP' ? { rport: null } : {}) } };
     },
     contact(user, protocol): SipAor[] {
-      return [{ uri: `sip:${user ? `${user}@` : ''}${uriHost(publicHost)}:${port}${protocol === 'TCP' ? ';transport=tcp' : ''}`, params: {} }];
+      return [{ uri: `sip:${user ? `${user}@` : ''}${uriHost(publicHost)}:${port}${protocol === 'UDP' ? '' : `;transport=${protocol.toLowerCase()}`}`, params: {} }];
     },
     forget(key) {
       dialogs.delete(key);
@@ -122,7 +133,7 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
       t.message(m, remote); // a retransmission: the transaction repeats its last answer
       return;
     }
-    layer.createServerTransaction(m, transport.flow(remote));
+    layer.createServerTransaction(m, flowTo(remote));
     onRequest(m, remote);
   }
 
@@ -232,12 +243,25 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
     registration: (u) => registrar.list(u)[0],
     registrations: (u) => registrar.list(u),
     onRegistration: (h) => registrar.onChange(h),
+    serveWebSocket(server, o = {}) {
+      if (ws) throw new Error('SIP over WebSocket is served already');
+      ws = serveWebSocket(server, {
+        ...o,
+        limiter,
+        counters,
+        warn: (x, m) => log.warn(x, m),
+        onMessage: dispatch,
+        // Its bindings can no longer be reached: the operator is not rung in vain.
+        onClose: (remote) => registrar.dropFlow(remote),
+      });
+    },
     stats: () => ({ rateLimited: counters.rateLimited, malformed: counters.malformed, forbidden: counters.forbidden, overloaded: counters.overloaded, dialogs: dialogs.size, registrations: registrar.size }),
     async close() {
       for (const d of [...dialogs.values()]) d.shutdown();
       dialogs.clear();
       pending.clear();
       registrar.close();
+      ws?.close();
       layer.destroy();
       await transport.close();
     },

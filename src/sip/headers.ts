@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 
-export type Transport = 'udp' | 'tcp';
+export type Transport = 'udp' | 'tcp' | 'ws';
 
 export interface Target {
   user: string | undefined;
@@ -20,7 +20,8 @@ export function parseTarget(uri: string): Target | undefined {
   if (m[2]!.startsWith('[') && isIP(host) !== 6) return undefined;
   const port = m[3] ? Number(m[3]) : 5060;
   if (port < 1 || port > 65535) return undefined;
-  const transport = /;transport=tcp(?:;|$)/i.test(m[4] ?? '') ? 'tcp' : 'udp';
+  const t = /;transport=(tcp|wss?)(?:;|$)/i.exec(m[4] ?? '')?.[1]?.toLowerCase();
+  const transport = t === 'tcp' ? 'tcp' : t === 'ws' || t === 'wss' ? 'ws' : 'udp';
   return { user: m[1] || undefined, host, port, transport };
 }
 

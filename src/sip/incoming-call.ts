@@ -15,7 +15,7 @@ export const UNANSWERED_MS = 600_000;
 export class IncomingCall extends Dialog implements IncomingCallApi {
   readonly from: string;
   readonly to: string;
-  readonly source: { address: string; port: number; transport: 'udp' | 'tcp' };
+  readonly source: { address: string; port: number; transport: 'udp' | 'tcp' | 'ws' };
   readonly offer: string;
   readonly user: string | undefined;
   private state: State = 'early';
@@ -46,7 +46,7 @@ export class IncomingCall extends Dialog implements IncomingCallApi {
     this.remoteSeq = h.cseq!.seq;
     this.from = userOf(h.from!.uri);
     this.to = to.replace(/^\+/, '');
-    this.source = { address: remote.address, port: remote.port, transport: remote.protocol === 'TCP' ? 'tcp' : 'udp' };
+    this.source = { address: remote.address, port: remote.port, transport: remote.protocol === 'TCP' ? 'tcp' : remote.protocol === 'WS' ? 'ws' : 'udp' };
     this.offer = invite.content ?? '';
     this.user = user;
     this.unanswered = setTimeout(() => this.reject(480, 'No Final Answer'), UNANSWERED_MS);

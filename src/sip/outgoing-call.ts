@@ -54,7 +54,7 @@ export class OutgoingCall extends Dialog implements OutgoingCallApi {
       localAor: { name: opts.displayName ? quoteName(opts.displayName) : undefined, uri: `sip:${user}@${uriHost(localHost)}:${localPort}`, params: { tag } },
       remoteAor: { uri: opts.target, params: {} },
       remoteTarget: opts.target,
-      remote: { protocol: target?.transport === 'tcp' ? 'TCP' : 'UDP', address: target?.host ?? '', port: target?.port ?? 5060 },
+      remote: { protocol: target?.transport === 'tcp' ? 'TCP' : target?.transport === 'ws' ? 'WS' : 'UDP', address: target?.host ?? '', port: target?.port ?? 5060 },
       localSeq: 1,
       localUser: user,
     });

@@ -101,6 +101,18 @@ export class Registrar {
     this.changed(username);
   }
 
+  /** A connection (WS) closed: the bindings reached through it go. */
+  dropFlow(remote: Remote): void {
+    const suffix = `@${uriHost(normalizeAddress(remote.address))}:${remote.port};transport=${remote.protocol.toLowerCase()}`;
+    for (const [username, list] of [...this.bindings]) {
+      const gone = list.filter((b) => b.contact.endsWith(suffix));
+      if (gone.length === 0) continue;
+      for (const b of gone) this.drop(username, b);
+      this.o.log.info({ username }, 'sip: registration gone with its connection');
+      this.changed(username);
+    }
+  }
+
   private find(username: string, sent: string): Binding | undefined {
     return this.bindings.get(username)?.find((b) => b.sent === sent);
   }
@@ -111,7 +123,8 @@ export class Registrar {
     const list = this.bindings.get(username) ?? [];
     while (list.length >= MAX_BINDINGS_PER_USER) this.drop(username, list[list.length - 1]!);
     const contactUser = userOf(sent).replace(/[^A-Za-z0-9+._-]/g, '') || username.replace(/[^A-Za-z0-9+._-]/g, '');
-    const contact = `sip:${contactUser ? `${contactUser}@` : ''}${uriHost(normalizeAddress(remote.address))}:${remote.port}${remote.protocol === 'TCP' ? ';transport=tcp' : ''}`;
+    // A WS device (its Contact is `….invalid`) is reached on its connection: its address and port.
+    const contact = `sip:${contactUser ? `${contactUser}@` : ''}${uriHost(normalizeAddress(remote.address))}:${remote.port}${remote.protocol === 'UDP' ? '' : `;transport=${remote.protocol.toLowerCase()}`}`;
     const b: Binding = {
       username,
       contact,

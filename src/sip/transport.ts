@@ -17,7 +17,8 @@ const TCP_IDLE_MS = 300_000;
 const MAX_TCP_BACKLOG = 1024 * 1024;
 
 export interface Remote {
-  protocol: 'UDP' | 'TCP';
+  /** WS: SIP over WebSocket (RFC 7118), a connection the far end opened (transport-ws.ts). */
+  protocol: 'UDP' | 'TCP' | 'WS';
   address: string;
   port: number;
 }
@@ -79,13 +80,9 @@ export function parseMessage(data: Buffer): SipMessage | undefined {
   }
 }
 
-export async function openTransport(o: TransportOptions): Promise<SipTransport> {
-  const family = net.isIPv6(o.host) ? 6 : 4;
-  const tcpSockets = new Map<string, net.Socket>();
-  const perSource = new Map<string, number>();
-  const key = (address: string, port: number) => `${normalizeAddress(address)}|${port}`;
-
-  function deliver(data: Buffer, remote: Remote): void {
+/** What every transport does with a message that arrived: rate limit, parse, rport, hand over. */
+export function receiver(o: Pick<TransportOptions, 'limiter' | 'counters' | 'onMessage' | 'warn'>): (data: Buffer, remote: Remote) => void {
+  return function deliver(data: Buffer, remote: Remote): void {
     if (!o.limiter.take(normalizeAddress(remote.address))) {
       o.counters.rateLimited++;
       return;
@@ -106,7 +103,25 @@ export async function openTransport(o: TransportOptions): Promise<SipTransport> 
     } catch (e) {
       o.warn({ err: String(e), method: m.method, status: m.status }, 'sip: handler failed');
     }
+  };
+}
+
+/** A message as bytes; undefined (logged) when npm sip cannot write it. */
+export function serialize(m: SipMessage, warn: TransportOptions['warn']): Buffer | undefined {
+  try {
+    return Buffer.from(sip.stringify(m), 'latin1');
+  } catch (e) {
+    warn({ err: String(e) }, 'sip: cannot serialize');
+    return undefined;
   }
+}
+
+export async function openTransport(o: TransportOptions): Promise<SipTransport> {
+  const family = net.isIPv6(o.host) ? 6 : 4;
+  const tcpSockets = new Map<string, net.Socket>();
+  const perSource = new Map<string, number>();
+  const key = (address: string, port: number) => `${normalizeAddress(address)}|${port}`;
+  const deliver = receiver(o);
 
   const { udp, server, port } = await bindPair(family, o.host, o.port);
   udp.on('message', (data, rinfo) => {
@@ -198,14 +213,8 @@ export async function openTransport(o: TransportOptions): Promise<SipTransport> 
   server.on('error', (e) => o.warn({ err: String(e) }, 'sip: tcp server error'));
 
   function send(remote: Remote, m: SipMessage): void {
-    let text: string;
-    try {
-      text = sip.stringify(m);
-    } catch (e) {
-      o.warn({ err: String(e) }, 'sip: cannot serialize');
-      return;
-    }
-    const data = Buffer.from(text, 'latin1');
+    const data = serialize(m, o.warn);
+    if (!data) return;
     if (remote.protocol === 'UDP') {
       try {
         udp.send(data, remote.port, remote.address, (e) => e && o.warn({ err: String(e), to: remote.address }, 'sip: udp send failed'));

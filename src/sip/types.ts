@@ -1,7 +1,9 @@
 // The API the B2BUA (src/telephony/) uses from src/sip/: an endpoint that listens for SIP over
-// UDP and TCP, answers and places calls (dialogs), keeps registrations, and refuses what it must.
+// UDP and TCP (and WebSocket on the HTTP server's port, for browser softphones), answers and places calls (dialogs), keeps registrations, and refuses what it must.
 import type { SipCredentials } from './digest-auth.ts';
 import type { EventEmitter } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 
 export interface SipEndpointOptions {
   /** Where to listen (UDP and TCP on the same port); port 0 = any, see `address()`. */
@@ -46,7 +48,7 @@ export interface IncomingCall extends EventEmitter {
   /** From user part (the caller's number as sent), To/request-URI user without a leading '+'. */
   readonly from: string;
   readonly to: string;
-  readonly source: { address: string; port: number; transport: 'udp' | 'tcp' };
+  readonly source: { address: string; port: number; transport: 'udp' | 'tcp' | 'ws' };
   /** The user whose digest credentials admitted this INVITE (an untrusted source), if any. */
   readonly user: string | undefined;
   /** SDP offer of the INVITE ('' when none: then the offer goes in our 200 and the answer in the ACK). */
@@ -116,6 +118,11 @@ export interface SipEndpoint {
   registrations(username: string): Registration[];
   /** Fired when a user registers or unregisters (then `reg` is the remaining latest binding or undefined). */
   onRegistration(handler: (username: string, reg: Registration | undefined) => void): void;
+  /**
+   * Serves SIP over WebSocket (RFC 7118, subprotocol `sip`) on the HTTP server's upgrades to
+   * `path` (@default /sip): browser softphones register and are called over their connection.
+   */
+  serveWebSocket(server: HttpServer | HttpsServer, opts?: { path?: string; maxPerSource?: number }): void;
   stats(): SipStats;
   close(): Promise<void>;
 }

@@ -438,7 +438,8 @@ export class B2bua {
   private async place(st: CallState, mediaLeg: string, target: string, from: string): Promise<OutLeg | undefined> {
     let sdp: string;
     try {
-      sdp = await this.opts.media.offer(st.key, mediaLeg);
+      // A phone registered over WebSocket is a browser: its leg is WebRTC.
+      sdp = await this.opts.media.offer(st.key, mediaLeg, /;transport=wss?(?:;|$)/i.test(target) ? { webrtc: true } : undefined);
     } catch (err) {
       this.opts.log?.warn({ err, call: st.idCall }, 'no media for an outbound leg');
       return undefined;

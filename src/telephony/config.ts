@@ -22,6 +22,8 @@ export interface TelephonySettings {
   rtpPorts: { min: number; max: number };
   /** CPUs of the embedded media plane's worker thread (`--media-cpu`); none: where the process runs. */
   mediaCpus?: number[];
+  /** SIP over WebSocket for browser softphones, on the HTTP server's port at `path` (`--sip-ws`). */
+  ws?: { path: string };
 }
 
 export const DEFAULT_SIP_PORT = 5060;
@@ -93,14 +95,24 @@ export function parseCpuList(v: string, cpus = availableParallelism()): number[]
   return [...out].sort((a, b) => a - b);
 }
 
+/** `--sip-ws [path]` / VM_SIP_WS: on (`1`, `true`, bare flag: /sip) or a path; off for 0/false/empty. */
+export function parseWsPath(v: string | boolean | undefined): string | undefined {
+  if (v === undefined || v === false) return undefined;
+  const t = v === true ? '1' : v.trim();
+  if (t === '' || t === '0' || t.toLowerCase() === 'false') return undefined;
+  if (t === '1' || t.toLowerCase() === 'true') return '/sip';
+  if (!/^\/[A-Za-z0-9._~\/-]{1,64}$/.test(t) || t.startsWith('/socket.io')) throw new SettingError(`expected a path such as /sip for SIP over WebSocket, got ${JSON.stringify(v)}`);
+  return t;
+}
+
 export function parseMedia(v: string): MediaKind {
   if (v === 'node' || v === 'rtpengine') return v;
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_SIP_WS, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
 export function telephonySettings(
-  flags: { sip?: string; sipGateway?: string; sipTrust?: string; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
+  flags: { sip?: string; sipGateway?: string; sipTrust?: string; sipWs?: string | boolean; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): TelephonySettings | undefined {
   const sip = flags.sip ?? env.VM_SIP;
@@ -113,6 +125,7 @@ export function telephonySettings(
   const dtmf = flags.rtpengineDtmf ?? env.VM_RTPENGINE_DTMF;
   const mediaCpu = flags.mediaCpu ?? env.VM_MEDIA_CPU;
   const gwAuth = env.VM_SIP_GATEWAY_AUTH;
+  const wsPath = parseWsPath(flags.sipWs ?? env.VM_SIP_WS);
   const colon = gwAuth ? gwAuth.indexOf(':') : -1;
   if (gwAuth !== undefined && gwAuth !== '' && colon <= 0) throw new SettingError('VM_SIP_GATEWAY_AUTH must be user:password');
   if (ng && !dtmf) throw new SettingError('--rtpengine HOST:PORT needs --rtpengine-dtmf ADDR:PORT, where that rtpengine sends its DTMF reports (its --dtmf-log-dest)');
@@ -127,5 +140,6 @@ export function telephonySettings(
     ...(dtmf ? { rtpengineDtmf: parseHostPort(dtmf) } : {}),
     rtpPorts: ports ? parsePortRange(ports) : DEFAULT_RTP_PORTS,
     ...(mediaCpu ? { mediaCpus: parseCpuList(mediaCpu) } : {}),
+    ...(wsPath ? { ws: { path: wsPath } } : {}),
   };
 }

@@ -19,20 +19,20 @@ export interface TestServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1:0 with the given account files imported. */
+/** Starts a server on 127.0.0.1:0 (or `listenHost`) with the given account files imported. */
 export async function startTestServer(
   files: string[] = ['acme.json'],
-  opts: Partial<AppOptions> & { dataDir?: string } = {},
+  { listenHost = '127.0.0.1', ...opts }: Partial<AppOptions> & { dataDir?: string; listenHost?: string } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'vm-test-'));
   const store = createSqliteStore(dataDir);
   for (const f of files) await importAccountFile(store, FIXTURES + f);
   const app = await buildApp({ adminToken: ADMIN_TOKEN, dataDir, ...opts, store });
-  const port = await app.listen(0, '127.0.0.1');
+  const port = await app.listen(0, listenHost);
   return {
     app,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${listenHost}:${port}`,
     dataDir,
     async close(o) {
       await app.close();

@@ -11,6 +11,12 @@ import { Recorder } from './recorder.ts';
 import { buildRtp, parseRtp, type RtpPacket } from './rtp.ts';
 import { answer, offer, readAnswer } from './sdp.ts';
 import { SoundCache } from './sound.ts';
+import { webRtcOffer } from './webrtc.ts';
+
+/** Where a WebRTC leg's packets "come from" for latching: werift hands them over decrypted. */
+const WEBRTC_SOURCE = { address: '0.0.0.0', port: 0, family: 'IPv4', size: 0 } as const;
+/** What a WebRTC leg's far end is once answered: PCMU, no telephone-event (werift re-types payloads). */
+const WEBRTC_REMOTE = { address: 'webrtc', port: 9, codec: 'PCMU', pt: 0, dtmfPt: undefined, direction: 'sendrecv' } as const;
 
 export const DEFAULT_PORTS = { min: 20000, max: 29999 };
 /** Finished recordings kept for a stopRecording that comes after their legs closed. */
@@ -89,18 +95,40 @@ export class MediaEngine implements MediaPlane {
     return a.sdp;
   }
 
-  async offer(call: string, id: string): Promise<string> {
+  async offer(call: string, id: string, opts?: { webrtc?: boolean }): Promise<string> {
     const leg = await this.create(call, id);
-    return offer(this.local(leg));
+    if (!opts?.webrtc) return offer(this.local(leg));
+    // The even port is the leg's (its stats slot); ICE takes the odd one above it.
+    try {
+      const side = await webRtcOffer(this.address, leg.port, (packet) => {
+        try {
+          this.receive(leg, packet, WEBRTC_SOURCE);
+        } catch {
+          // A packet we failed on is dropped; the leg goes on.
+        }
+      });
+      if (leg.closed) side.close();
+      else leg.webrtc = side;
+      return side.sdp;
+    } catch (e) {
+      await this.close(id);
+      throw e;
+    }
   }
 
   async answered(id: string, answerSdp: string): Promise<void> {
     const leg = this.leg(id);
+    if (leg.webrtc) {
+      await leg.webrtc.answered(answerSdp);
+      leg.remote = { ...WEBRTC_REMOTE };
+      return;
+    }
     leg.remote = readAnswer(answerSdp);
   }
 
   async reoffer(id: string, offerSdp: string): Promise<string> {
     const leg = this.leg(id);
+    if (leg.webrtc) throw new MediaError('MEDIA_NO_CODEC', 'A new offer on a WebRTC leg is not supported (hold it in the softphone).');
     const a = answer(offerSdp, this.local(leg));
     const before = leg.remote;
     leg.remote = a.remote;
@@ -200,6 +228,7 @@ export class MediaEngine implements MediaPlane {
     this.endPlay(leg);
     this.unlink(leg);
     leg.closed = true;
+    leg.webrtc?.close();
     this.legs.delete(id);
     this.pool.release(leg.socket, leg.port);
     // A recording whose legs have all gone is finished now, its result kept for stopRecording.

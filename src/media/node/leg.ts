@@ -9,6 +9,7 @@ import type { SampleQueue } from './recorder.ts';
 import { wantsAudio, type RemoteMedia } from './sdp.ts';
 import { OutStream } from './stream.ts';
 import type { Sound } from './sound.ts';
+import type { WebRtcSide } from './webrtc.ts';
 
 /** After this long without a packet from the latched source, another source may take over. */
 export const RELATCH_MS = 1000;
@@ -43,6 +44,8 @@ export class Leg {
   version = 1;
   readonly sessionId = Math.floor(Math.random() * 2 ** 31);
   closed = false;
+  /** A WebRTC leg's far side (webrtc.ts): packets go to it instead of the socket. */
+  webrtc: WebRtcSide | undefined;
 
   constructor(
     readonly id: string,
@@ -96,6 +99,7 @@ export class Leg {
     const address = l ? l.address : this.remote!.address;
     this.stats[STAT.txPackets]!++;
     this.stats[STAT.txBytes]! += packet.length;
-    this.socket.send(packet, port, address);
+    if (this.webrtc) this.webrtc.send(packet);
+    else this.socket.send(packet, port, address);
   }
 }

@@ -135,8 +135,8 @@ export class NodeMediaPlane implements MediaPlane {
     return this.create('answer', leg, [call, leg, offer]);
   }
 
-  offer(call: string, leg: string): Promise<string> {
-    return this.create('offer', leg, [call, leg]);
+  offer(call: string, leg: string, opts?: { webrtc?: boolean }): Promise<string> {
+    return this.create('offer', leg, opts?.webrtc ? [call, leg, { webrtc: true }] : [call, leg]);
   }
 
   async answered(leg: string, answer: string): Promise<void> {

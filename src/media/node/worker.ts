@@ -33,7 +33,7 @@ async function run(m: Request): Promise<unknown> {
     case 'answer':
       return engine.answer(a[0], a[1], a[2]);
     case 'offer':
-      return engine.offer(a[0], a[1]);
+      return engine.offer(a[0], a[1], m.args[2] as { webrtc?: boolean } | undefined);
     case 'answered':
       return engine.answered(a[0], a[1]);
     case 'reoffer':

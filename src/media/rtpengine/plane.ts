@@ -108,6 +108,8 @@ interface Leg {
   closing: boolean;
   stats: LegStats;
   statsPending: boolean;
+  /** A browser's leg (WebRTC): its own answer, re-used when rtpengine re-negotiates it (bridge). */
+  webrtc?: { answer?: string };
 }
 
 interface CallState {
@@ -169,16 +171,19 @@ export class RtpenginePlane implements MediaPlane {
     });
   }
 
-  offer(call: string, leg: string): Promise<string> {
+  offer(call: string, leg: string, opts?: { webrtc?: boolean }): Promise<string> {
     return this.#serial(call, async () => {
       if (this.#legs.has(leg)) throw new MediaError('MEDIA_BAD_SDP', `leg ${leg} exists`);
       const l = newLeg(leg, call);
+      if (opts?.webrtc) l.webrtc = {};
       const hole = this.#nextHole(l);
       const res = await this.#send('offer', {
         'call-id': call,
         'from-tag': hole,
-        sdp: holeSdp(this.#address, ['PCMU', 'PCMA'], 101, 'sendrecv'),
+        // A browser softphone: PCMU only (no transcoding), rtpengine's own WebRTC side.
+        sdp: opts?.webrtc ? holeSdp(this.#address, ['PCMU'], undefined, 'sendrecv') : holeSdp(this.#address, ['PCMU', 'PCMA'], 101, 'sendrecv'),
         ...HOLE,
+        ...(opts?.webrtc ? WEBRTC : {}),
       });
       const sdp = sdpOf(res);
       l.localPort = audioPort(sdp);
@@ -194,6 +199,7 @@ export class RtpenginePlane implements MediaPlane {
     return this.#serial(l.call, async () => {
       const far = readFarEnd(answer);
       await this.#send('answer', { 'call-id': l.call, 'from-tag': l.hole!, 'to-tag': leg, sdp: answer, ...COMMON });
+      if (l.webrtc) l.webrtc.answer = answer;
       l.far = far;
     });
   }
@@ -261,8 +267,10 @@ export class RtpenginePlane implements MediaPlane {
         await this.#stopPlay(l);
       }
       const transcode = la.far.codec !== lb.far.codec ? { codec: { transcode: [lb.far.codec] } } : {};
-      await this.#send('offer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: farEndSdp(la.far), ...COMMON, ...transcode });
-      await this.#send('answer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: farEndSdp(lb.far), ...COMMON });
+      // A browser's side keeps its WebRTC answer (ICE, DTLS) and flags.
+      const sdpOfLeg = (l: Leg) => l.webrtc?.answer ?? farEndSdp(l.far!);
+      await this.#send('offer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: sdpOfLeg(la), ...COMMON, ...transcode, ...(lb.webrtc ? WEBRTC : {}) });
+      await this.#send('answer', { 'call-id': la.call, 'from-tag': a, 'to-tag': b, sdp: sdpOfLeg(lb), ...COMMON });
       la.peer = b;
       lb.peer = a;
       // the holes, paired with nothing now, hold ports: deleted together
@@ -489,6 +497,9 @@ const HOLE: NgMessage = { replace: ['origin', 'session-connection', 'zero-addres
 function newLeg(name: string, call: string, far?: FarEnd): Leg {
   return { name, call, ...(far ? { far } : {}), localPort: 0, holes: 0, playing: false, closing: false, stats: zeroStats(), statsPending: false };
 }
+
+/** The offer to a browser (WebRTC): ICE host candidates, DTLS-SRTP, rtcp-mux, SAVPF. */
+const WEBRTC: NgMessage = { ICE: 'force', DTLS: 'passive', SDES: ['off'], 'rtcp-mux': ['offer', 'require'], 'transport-protocol': 'UDP/TLS/RTP/SAVPF' };
 
 function sdpOf(res: NgMessage): string {
   if (typeof res.sdp !== 'string') throw new MediaError('MEDIA_UNAVAILABLE', 'rtpengine returned no SDP');

@@ -1,0 +1,91 @@
+// A WebRTC leg's far side in the embedded plane: werift (pure TypeScript WebRTC, 0.24.x for
+// Node 20) terminates ICE, DTLS-SRTP and rtcp-mux for a browser softphone, and hands over
+// the decrypted PCMU RTP of the browser / takes ours, so the engine relays it to plain RTP
+// legs like any other leg, without transcoding (PCMU only is offered). It runs in the media
+// worker with the rest of the media: its crypto and ICE timers (~0.8 % of a core per leg)
+// stay off the fan-out's event loop, and the bridge to a plain leg is a function call, not
+// a hop through another socket. werift is loaded on the first WebRTC leg only.
+//
+// ICE listens on the media address only, on one UDP port: the odd port right above the
+// leg's even RTP port (the plain legs use even ports only), so the plane's --rtp-ports
+// range is all a firewall must open for softphones too. Host candidates only: a browser
+// that reaches the media address directly (LAN, VPN) or through its own NAT (we answer
+// from where its checks come: ICE is symmetric); no STUN/TURN here (see docs/TELEPHONY.md).
+import { MediaError } from '../plane.ts';
+
+type Werift = typeof import('werift');
+let werift: Promise<Werift> | undefined;
+
+/** Longest we wait for werift to gather its candidates (it has only host ones: instant). */
+const GATHER_MS = 5000;
+
+export interface WebRtcSide {
+  /** Our offer (ICE candidates included: SIP carries no trickle). */
+  readonly sdp: string;
+  /** The browser's answer. @throws MediaError MEDIA_BAD_SDP */
+  answered(sdp: string): Promise<void>;
+  /** Sends one RTP packet (PCMU) to the browser, once DTLS is up (dropped before). */
+  send(packet: Buffer): void;
+  close(): void;
+}
+
+/**
+ * Our WebRTC offer on `address`, ICE on the odd port above `rtpPort` (werift scans its range
+ * from the bottom: the leg's own even port is bound, so it takes the next); `onRtp` gets every
+ * RTP packet the browser sends.
+ */
+export async function webRtcOffer(address: string, rtpPort: number, onRtp: (packet: Buffer) => void): Promise<WebRtcSide> {
+  const w = await (werift ??= import('werift'));
+  const pc = new w.RTCPeerConnection({
+    codecs: { audio: [new w.RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 })], video: [] },
+    iceInterfaceAddresses: { udp4: address },
+    icePortRange: [rtpPort, rtpPort + 1],
+    iceUseIpv6: false,
+  });
+  const track = new w.MediaStreamTrack({ kind: 'audio' });
+  const transceiver = pc.addTransceiver(track, { direction: 'sendrecv' });
+  transceiver.onTrack.subscribe((remote) => {
+    remote.onReceiveRtp.subscribe((rtp) => onRtp(rtp.serialize()));
+  });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    void pc.close().catch(() => undefined);
+  };
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    if (pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new MediaError('MEDIA_NO_PORT', 'WebRTC gathered no ICE candidate in time.')), GATHER_MS);
+        pc.iceGatheringStateChange.subscribe((s) => {
+          if (s !== 'complete') return;
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  } catch (e) {
+    close();
+    throw e instanceof MediaError ? e : new MediaError('MEDIA_NO_PORT', `WebRTC could not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) {
+    close();
+    throw new MediaError('MEDIA_NO_PORT', 'WebRTC made no offer.');
+  }
+  return {
+    sdp,
+    async answered(answer) {
+      try {
+        await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      } catch (e) {
+        throw new MediaError('MEDIA_BAD_SDP', `The WebRTC answer was refused: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    send(packet) {
+      if (!closed) track.writeRtp(packet);
+    },
+    close,
+  };
+}

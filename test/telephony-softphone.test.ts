@@ -1,0 +1,160 @@
+// Browser softphones: JsSIP in real Chromium registers over SIP over WebSocket (`--sip-ws`,
+// the HTTP port at /sip) with an operator's SIP credentials and takes the calls the engine
+// rings it for, WebRTC media (ICE, DTLS-SRTP, PCMU) terminated by the media plane and
+// bridged to a sipp caller's plain RTP. Chromium gathers no ICE candidate on loopback only:
+// it runs in a network namespace this file creates (root needed; skipped with the reason
+// when `ip netns add` is refused), joined by a veth pair to the address the server listens on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { pino } from 'pino';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, warnIfNoChromium } from './helpers/browser.ts';
+import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
+import { openSoftphone, softphoneState, softphoneStats } from './helpers/softphone.ts';
+import { callEvents, done, events, idOf, line, lawful, login, operatorStatus, telephonyKit, type Rig } from './helpers/telephony.ts';
+import { startSipp } from './helpers/sipp.ts';
+import { vmToken } from './helpers/server.ts';
+import { until } from './helpers/until.ts';
+import type { TelephonySettings } from '../src/telephony/config.ts';
+
+const ACCOUNT = 74;
+const ANN = { id: 7401, user: 'ann-web', password: 'ann-web-secret' };
+const SERVICE = '33100000074';
+
+const refusal = haveChromium ? netnsRefusal() : undefined;
+warnIfNoChromium('telephony-softphone.test.ts');
+if (refusal) console.warn(`telephony-softphone.test.ts: SKIPPED, no network namespace for Chromium's WebRTC (${refusal})`);
+
+describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browser (JsSIP over WebSocket)', () => {
+  const { per, scenarioFile, toneWav } = telephonyKit();
+  let ns: Netns;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ns = createNetns();
+    browser = await ns.launchChromium();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    ns?.remove();
+  });
+
+  /** A server listening (HTTP, SIP, RTP) on our side of the veth pair, SIP over WS at /sip. */
+  async function rig(media: TelephonySettings['media'], rtpPorts: { min: number; max: number }): Promise<Rig> {
+    const telephony: TelephonySettings = {
+      sip: { host: ns.hostAddress, port: 0 },
+      trust: [`${ns.hostAddress}/32`],
+      media,
+      rtpPorts,
+      ws: { path: '/sip' },
+    };
+    // VM_DEBUG_SOFTPHONE=1: the server's SIP log too.
+    const logger = process.env.VM_DEBUG_SOFTPHONE ? { logger: pino({ level: 'debug' }, pino.destination(2)) } : {};
+    const srv = await per.server(['softphone.json'], { telephony, listenHost: ns.hostAddress, ...logger });
+    const t = await vmToken(srv.url, 'soft-api', 'soft-secret', { user_type: 'api' }, ns.hostAddress);
+    expect(t.status, JSON.stringify(t.body)).toBe(200);
+    const stream = per.client(srv.url, { localAddress: ns.hostAddress });
+    const ack = await stream.init('api', ACCOUNT, t.body.id_session, { types: ['operator', 'UI', 'queue', 'num'] });
+    expect(ack).toMatchObject({ ok: true });
+    const addr = srv.app.telephony!.address();
+    return { srv, stream, sip: `${addr.host}:${addr.port}`, account: ACCOUNT };
+  }
+
+  async function softphone(r: Rig, who: { user: string; password: string } = ANN): Promise<Page> {
+    const page = await openSoftphone(browser, pageErrors);
+    const ws = `${r.srv.url.replace(/^http/, 'ws')}/sip`;
+    await page.evaluate((o) => window.softphone.start(o), { ws, uri: `sip:${who.user}@${ns.hostAddress}`, user: who.user, password: who.password, debug: !!process.env.VM_DEBUG_SOFTPHONE });
+    return page;
+  }
+
+  it('registers over ws://…/sip with digest auth: the binding is its connection, gone when the tab closes; a wrong password is refused', async () => {
+    const r = await rig('node', { min: 29200, max: 29399 });
+    const page = await softphone(r);
+    await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
+    const reg = r.srv.app.telephony!.sip.registration(ANN.user);
+    expect(reg?.contact).toMatch(new RegExp(`^sip:\\w+@${ns.nsAddress.replaceAll('.', '\\.')}:\\d+;transport=ws$`));
+
+    const wrong = await softphone(r, { user: 'bob-web', password: 'not-it' });
+    await until('the wrong password refused', async () => (await softphoneState(wrong)).registrationFailed, 15_000);
+    expect((await softphoneState(wrong)).registrationFailed).toBe('Rejected');
+    expect(r.srv.app.telephony!.sip.registration('bob-web')).toBeUndefined();
+    await wrong.close();
+
+    // Socket.IO shares the HTTP server: the stream client got its init above and still gets events.
+    await login(r, ANN.id);
+    await until('the login on the stream', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'login' && (n.msg as { id_operator?: number }).id_operator === ANN.id), 10_000);
+
+    await page.close();
+    await until('the binding gone with its connection', () => r.srv.app.telephony!.sip.registration(ANN.user) === undefined, 10_000);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('refuses a WebSocket without the sip subprotocol, and leaves other paths to their owners', async () => {
+    const r = await rig('node', { min: 29200, max: 29399 });
+    const base = r.srv.url.replace(/^http/, 'ws');
+    const status = (url: string, protocols: string[]) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, protocols, { localAddress: ns.hostAddress });
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('unexpected-response', (_rq, rs) => resolve(rs.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    expect(await status(`${base}/sip`, ['chat'])).toBe(400);
+    expect(await status(`${base}/sip`, ['sip'])).toBe(101);
+    // Socket.IO's own WebSocket transport still works on its path.
+    expect(await status(`${base}/socket.io/?EIO=4&transport=websocket`, [])).toBe(101);
+  }, 30_000);
+
+  const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [
+    ['node', { min: 29200, max: 29399 }],
+    ['rtpengine', { min: 29400, max: 29599 }],
+  ];
+  for (const [media, rtpPorts] of planes) {
+    it(`${media} plane: the engine rings the softphone, the page answers, PCMU flows both ways between WebRTC and the sipp caller, the caller hangs up`, async () => {
+      const r = await rig(media, rtpPorts);
+      const page = await softphone(r);
+      await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
+      await login(r, ANN.id);
+      const caller = startSipp({
+        scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: 9000 }),
+        target: r.sip,
+        service: SERVICE,
+        localIp: ns.hostAddress,
+        keys: { caller: '33655555555' },
+        timeoutMs: 45_000,
+      });
+      await until('the page answered and got the ACK', async () => (await softphoneState(page)).confirmed === 1, 20_000);
+      const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
+      const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
+      const plane = r.srv.app.telephony!.media;
+      // In the page: WebRTC's own counters, received (the caller's tone) and sent (the fake microphone).
+      const first = await until('RTP both ways in the page', async () => {
+        const st = await softphoneStats(page);
+        return st && st.packetsReceived > 25 && st.packetsSent > 25 ? st : undefined;
+      }, 15_000);
+      await until('RTP still flowing in the page', async () => {
+        const st = await softphoneStats(page);
+        return st && st.packetsReceived > first.packetsReceived + 10 && st.bytesReceived > first.bytesReceived && st.packetsSent > first.packetsSent + 10;
+      }, 15_000);
+      expect((await softphoneState(page)).codecs).toEqual(['audio/PCMU']);
+      // At the plane: the caller's leg sent to and heard from sipp, the softphone's leg both ways.
+      const flowing = (leg: string | undefined) => {
+        const st = leg ? plane.stats(leg) : undefined;
+        return !!st && st.rxPackets > 25 && st.txPackets > 25;
+      };
+      await until('RTP both ways on the caller leg and the softphone leg', () => flowing(legs.caller) && flowing(legs.operators[ANN.id]), 10_000);
+      await done(await caller);
+      await until('the page saw the BYE', async () => (await softphoneState(page)).ended.length === 1, 10_000);
+      expect((await softphoneState(page)).ended).toEqual(['ended:Terminated']);
+      const call = await callEvents(r.stream, '33655555555');
+      expect(call.map(line)).toEqual(expect.arrayContaining(['num/start', 'operator/status:ringing', 'operator/status:connected', 'num/end']));
+      lawful(r.stream, ACCOUNT);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 90_000);
+  }
+});
