@@ -204,11 +204,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   installErrorHandling(http);
   installPayloadBounds(http);
-  // Who may call each route: one layer, before any route is registered (src/http/auth.ts).
-  installAuth(http, services);
   // ---- Web security: headers on every answer, CORS by allow-list (src/http/security.ts) ----
   const web = opts.web ?? {};
   await registerWebSecurity(http, web);
+  // Who may call each route: one layer, before any route is registered (src/http/auth.ts),
+  // after the security headers (refusals carry them too).
+  installAuth(http, services);
   // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });

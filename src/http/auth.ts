@@ -43,6 +43,8 @@ declare module 'fastify' {
 const PLATFORM: Principal = { role: 'platform', accountId: 0, subject: 0 };
 
 const platformOnly = (rule: RoleRule) => rule.roles.length === 1 && rule.roles[0] === 'platform';
+/** Routes no session of the guide's takes (the admin API): a wrong bearer is told what to send. */
+const adminApi = (rule: RoleRule) => rule.roles.every((r) => r === 'platform' || r === 'admin');
 
 function describe(rule: RoleRule): string {
   const how = rule.roles.map((r) => (r === 'platform' ? 'the admin token' : `a${r === 'operator' || r === 'api' || r === 'admin' ? 'n' : ''} ${r} token`));
@@ -87,7 +89,7 @@ async function fromBearer(services: Services, request: FastifyRequest, bearer: s
     if (!isVmError(e) || e.code !== 'TOKEN_INVALID') throw e;
     // Neither a session nor the admin token: counted as a guess at the admin token.
     if (adminToken) auth.checkAdminToken(bearer, adminToken, request.ip);
-    if (platformOnly(rule)) throw vmError('AUTH_REQUIRED', describe(rule));
+    if (adminApi(rule)) throw vmError('AUTH_REQUIRED', describe(rule));
     throw e;
   }
 }

@@ -32,8 +32,8 @@ export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       const kept = keep === 1;
       let issued;
       if (/^bearer /i.test(request.headers.authorization ?? '')) {
-        if (user_type !== 'agent') throw vmError('FORBIDDEN', 'A bearer token asks for agent tokens only; an api token takes an API user\'s login (HTTP Basic).');
         const principal = await authenticate(services, request, { roles: ['supervisor', 'api'] });
+        if (user_type !== 'agent') throw vmError('FORBIDDEN', 'A bearer token asks for agent tokens only; an api token takes an API user\'s login (HTTP Basic).');
         issued = await services.auth.agentFor(principal, op, request.ip, kept);
       } else {
         const { login, password } = basicCredentials(request);
