@@ -134,7 +134,10 @@ describe('bad input', () => {
       expectRefusal(await token('{"user_type":"api"}', { authorization: '' }), 401, 'AUTH_REQUIRED');
       expectRefusal(await token('{"user_type":"api"}', { authorization: 'Basic !!!not-base64' }), 401, 'AUTH_REQUIRED');
       expectRefusal(await token('{"user_type":"api"}', { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }), 401, 'AUTH_REQUIRED');
-      expectRefusal(await token('{"user_type":"api"}', { authorization: `Bearer ${ADMIN_TOKEN}` }), 401, 'AUTH_REQUIRED');
+      expectRefusal(await token('{"user_type":"api"}', { authorization: 'Bearer not-a-token' }), 401, 'TOKEN_INVALID');
+      // A bearer token asks for agent tokens (a CRM embedding the toolbar): a supervisor's or an
+      // API user's; the admin token is neither.
+      expectRefusal(await token('{"user_type":"agent","id_operator":8}', { authorization: `Bearer ${ADMIN_TOKEN}` }), 403, 'FORBIDDEN');
     });
   });
 

@@ -1,8 +1,11 @@
-// Authentication: supervisor and API logins, 2-hour IP-bound session tokens, refresh with
-// overlap. Tokens are random 256-bit strings; only their sha256 is stored.
+// Authentication: supervisor, operator and API logins, 2-hour IP-bound session tokens,
+// refresh with overlap, `keep` tokens whose expiry slides while they are used. Tokens are
+// random 256-bit strings; only their sha256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { DirectoryStore, TokenKind, TokenRecord, TokenStore } from '../store/types.ts';
+import type { DirectoryStore, TokenIssuer, TokenKind, TokenRecord, TokenStore } from '../store/types.ts';
+import { roleOfToken, type Principal } from './principal.ts';
+import { groupScope, operatorScope, seesOperator } from './scope.ts';
 import { vmError } from '../errors/registry.ts';
 import { safeEqual, verifyPassword } from './passwords.ts';
 import { LoginThrottle, type Attempt, type ThrottleOptions } from './throttle.ts';
@@ -12,6 +15,14 @@ export { normalizeIp } from './addresses.ts';
 
 /** Token lifetime: two hours (guide §3.1). */
 export const TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * A `keep` token (`POST /vm/token` with `"keep": 1`, an operator's sign-in) lives while it is
+ * used: each use (a request, a stream init, and every KEEP_TICK_MS while a socket opened
+ * with it stays open) moves its expiry to a full lifetime later, up to this long after it
+ * was issued. Unused, it expires like any token.
+ */
+export const KEEP_MAX_MS = 24 * 60 * 60 * 1000;
 
 export interface IssuedToken {
   token: string;
@@ -48,18 +59,29 @@ export class AuthService {
     this.ttl = opts.tokenTtlMs ?? TOKEN_TTL_MS;
   }
 
-  private async issue(kind: TokenKind, accountId: number, subject: number, ip: string, login: string, cred: string): Promise<IssuedToken> {
+  private async issue(
+    kind: TokenKind,
+    accountId: number,
+    subject: number,
+    ip: string,
+    user: { login: string; cred: string; issuer: TokenIssuer | '' },
+    keep = false,
+  ): Promise<IssuedToken> {
     const token = randomBytes(32).toString('base64url');
+    const { login, cred, issuer } = user;
+    const now = this.opts.clock.now();
     const record: TokenRecord = {
       hash: hashToken(token),
       kind,
       accountId,
       subject,
       ip: normalizeIp(ip),
-      expiresAt: this.opts.clock.now() + this.ttl,
+      expiresAt: now + this.ttl,
       login,
       cred,
       revoked: false,
+      issuer,
+      keepUntil: keep ? now + KEEP_MAX_MS : 0,
     };
     await this.opts.tokens.save(record);
     return { token, record };
@@ -105,24 +127,60 @@ export class AuthService {
   async loginSupervisor(login: string, password: string, ip: string) {
     const sup = await this.opts.directory.findSupervisor(login);
     await this.checkPassword(`sup:${login}`, password, sup?.passwordHash, ip);
-    const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip, sup!.login, credentialFingerprint(sup!.passwordHash));
+    const issued = await this.issue('supervisor', sup!.accountId, sup!.id, ip, { login: sup!.login, cred: credentialFingerprint(sup!.passwordHash), issuer: 'supervisor' });
     return { ...issued, supervisorId: sup!.id };
   }
 
+  /** `POST /ws/` init with account_type "operator": an operator's own sign-in (a keep token). */
+  async loginOperator(login: string, password: string, ip: string) {
+    const op = await this.opts.directory.findOperatorLogin(login);
+    await this.checkPassword(`op:${login}`, password, op?.passwordHash, ip);
+    return this.issue('operator', op!.accountId, op!.operatorId, ip, { login: op!.login, cred: credentialFingerprint(op!.passwordHash), issuer: 'operator' }, true);
+  }
+
   /** `POST /vm/token`: an API user's login, for an api or agent token. */
-  async loginApi(login: string, password: string, ip: string, userType: 'api' | 'agent', operatorId?: number) {
+  async loginApi(login: string, password: string, ip: string, userType: 'api' | 'agent', operatorId?: number, keep = false) {
     const user = await this.opts.directory.findApiUser(login);
     await this.checkPassword(`api:${login}`, password, user?.passwordHash, ip);
     const accountId = user!.accountId;
-    if (userType === 'agent') {
-      if (operatorId === undefined) throw vmError('INVALID_FIELD', 'id_operator is required when user_type is "agent".');
-      const dir = await this.opts.directory.getDirectory(accountId);
-      if (!dir?.operators?.some((o) => o.id === operatorId)) {
-        throw vmError('UNKNOWN_OPERATOR', `Operator ${operatorId} is not in this account.`);
-      }
-      return this.issue('agent', accountId, operatorId, ip, user!.login, credentialFingerprint(user!.passwordHash));
+    const by = { login: user!.login, cred: credentialFingerprint(user!.passwordHash), issuer: 'api' as const };
+    if (userType === 'agent') return this.agentToken(accountId, undefined, operatorId, ip, by, keep);
+    return this.issue('api', accountId, 0, ip, by, keep);
+  }
+
+  /**
+   * `POST /vm/token` with a supervisor's or API user's bearer token (a CRM embedding the
+   * toolbar): an agent token for one operator of its account (and scope), issued under the
+   * same user, so revoking that user revokes it too.
+   */
+  async agentFor(principal: Principal, operatorId: number | undefined, ip: string, keep: boolean): Promise<IssuedToken> {
+    const t = principal.token;
+    if (!t || (principal.role !== 'supervisor' && principal.role !== 'api')) throw vmError('FORBIDDEN', 'Only a supervisor or API token asks for an agent token.');
+    return this.agentToken(principal.accountId, principal.scope, operatorId, ip, { login: t.login, cred: t.cred, issuer: t.issuer }, keep);
+  }
+
+  private async agentToken(accountId: number, scope: Principal['scope'], operatorId: number | undefined, ip: string, by: { login: string; cred: string; issuer: TokenIssuer | '' }, keep: boolean) {
+    if (operatorId === undefined) throw vmError('INVALID_FIELD', 'id_operator is required when user_type is "agent".');
+    const dir = await this.opts.directory.getDirectory(accountId);
+    if (!dir?.operators?.some((o) => o.id === operatorId)) {
+      throw vmError('UNKNOWN_OPERATOR', `Operator ${operatorId} is not in this account.`);
     }
-    return this.issue('api', accountId, 0, ip, user!.login, credentialFingerprint(user!.passwordHash));
+    if (!seesOperator(scope, operatorId)) throw vmError('FORBIDDEN', `Operator ${operatorId} is not in this supervisor's groups.`);
+    return this.issue('agent', accountId, operatorId, ip, by, keep);
+  }
+
+  /** The principal a token acts as: its role, account and scope (a supervisor's groups, an operator's own). */
+  async principal(rec: TokenRecord): Promise<Principal> {
+    const role = roleOfToken(rec.kind);
+    const p: Principal = { role, accountId: rec.accountId, subject: rec.subject, token: rec };
+    if (role === 'operator') {
+      p.scope = operatorScope(await this.opts.directory.getDirectory(rec.accountId), rec.subject);
+    } else if (role === 'supervisor') {
+      const dir = await this.opts.directory.getDirectory(rec.accountId);
+      const groups = dir?.supervisors?.find((s) => s.id === rec.subject)?.groups;
+      if (groups) p.scope = groupScope(dir, groups);
+    }
+    return p;
   }
 
   private readonly basicCache = new Map<string, { accountId: number; passwordHash: string; until: number }>();
@@ -150,7 +208,20 @@ export class AuthService {
   async verify(token: unknown, ip: string): Promise<TokenRecord> {
     const rec = await this.find(token, ip);
     if (!(await this.holds(rec))) throw vmError('TOKEN_REVOKED');
-    return rec;
+    return this.keep(rec);
+  }
+
+  /**
+   * A used `keep` token's expiry slides to a full lifetime from now (capped at its
+   * keepUntil); written only once it gained an eighth of a lifetime, so a busy token costs
+   * one write per quarter hour, not one per request.
+   */
+  async keep(rec: TokenRecord): Promise<TokenRecord> {
+    if (rec.keepUntil === 0) return rec;
+    const now = this.opts.clock.now();
+    const until = Math.min(now + this.ttl, rec.keepUntil);
+    if (until - rec.expiresAt < this.ttl / 8) return rec;
+    return (await this.opts.tokens.extend(rec.hash, until, now)) ? { ...rec, expiresAt: until } : rec;
   }
 
   private async find(token: unknown, ip: string): Promise<TokenRecord> {
@@ -172,11 +243,16 @@ export class AuthService {
     const { directory } = this.opts;
     const same = (u: { accountId: number; passwordHash: string } | undefined) =>
       u !== undefined && u.accountId === rec.accountId && credentialFingerprint(u.passwordHash) === rec.cred;
-    if (rec.kind === 'supervisor') {
-      const sup = await directory.findSupervisor(rec.login);
-      return same(sup) && sup!.id === rec.subject;
+    const issuer = rec.issuer || (rec.kind === 'supervisor' ? 'supervisor' : 'api');
+    if (issuer === 'operator') {
+      const op = await directory.findOperatorLogin(rec.login);
+      return same(op) && op!.operatorId === rec.subject;
     }
-    if (!same(await directory.findApiUser(rec.login))) return false;
+    if (issuer === 'supervisor') {
+      const sup = await directory.findSupervisor(rec.login);
+      if (!same(sup)) return false;
+      if (rec.kind !== 'agent') return sup!.id === rec.subject;
+    } else if (!same(await directory.findApiUser(rec.login))) return false;
     return rec.kind !== 'agent' || directory.hasOperator(rec.accountId, rec.subject);
   }
 
@@ -204,6 +280,6 @@ export class AuthService {
     // A token from before revocation existed names no user: it lives out its expiry, but a
     // refresh would carry it past every revocation. Its holder logs in again instead.
     if (rec.login === '') throw vmError('TOKEN_REVOKED', 'This token dates from an older server version and cannot be refreshed: log in again.');
-    return this.issue(rec.kind, rec.accountId, rec.subject, ip, rec.login, rec.cred);
+    return this.issue(rec.kind, rec.accountId, rec.subject, ip, { login: rec.login, cred: rec.cred, issuer: rec.issuer }, rec.keepUntil > 0);
   }
 }

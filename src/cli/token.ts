@@ -57,17 +57,19 @@ export function registerTokenCommand(program: Command): void {
     .description('Revoke tokens in a data directory: one session, one user\'s, or all of an account; a running server closes their sockets within a second')
     .option('-d, --data <dir>', 'data directory (env VM_DATA)')
     .option('--session <id_session>', 'one token (the id_session a login answered)')
-    .option('--supervisor <login>', 'every token of this supervisor')
+    .option('--supervisor <login>', 'every token of this supervisor (and the agent tokens it asked for)')
     .option('--api-user <login>', 'every api and agent token of this API user')
+    .option('--operator <login>', "every token of this operator's own sign-in")
     .option('-a, --account <id>', 'every token of this account', parsePositiveInt)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { data?: string; session?: string; supervisor?: string; apiUser?: string; account?: number; json?: boolean }) => {
-      const given = [o.session, o.supervisor, o.apiUser, o.account].filter((v) => v !== undefined);
-      if (given.length !== 1) throw vmError('BAD_REQUEST', 'Say which tokens to revoke with exactly one of --session, --supervisor, --api-user or --account.');
+    .action(async (o: { data?: string; session?: string; supervisor?: string; apiUser?: string; operator?: string; account?: number; json?: boolean }) => {
+      const given = [o.session, o.supervisor, o.apiUser, o.operator, o.account].filter((v) => v !== undefined);
+      if (given.length !== 1) throw vmError('BAD_REQUEST', 'Say which tokens to revoke with exactly one of --session, --supervisor, --api-user, --operator or --account.');
       const filter: TokenFilter =
         o.session !== undefined ? { hash: hashToken(o.session) }
         : o.supervisor !== undefined ? { user: { kind: 'supervisor', login: o.supervisor } }
         : o.apiUser !== undefined ? { user: { kind: 'api', login: o.apiUser } }
+        : o.operator !== undefined ? { user: { kind: 'operator', login: o.operator } }
         : { accountId: o.account! };
       const store = createSqliteStore(dataDir(o.data));
       try {

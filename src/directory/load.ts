@@ -111,6 +111,16 @@ export function validateAccountFile(input: unknown): AccountFile {
   for (const [i, s] of (file.supervisors ?? []).entries()) {
     if (logins.has(s.login)) fail(`supervisors[${i}].login`, `duplicate login "${s.login}"`);
     logins.add(s.login);
+    for (const [j, g] of (s.groups ?? []).entries()) {
+      if (!groups.has(g)) fail(`supervisors[${i}].groups[${j}]`, `group ${g} is not in this file's groups`);
+    }
+  }
+  const opLogins = new Map<string, number>();
+  for (const [i, o] of (file.operators ?? []).entries()) {
+    if (o.password === undefined) continue;
+    if (o.login === undefined) fail(`operators[${i}].password`, 'an operator signs in with login and password: give the login too');
+    if (opLogins.has(o.login)) fail(`operators[${i}].login`, `duplicate login "${o.login}" (also operators[${opLogins.get(o.login)}]), and both have a password`);
+    opLogins.set(o.login, i);
   }
   const apiLogins = new Set<string>();
   for (const [i, a] of (file.api_users ?? []).entries()) {

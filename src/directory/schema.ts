@@ -52,6 +52,12 @@ export const AccountFileSchema = Type.Object(
             groups: Type.Optional(Type.Array(Id)),
             e164: Type.Optional(E164),
             login: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            /**
+             * With `login`, the operator signs in to the toolbar (`POST /ws/` with account_type
+             * "operator"). Hashed at import, never exported; left out for an operator who has
+             * one, the stored hash stays (as for supervisors).
+             */
+            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
             email: Type.Optional(Type.String({ maxLength: 320 })),
             /**
              * The operator's SIP phone (desk phone or softphone) registers with these
@@ -96,7 +102,13 @@ export const AccountFileSchema = Type.Object(
       Type.Array(
         Type.Object(
           // password may be left out for an existing supervisor (an exported file): the stored hash stays.
-          { id: Id, login: Type.String({ minLength: 1, maxLength: 200 }), password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
+          // groups: the supervisor sees and acts on these groups' operators and queues only.
+          {
+            id: Id,
+            login: Type.String({ minLength: 1, maxLength: 200 }),
+            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            groups: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 10_000 })),
+          },
           { additionalProperties: false },
         ),
       ),
@@ -118,6 +130,6 @@ export type AccountFile = Static<typeof AccountFileSchema>;
 
 /** The account file without secrets, as stored for the engine and written by `vm export`. */
 export type AccountDirectory = Omit<AccountFile, 'supervisors' | 'api_users'> & {
-  supervisors?: { id: number; login: string }[];
+  supervisors?: { id: number; login: string; groups?: number[] }[];
   api_users?: { login: string }[];
 };

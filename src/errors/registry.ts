@@ -11,7 +11,7 @@ export const ERRORS = {
   X_JSON_TOO_LARGE: { status: 431, message: 'The X-JSON header is larger than 8 KiB.' },
   UNKNOWN_REQUETE: { status: 400, message: 'Unknown requete; expected "init" or "refresh_token".' },
   INVALID_FIELD: { status: 400, message: 'A field has the wrong type or value.' },
-  BAD_ACCOUNT_TYPE: { status: 400, message: 'account_type must be "supervisor" on this endpoint.' },
+  BAD_ACCOUNT_TYPE: { status: 400, message: 'account_type must be "supervisor" or "operator" on this endpoint.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   PAYLOAD_OUT_OF_BOUNDS: { status: 400, message: 'The JSON body is nested too deep, has too many values or a string that is too long.' },
@@ -26,6 +26,8 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   UNKNOWN_OPERATOR: { status: 400, message: 'No such operator in this account.' },
   ADMIN_API_DISABLED: { status: 404, message: 'The admin API is off: set VM_ADMIN_TOKEN to enable it.' },
+  // One refusal for every route a principal's role, account, scope or self does not reach
+  // (src/http/auth.ts); its message says which.
   FORBIDDEN: { status: 403, message: 'This token may not do that.' },
   // Stream
   INIT_MALFORMED: { status: 400, message: 'init expects (user type, target, id_session[, options][, ack]).' },
@@ -34,6 +36,7 @@ export const ERRORS = {
   INIT_TIMEOUT: { status: 408, message: 'No valid init within 30 seconds.' },
   ALREADY_INITIALISED: { status: 409, message: 'This socket is already initialised.' },
   SINCE_TOO_OLD: { status: 410, message: 'Events after this cpt are no longer in the log (retention).' },
+  SCOPE_CHANGED: { status: 409, message: "This supervisor's groups changed: init again (with since) to see its new scope." },
   SLOW_CONSUMER: { status: 503, message: 'This client did not read its stream fast enough and was disconnected; resume with since.' },
   // Publishing
   UNKNOWN_ACCOUNT: { status: 404, message: 'No such account.' },

@@ -37,6 +37,7 @@ import { OperatorContacts, SipUsers, startTelephony, type Telephony, type Teleph
 import { createMediaPlane } from '../media/index.ts';
 import { join, resolve } from 'node:path';
 import { SoundLibrary } from '../sounds/library.ts';
+import { installAuth } from './auth.ts';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
@@ -207,6 +208,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // ---- Web security: headers on every answer, CORS by allow-list (src/http/security.ts) ----
   const web = opts.web ?? {};
   await registerWebSecurity(http, web);
+  // Who may call each route: one layer, before any route is registered (src/http/auth.ts),
+  // after the security headers (refusals carry them too).
+  installAuth(http, services);
   // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });
@@ -243,11 +247,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     replayBufferBytes: opts.replayBufferBytes,
     slowConsumerGraceMs: opts.slowConsumerGraceMs,
     clientIp: (s) => clientIpOf(s.request, trust),
+    directory: (id) => store.directory.getDirectory(id),
   });
   bindSessionsToIp(io.engine, (req) => clientIpOf(req, trust));
 
   const changes = new ChangeWatch({ store, engines, gateway, logger, onDirectoryChange: async (id) => {
       await stats.directoryChanged(id);
+      await gateway.directoryChanged(id);
       contacts.forget(id);
       if (telephony) await sipUsers.refresh().catch((err: unknown) => logger.error({ err }, 'SIP users not reloaded'));
     }, ...(opts.changeWatchMs !== undefined ? { intervalMs: opts.changeWatchMs } : {}) });
@@ -271,9 +277,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const statsTimer = setInterval(() => {
     const rooms = io.of('/').adapter.rooms;
     for (const id of stats.accountIds()) {
-      if (!rooms.get(statsRoom(id))?.size) continue;
+      const whole = (rooms.get(statsRoom(id))?.size ?? 0) > 0;
+      if (!whole && !gateway.hasScopedStats(id)) continue;
       const snap = stats.snapshotNow(id);
-      if (snap) io.to(statsRoom(id)).emit('stats', snap);
+      if (!snap) continue;
+      if (whole) io.to(statsRoom(id)).emit('stats', snap);
+      gateway.emitScopedStats(id, snap);
     }
   }, 1000);
   statsTimer.unref();
@@ -297,6 +306,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       clearInterval(timer);
       clearInterval(statsTimer);
       changes.stop();
+      gateway.stop();
       await engines.drain();
       engines.stop();
       await telephony?.close();

@@ -47,6 +47,8 @@ export type WsRefreshResponse = Static<typeof WsRefreshResponse>;
 export const VmTokenRequest = Type.Object({
   user_type: Type.Union([Type.Literal('api'), Type.Literal('agent')]),
   id_operator: Type.Optional(Type.Union([Id('Operator id'), Type.String({ pattern: '^[1-9][0-9]{0,14}$' })])),
+  /** Extension: 1 makes a keep token, whose expiry slides while it is used. */
+  keep: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
 });
 export type VmTokenRequest = Static<typeof VmTokenRequest>;
 

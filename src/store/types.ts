@@ -56,6 +56,14 @@ export interface SipUserRecord {
   ha1: string;
 }
 
+/** An operator's sign-in for the toolbar (`POST /ws/` with account_type "operator"). */
+export interface OperatorLoginRecord {
+  accountId: number;
+  operatorId: number;
+  login: string;
+  passwordHash: string;
+}
+
 export interface ApiUserRecord {
   accountId: number;
   login: string;
@@ -84,6 +92,8 @@ export interface DirectoryStore {
   listAccounts(): Promise<{ id: number; name: string }[]>;
   findSupervisor(login: string): Promise<SupervisorRecord | undefined>;
   findApiUser(login: string): Promise<ApiUserRecord | undefined>;
+  /** An operator's toolbar sign-in by login (operators with a login and a password only). */
+  findOperatorLogin(login: string): Promise<OperatorLoginRecord | undefined>;
   /** An operator's SIP phone credentials by SIP username. */
   findSipUser(username: string): Promise<SipUserRecord | undefined>;
   /** Every SIP user of every account (the registrar keeps them in memory). */
@@ -99,14 +109,22 @@ export interface DirectoryStore {
   revisions(): Promise<Map<number, number>>;
 }
 
-export type TokenKind = 'supervisor' | 'api' | 'agent';
+/**
+ * supervisor: `POST /ws/`; api and agent: `POST /vm/token`; operator: `POST /ws/` with
+ * account_type "operator" (an operator's own sign-in); admin: reserved for the account's
+ * administrators (its configuration; issued by the admin console).
+ */
+export type TokenKind = 'supervisor' | 'api' | 'agent' | 'operator' | 'admin';
+
+/** Whose credentials a token was issued under: its `login` is a login of this kind. */
+export type TokenIssuer = 'supervisor' | 'api' | 'operator';
 
 export interface TokenRecord {
   /** sha256 of the token: the token itself is never stored. */
   hash: string;
   kind: TokenKind;
   accountId: number;
-  /** Supervisor id for supervisor tokens, operator id for agent tokens, 0 for api. */
+  /** Supervisor id for supervisor and admin tokens, operator id for agent and operator tokens, 0 for api. */
   subject: number;
   ip: string;
   expiresAt: number;
@@ -119,17 +137,29 @@ export interface TokenRecord {
   cred: string;
   /** Revoked by a logout or `vm token revoke`. */
   revoked: boolean;
+  /**
+   * Whose login `login` is; '' for tokens from before issuers were recorded (then: a
+   * supervisor's for supervisor tokens, an API user's for api and agent tokens).
+   */
+  issuer: TokenIssuer | '';
+  /**
+   * 0, or (a `keep` token) the latest time its expiry may slide to: while it is used, its
+   * expiry moves to a full lifetime after the use, up to this.
+   */
+  keepUntil: number;
 }
 
 /** Which tokens to revoke: one session, one user's, or all of an account. */
 export type TokenFilter =
   | { hash: string }
-  | { user: { kind: 'supervisor' | 'api'; login: string } }
+  | { user: { kind: TokenIssuer; login: string } }
   | { accountId: number };
 
 export interface TokenStore {
   save(token: TokenRecord): Promise<void>;
   find(hash: string): Promise<TokenRecord | undefined>;
+  /** Moves a live, unrevoked token's expiry (a `keep` token in use); false when it is not live. */
+  extend(hash: string, expiresAt: number, now: number): Promise<boolean>;
   /** Drops expired tokens; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /**

@@ -1,10 +1,14 @@
 // The Socket.IO side of the stream (PROTOCOL §4): `init` authentication, subscriptions as
-// rooms (per account and type, or per operator and type for agent tokens), `since` replay
-// that hands over to the live stream without a gap or a duplicate, and the fan-out.
+// rooms (per account and type; per operator and type for agent and operator tokens; per
+// group and type for a supervisor scoped to groups), `since` replay that hands over to the
+// live stream without a gap or a duplicate, and the fan-out.
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { EventLog, LoggedEvent, TokenRecord } from '../store/types.ts';
+import type { AccountDirectory } from '../directory/schema.ts';
+import { eventGroups, seesEvent, snapshotInScope, type Scope } from '../auth/scope.ts';
+import type { RealtimeSnapshot } from '../protocol/index.ts';
 import {
   DEFAULT_TYPES,
   operatorOf,
@@ -16,6 +20,7 @@ import {
   type ErrorBody,
   type InitAck,
   type InitOptions,
+  type InitUserType,
   type NotificationType,
   type ServerToClientEvents,
   type SocketData,
@@ -55,7 +60,16 @@ export interface GatewayOptions {
   replayReadConcurrency?: number;
   /** How a socket's client IP is found (behind a trusted proxy, X-Forwarded-For). */
   clientIp?: (socket: StreamSocket) => string;
+  /** An account's directory (which operators are in which groups, for scoped subscriptions). */
+  directory: (accountId: number) => Promise<AccountDirectory | undefined>;
+  /** How often the keep tokens of open sockets are renewed, in ms. @default 300000 */
+  keepTickMs?: number;
 }
+
+/** The room of one group's events of one type (a scoped supervisor's subscription). */
+const groupRoom = (accountId: number, groupId: number, type: NotificationType) => `a${accountId}:g${groupId}:${type}`;
+/** The room of the scoped supervisors who asked for `stats`: each gets the snapshot cut to its scope. */
+const scopedStatsRoom = (accountId: number) => `a${accountId}:stats:scoped`;
 
 const USER_TYPES = new Set(['supervisor', 'api', 'agent']);
 
@@ -91,6 +105,11 @@ export class StreamGateway {
   private readonly replayBufferBytes: number;
   private readonly replayReads: Limiter;
   private readonly outboxes = new WeakMap<StreamSocket, Outbox>();
+  /** Scoped sockets: their scope and the supervisor groups it was made of. */
+  private readonly scopes = new WeakMap<StreamSocket, { scope: Scope; groups: string }>();
+  /** Per account with scoped sockets open: how many, and each operator's groups. */
+  private readonly scoped = new Map<number, { sockets: number; groupsOf: Map<number, number[]> }>();
+  private readonly keepTimer: NodeJS.Timeout;
   /** Sockets cut for not reading (SLOW_CONSUMER) since start. */
   slowConsumersCut = 0;
 
@@ -102,6 +121,64 @@ export class StreamGateway {
     this.replayReads = new Limiter(opts.replayReadConcurrency ?? 2);
     opts.io.on('connection', (socket) => this.onConnection(socket));
     opts.publisher.onDurable((events) => this.fanOut(events));
+    this.keepTimer = setInterval(() => void this.keepAlive(), opts.keepTickMs ?? 300_000);
+    this.keepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.keepTimer);
+  }
+
+  /** Keep tokens of open sockets live on: the page that holds the socket is open. */
+  private async keepAlive(): Promise<void> {
+    for (const open of this.sessions.values()) {
+      for (const [socket, rec] of [...open]) {
+        if (rec.keepUntil === 0) continue;
+        try {
+          const kept = await this.opts.auth.keep(rec);
+          if (open.has(socket)) open.set(socket, kept);
+        } catch (err) {
+          this.opts.logger.warn({ err }, 'keep token not renewed');
+        }
+      }
+    }
+  }
+
+  hasScopedStats(accountId: number): boolean {
+    return (this.opts.io.of('/').adapter.rooms.get(scopedStatsRoom(accountId))?.size ?? 0) > 0;
+  }
+
+  /** The live snapshot a scoped socket that asked for `stats` gets each second. */
+  emitScopedStats(accountId: number, snap: RealtimeSnapshot): void {
+    const ids = this.opts.io.of('/').adapter.rooms.get(scopedStatsRoom(accountId));
+    if (!ids?.size) return;
+    for (const id of ids) {
+      const socket = this.opts.io.of('/').sockets.get(id);
+      const s = socket && this.scopes.get(socket);
+      if (s) socket.emit('stats', snapshotInScope(snap, s.scope));
+    }
+  }
+
+  /**
+   * A re-import: scoped rooms follow the operators' new groups; a scoped socket whose
+   * supervisor's groups changed gets `init_error` SCOPE_CHANGED and is closed (it inits again,
+   * with `since`, to see its new scope).
+   */
+  async directoryChanged(accountId: number): Promise<void> {
+    const entry = this.scoped.get(accountId);
+    const open = this.sessions.get(accountId);
+    if (!entry || !open) return;
+    const dir = await this.opts.directory(accountId);
+    entry.groupsOf = groupsByOperator(dir);
+    for (const [socket, rec] of [...open]) {
+      const s = this.scopes.get(socket);
+      if (!s || rec.kind !== 'supervisor') continue;
+      const now = JSON.stringify(dir?.supervisors?.find((x) => x.id === rec.subject)?.groups ?? null);
+      if (now === s.groups) continue;
+      open.delete(socket);
+      for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room);
+      this.refuse(socket, vmError('SCOPE_CHANGED'));
+    }
   }
 
   /** Emits each durable event to the rooms subscribed to its account and type (and operator). */
@@ -111,7 +188,11 @@ export class StreamGateway {
     for (const e of events) {
       const type = e.notification.type_notification;
       const op = operatorOf(e.notification);
-      const rooms = op === undefined ? typeRoom(e.accountId, type) : [typeRoom(e.accountId, type), operatorRoom(e.accountId, op, type)];
+      const rooms = op === undefined ? [typeRoom(e.accountId, type)] : [typeRoom(e.accountId, type), operatorRoom(e.accountId, op, type)];
+      const scoped = this.scoped.get(e.accountId);
+      if (scoped) {
+        for (const g of eventGroups(e.notification, (id) => scoped.groupsOf.get(id) ?? [])) rooms.push(groupRoom(e.accountId, g, type));
+      }
       io.to(rooms).emit('update', toUpdate(e, now));
     }
   }
@@ -198,25 +279,45 @@ export class StreamGateway {
     const options = this.parseOptions(rawOpts);
 
     const rec = await this.opts.auth.verify(token, this.clientIp(socket));
-    const expectedTarget = rec.kind === 'api' ? rec.accountId : rec.subject;
-    if (rec.kind !== userType || expectedTarget !== targetId) {
-      throw vmError('INIT_BAD_TARGET', `This token is for init('${rec.kind}', ${expectedTarget}, …).`);
+    if (rec.kind === 'admin') throw vmError('FORBIDDEN', 'An admin token configures its account; it does not open the stream.');
+    // An operator's own sign-in opens the stream as an agent token does: its operator's events.
+    const kind: InitUserType = rec.kind === 'operator' ? 'agent' : rec.kind;
+    const expectedTarget = kind === 'api' ? rec.accountId : rec.subject;
+    if (kind !== userType || expectedTarget !== targetId) {
+      throw vmError('INIT_BAD_TARGET', `This token is for init('${kind}', ${expectedTarget}, …).`);
     }
+    const principal = await this.opts.auth.principal(rec);
+    const scope = principal.role === 'supervisor' ? principal.scope : undefined;
+    const groupsOf = scope ? groupsByOperator(await this.opts.directory(rec.accountId)) : undefined;
     if (socket.disconnected) throw vmError('INIT_MALFORMED', 'The socket closed during init.');
 
     const accountId = rec.accountId;
     const types = options.types ?? [...DEFAULT_TYPES];
-    const operatorId = rec.kind === 'agent' ? rec.subject : undefined;
-    const rooms = types.map((t) => (operatorId === undefined ? typeRoom(accountId, t) : operatorRoom(accountId, operatorId, t)));
-    if (options.stats && operatorId === undefined) rooms.push(statsRoom(accountId));
-    socket.data = { accountId, userType: rec.kind, types, ...(operatorId !== undefined ? { operatorId } : {}) };
+    const operatorId = kind === 'agent' ? rec.subject : undefined;
+    const rooms = types.flatMap((t) =>
+      operatorId !== undefined ? [operatorRoom(accountId, operatorId, t)] : scope ? [...scope.groups].map((g) => groupRoom(accountId, g, t)) : [typeRoom(accountId, t)],
+    );
+    if (options.stats && operatorId === undefined) rooms.push(scope ? scopedStatsRoom(accountId) : statsRoom(accountId));
+    socket.data = { accountId, userType: kind, types, ...(operatorId !== undefined ? { operatorId } : {}) };
     this.track(socket, rec);
+    if (scope && groupsOf) this.trackScope(socket, accountId, scope, groupsOf);
 
     if (options.since === undefined) {
       socket.join(rooms);
       return this.opts.publisher.deliveredCpt(accountId);
     }
-    return this.replayThenJoin(socket, options.since, new Set(types), operatorId, rooms);
+    return this.replayThenJoin(socket, options.since, new Set(types), operatorId, rooms, scope);
+  }
+
+  private trackScope(socket: StreamSocket, accountId: number, scope: Scope, groupsOf: Map<number, number[]>): void {
+    const groups = JSON.stringify([...scope.groups]);
+    this.scopes.set(socket, { scope, groups });
+    let entry = this.scoped.get(accountId);
+    if (!entry) this.scoped.set(accountId, (entry = { sockets: 0, groupsOf }));
+    entry.sockets++;
+    socket.once('disconnect', () => {
+      if (--entry.sockets === 0 && this.scoped.get(accountId) === entry) this.scoped.delete(accountId);
+    });
   }
 
   private track(socket: StreamSocket, rec: TokenRecord): void {
@@ -288,6 +389,7 @@ export class StreamGateway {
     types: Set<NotificationType>,
     operatorId: number | undefined,
     rooms: string[],
+    scope?: Scope,
   ): Promise<number> {
     const { publisher, log, clock } = this.opts;
     const accountId = socket.data.accountId;
@@ -296,6 +398,7 @@ export class StreamGateway {
     const send = (e: LoggedEvent) => {
       if (!types.has(e.notification.type_notification)) return;
       if (operatorId !== undefined && operatorOf(e.notification) !== operatorId) return;
+      if (!seesEvent(scope, e.notification)) return;
       socket.emit('update', toUpdate(e, clock.now()));
     };
     const drain = async () => {
@@ -336,4 +439,9 @@ export class StreamGateway {
       await nextTurn();
     }
   }
+}
+
+/** Each operator's groups, from the directory. */
+function groupsByOperator(dir: AccountDirectory | undefined): Map<number, number[]> {
+  return new Map((dir?.operators ?? []).map((o) => [o.id, o.groups ?? []]));
 }

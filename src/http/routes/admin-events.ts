@@ -1,28 +1,19 @@
 // `POST /api/v1/accounts/:id/events`: the publishing seam over HTTP, so a telephony system
-// can push notifications. Guarded by the admin bearer token (VM_ADMIN_TOKEN).
+// can push notifications. The platform's only (the VM_ADMIN_TOKEN): checked before the body
+// is read or validated (src/http/auth.ts), so no token gets no word about the body.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { Id, IdOrZero } from '../../protocol/index.ts';
-
-/** Throws unless the request carries the admin bearer token (wrong ones are throttled per source). */
-export function requireAdmin(services: Services, request: FastifyRequest): void {
-  if (!services.adminToken) throw vmError('ADMIN_API_DISABLED');
-  const h = request.headers.authorization ?? '';
-  const m = /^Bearer (.+)$/i.exec(h);
-  if (!m || !services.auth.checkAdminToken(m[1]!.trim(), services.adminToken, request.ip)) {
-    throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token>.');
-  }
-}
+import type { RouteAuth } from '../auth.ts';
 
 export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/v1/accounts/:id/events',
     {
       bodyLimit: 64 * 1024,
+      config: { auth: { roles: ['platform'] } satisfies RouteAuth },
       schema: {
         summary: 'Publish a notification for an account (answers once it is durable)',
         tags: ['admin'],
@@ -35,8 +26,6 @@ export const adminEventRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         }),
         response: { 200: Type.Object({ cpt: Type.Integer() }), '4xx': errorSchema },
       },
-      // onRequest, before the body is read or validated: no token, no word about the body.
-      onRequest: async (request) => requireAdmin(services, request),
     },
     async (request) => ({ cpt: await services.publisher.publish(request.params.id, request.body) }),
   );

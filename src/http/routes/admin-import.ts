@@ -1,4 +1,5 @@
-// `PUT /api/v1/accounts/:id`: imports an account file over HTTP (admin bearer token), the
+// `PUT /api/v1/accounts/:id`: imports an account file over HTTP (the admin token, or an
+// admin token of the account), the
 // same all-or-nothing import as `vm import`, applied to the running engine and to open
 // sockets (revoked tokens) before the answer. Passwords are hashed and checked on the
 // libuv pool first, so an import does not stall the server's event loop.
@@ -11,7 +12,7 @@ import type { AccountFile } from '../../directory/schema.ts';
 import type { DirectoryStore } from '../../store/types.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
-import { requireAdmin } from './admin-events.ts';
+import type { RouteAuth } from '../auth.ts';
 import { prepareSounds } from '../../sounds/prepare.ts';
 
 /** The import's hash/verify, answered from work done beforehand off the event loop. */
@@ -21,6 +22,7 @@ async function prepareSecrets(directory: DirectoryStore, file: AccountFile) {
   const users = [
     ...(file.supervisors ?? []).map((s) => ({ password: s.password, stored: () => directory.findSupervisor(s.login) })),
     ...(file.api_users ?? []).map((a) => ({ password: a.password, stored: () => directory.findApiUser(a.login) })),
+    ...(file.operators ?? []).map((o) => ({ password: o.password, stored: async () => (o.login === undefined ? undefined : directory.findOperatorLogin(o.login)) })),
   ];
   for (const u of users) {
     if (u.password === undefined) continue;
@@ -40,6 +42,7 @@ export const adminImportRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     '/api/v1/accounts/:id',
     {
       bodyLimit: 4 * 1024 * 1024,
+      config: { auth: { roles: ['platform', 'admin'], account: 'id' } satisfies RouteAuth },
       schema: {
         summary: 'Import an account file (JSON), as `vm import` does; applied to the running server before the answer',
         tags: ['admin'],
@@ -47,7 +50,6 @@ export const adminImportRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         body: Type.Unknown({ description: 'The account file (see README, Account files)' }),
         response: { 200: Type.Object({ account: Type.Integer(), changed: Type.Boolean() }), '4xx': errorSchema },
       },
-      onRequest: async (request) => requireAdmin(services, request),
     },
     async (request) => {
       let file = validateAccountFile(request.body);

@@ -1,16 +1,19 @@
-// The call-control API: a PBX or CPaaS drives the engine (calls on numbers, answer, hang
-// up, transfer, IVR input) and operators act (the toolbar: login, pause, answer, push…).
-// Admin bearer token for everything; a supervisor or api token for its own account; an
-// agent token for its own operator's actions.
+// The call-control API: the telephony side drives the engine (calls on numbers, answer, hang
+// up, transfer, IVR input: the admin token only, or in-process from src/telephony) and
+// operators act (the toolbar: login, pause, answer, push…: the operator itself, a
+// supervisor of its groups, an API user of its account, or the admin token). Who may call
+// each route is its `config.auth` (src/http/auth.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { isVmError, vmError } from '../../errors/registry.ts';
+import { vmError } from '../../errors/registry.ts';
 import type { Engine, EngineResult } from '../../engine/index.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { CallId as CallIdField, Digits, Id as IdField } from '../../protocol/index.ts';
 import { RING_FAILURES } from '../../engine/telephony.ts';
+import { principalOf, type RouteAuth } from '../auth.ts';
+import { seesGroup, seesOperator } from '../../auth/scope.ts';
 
 const Id = IdField();
 const CallId = CallIdField();
@@ -27,24 +30,12 @@ const PushParams = Type.Object({ id: Id, op: Id, push: Id });
 const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
 const responses = { 200: OkAnswer, '4xx': errorSchema, '5xx': errorSchema };
 
-/** Throws unless the caller may act on this account (and operator): the admin token, or a supervisor/api token of the account (an agent token only for its operator). */
-export async function authorize(services: Services, request: FastifyRequest, accountId: number, operatorId?: number): Promise<void> {
-  const m = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '');
-  if (!m) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <admin token or id_session>.');
-  const presented = m[1]!.trim();
-  let rec;
-  try {
-    rec = await services.auth.verify(presented, request.ip);
-  } catch (e) {
-    // Not a session: the admin token, or a guess at it (throttled per source).
-    if (isVmError(e) && e.code === 'TOKEN_INVALID' && services.adminToken) {
-      if (services.auth.checkAdminToken(presented, services.adminToken, request.ip)) return;
-    }
-    throw e;
-  }
-  if (rec.accountId !== accountId) throw vmError('FORBIDDEN', 'This token is for another account.');
-  if (rec.kind === 'agent' && rec.subject !== operatorId) throw vmError('FORBIDDEN', `An agent token may only act for operator ${rec.subject}.`);
-}
+/** The telephony side: the engine's inputs (a PBX, or the B2BUA in-process). */
+const telephony = { auth: { roles: ['platform'], account: 'id' } satisfies RouteAuth };
+/** An operator's toolbar actions: the operator itself, a supervisor of its groups, the account's API user. */
+const toolbar = { auth: { roles: ['operator', 'supervisor', 'api', 'platform'], account: 'id', operator: 'op' } satisfies RouteAuth };
+/** The account's own requests and reads. */
+const account = { auth: { roles: ['supervisor', 'api', 'platform'], account: 'id' } satisfies RouteAuth };
 
 function unwrap<T extends object>(r: EngineResult<T>): { ok: true } & T {
   if (!r.ok) throw vmError(r.error, r.message);
@@ -52,15 +43,13 @@ function unwrap<T extends object>(r: EngineResult<T>): { ok: true } & T {
 }
 
 export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const engine = async (request: FastifyRequest, params: { id: number; op?: number }): Promise<Engine> => {
-    await authorize(services, request, params.id, params.op);
+  const engine = async (params: { id: number }): Promise<Engine> => {
     const e = await services.engines.get(params.id);
     if (!e) throw vmError('UNKNOWN_ACCOUNT', `No account ${params.id}.`);
     return e;
   };
   /** Runs a command; answers once its events are durable (or with the reason they are not). */
-  const run = async <T extends object>(request: FastifyRequest, params: { id: number; op?: number }, command: (e: Engine) => EngineResult<T>) => {
-    await authorize(services, request, params.id, params.op);
+  const run = async <T extends object>(params: { id: number }, command: (e: Engine) => EngineResult<T>) => {
     const r = await services.engines.run(params.id, command);
     if (!r) throw vmError('UNKNOWN_ACCOUNT', `No account ${params.id}.`);
     return unwrap(r as EngineResult<T>);
@@ -69,6 +58,7 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
 
   // ---- Telephony -----------------------------------------------------------------
   app.post('/api/v1/accounts/:id/calls', {
+    config: telephony,
     schema: {
       summary: 'A new inbound call on a service number', tags, params: Account, response: responses,
       body: Type.Object({ service: Type.Optional(E164), id_num: Type.Optional(Id), caller: E164 }, { additionalProperties: false }),
@@ -76,22 +66,24 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   }, async (req) => {
     if (req.body.service === undefined && req.body.id_num === undefined) throw vmError('INVALID_FIELD', 'Give the called number as service (E.164) or id_num.');
     const { caller, service, id_num } = req.body;
-    return run(req, req.params, (e) => e.inboundCall({ caller, ...(service !== undefined ? { service } : { numberId: id_num! }) }));
+    return run(req.params, (e) => e.inboundCall({ caller, ...(service !== undefined ? { service } : { numberId: id_num! }) }));
   });
-  app.post('/api/v1/accounts/:id/calls/:call/answer', { schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
-    async (req) => run(req, req.params, (e) => e.callAnswer(req.params.call)));
-  app.post('/api/v1/accounts/:id/calls/:call/hangup', { schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
-    async (req) => run(req, req.params, (e) => e.callHangup(req.params.call)));
+  app.post('/api/v1/accounts/:id/calls/:call/answer', { config: telephony, schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
+    async (req) => run(req.params, (e) => e.callAnswer(req.params.call)));
+  app.post('/api/v1/accounts/:id/calls/:call/hangup', { config: telephony, schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
+    async (req) => run(req.params, (e) => e.callHangup(req.params.call)));
   app.post('/api/v1/accounts/:id/calls/:call/ring-failed', {
+    config: telephony,
     schema: {
       summary: "An operator's phone refused the call it rang for (busy, declined, no answer, unreachable): the next operator rings",
       tags, params: CallParams, response: responses,
       body: Type.Object({ id_operator: Id, reason: Type.Enum(RING_FAILURES) }, { additionalProperties: false }),
     },
-  }, async (req) => run(req, req.params, (e) => e.ringFailed(req.params.call, req.body.id_operator, req.body.reason)));
-  app.post('/api/v1/accounts/:id/calls/:call/transfer', { schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
-    async (req) => run(req, req.params, (e) => e.callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
+  }, async (req) => run(req.params, (e) => e.ringFailed(req.params.call, req.body.id_operator, req.body.reason)));
+  app.post('/api/v1/accounts/:id/calls/:call/transfer', { config: telephony, schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
+    async (req) => run(req.params, (e) => e.callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/calls/:call/ivr', {
+    config: telephony,
     schema: {
       summary: 'IVR input: a DTMF key, or recognised speech with its score', tags, params: CallParams, response: responses,
       body: Type.Union([
@@ -99,12 +91,12 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         Type.Object({ speech: Type.String({ minLength: 1, maxLength: 200 }), score: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
       ]),
     },
-  }, async (req) => run(req, req.params, (e) => e.ivrInput(req.params.call, req.body)));
+  }, async (req) => run(req.params, (e) => e.ivrInput(req.params.call, req.body)));
 
   // ---- Operator toolbar -------------------------------------------------------------
   const opAction = (path: string, summary: string, act: (e: Engine, op: number) => EngineResult<object>) =>
-    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { schema: { summary, tags, params: OpParams, response: responses } },
-      async (req) => run(req, req.params, (e) => act(e, req.params.op)));
+    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { config: toolbar, schema: { summary, tags, params: OpParams, response: responses } },
+      async (req) => run(req.params, (e) => act(e, req.params.op)));
   opAction('login', 'Operator logs in', (e, op) => e.operatorLogin(op));
   opAction('logout', 'Operator logs out', (e, op) => e.operatorLogout(op));
   opAction('unpause', 'Operator ends a pause', (e, op) => e.operatorUnpause(op));
@@ -123,20 +115,23 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     }, async (req) => run(req, req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on)));
   }
   app.post('/api/v1/accounts/:id/operators/:op/pause', {
+    config: toolbar,
     schema: { summary: 'Operator takes a pause', tags, params: OpParams, body: Type.Object({ pause: Id }, { additionalProperties: false }), response: responses },
-  }, async (req) => run(req, req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));
-  app.post('/api/v1/accounts/:id/operators/:op/transfer', { schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
-    async (req) => run(req, req.params, (e) => e.operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
+  }, async (req) => run(req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));
+  app.post('/api/v1/accounts/:id/operators/:op/transfer', { config: toolbar, schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
+    async (req) => run(req.params, (e) => e.operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/operators/:op/call', {
+    config: toolbar,
     schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },
-  }, async (req) => run(req, req.params, (e) => e.operatorCall(req.params.op, req.body.e164)));
-  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
-    async (req) => run(req, req.params, (e) => e.pushAccept(req.params.op, req.params.push)));
-  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
-    async (req) => run(req, req.params, (e) => e.pushRefuse(req.params.op, req.params.push)));
+  }, async (req) => run(req.params, (e) => e.operatorCall(req.params.op, req.body.e164)));
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { config: toolbar, schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
+    async (req) => run(req.params, (e) => e.pushAccept(req.params.op, req.params.push)));
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { config: toolbar, schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
+    async (req) => run(req.params, (e) => e.pushRefuse(req.params.op, req.params.push)));
 
   // ---- Web callback --------------------------------------------------------------------
   app.post('/api/v1/accounts/:id/callbacks', {
+    config: account,
     schema: {
       summary: 'Ask for a callback (what the signed web link does)', tags, params: Account, response: responses,
       body: Type.Object({
@@ -149,14 +144,26 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
   }, async (req) => {
     const { e164, priority, type, group, vars } = req.body;
-    return run(req, req.params, (e) => e.callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
+    const { scope } = principalOf(req);
+    if (scope && (group === undefined || !seesGroup(scope, group))) throw vmError('FORBIDDEN', 'A supervisor of some groups asks for callbacks in one of its groups: give group.');
+    return run(req.params, (e) => e.callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
   });
-  app.delete('/api/v1/accounts/:id/callbacks/:push', { schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
-    async (req) => run(req, req.params, (e) => e.callbackCancel(req.params.push)));
+  app.delete('/api/v1/accounts/:id/callbacks/:push', { config: account, schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
+    async (req) => {
+      // A push names no group once it is queued: only who sees the whole account cancels one.
+      if (principalOf(req).scope) throw vmError('FORBIDDEN', 'A supervisor of some groups cannot cancel callbacks; ask one of the whole account.');
+      return run(req.params, (e) => e.callbackCancel(req.params.push));
+    });
 
   // ---- What the engine holds ---------------------------------------------------------------
-  app.get('/api/v1/accounts/:id/calls', { schema: { summary: 'Calls in progress', tags, params: Account, response: { 200: Type.Unknown(), '4xx': errorSchema } } }, async (req) => {
-    const e = await engine(req, req.params);
-    return e.activeCalls().map((id) => e.call(id));
+  app.get('/api/v1/accounts/:id/calls', { config: account, schema: { summary: 'Calls in progress (a supervisor of some groups: those in its queues or with its operators)', tags, params: Account, response: { 200: Type.Unknown(), '4xx': errorSchema } } }, async (req) => {
+    const e = await engine(req.params);
+    const { scope } = principalOf(req);
+    return e.activeCalls().flatMap((id) => {
+      const c = e.call(id);
+      if (!c) return [];
+      const seen = !scope || (c.id_queue !== null && seesGroup(scope, c.id_queue)) || (c.id_operator !== null && seesOperator(scope, c.id_operator));
+      return seen ? [c] : [];
+    });
   });
 };

@@ -1,6 +1,6 @@
 // `GET /api/v1/accounts/:id/recordings/:id_call`: a call's recording as a WAV, with
-// Content-Length and single byte ranges (a player seeks), for the admin token or a
-// supervisor/api token of the account, as call control authorises.
+// Content-Length and single byte ranges (a player seeks), for the admin token, an API user
+// of the account, a supervisor who sees the call (its groups), or the operator who took it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,7 +9,21 @@ import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { CallId, Id } from '../../protocol/index.ts';
-import { authorize } from './call-control.ts';
+import { principalOf, type RouteAuth } from '../auth.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { seesCall } from '../../auth/scope.ts';
+import type { HistoryStore, RecordingRecord } from '../../store/types.ts';
+
+/** Whether `p` may hear this recording: its whole account, or the call's record in its scope (an operator: its own call). */
+async function mayHear(p: Principal, history: HistoryStore, rec: RecordingRecord): Promise<boolean> {
+  if (!p.scope) return true;
+  // The recording is written as the call ends: its record started at most a day before.
+  const calls = await history.calls(rec.accountId, { from: rec.createdAt - 2 * 86_400_000, to: rec.createdAt + 60_000 });
+  const c = calls.find((x) => x.idCall === rec.idCall);
+  if (!c) return false;
+  if (p.role === 'operator') return c.operatorId === p.subject || c.legs.some((l) => l.operatorId === p.subject);
+  return seesCall(p.scope, c);
+}
 
 /** The URL a history row gives for a call's recording. */
 export function recordingUrl(accountId: number, idCall: number): string {
@@ -41,6 +55,7 @@ export const recordingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
   app.get(
     '/api/v1/accounts/:id/recordings/:id_call',
     {
+      config: { auth: { roles: ['operator', 'supervisor', 'api', 'platform'], account: 'id' } satisfies RouteAuth },
       schema: {
         summary: "A call's recording (audio/wav; Range requests answered with 206)",
         tags: ['recordings'],
@@ -50,9 +65,9 @@ export const recordingRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
     },
     async (request, reply) => {
       const { id, id_call } = request.params;
-      await authorize(services, request, id);
       const rec = await services.store.recordings.get(id, id_call);
       const st = rec && (await stat(rec.file).catch(() => undefined));
+      if (rec && !(await mayHear(principalOf(request), services.store.history, rec))) throw vmError('FORBIDDEN', `Call ${id_call} is not one this token sees.`);
       if (!rec || !st?.isFile()) throw vmError('RECORDING_UNKNOWN', `No recording of call ${id_call} is kept for account ${id}.`);
       const size = st.size;
       const range = parseRange(request.headers.range, size);

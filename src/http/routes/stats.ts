@@ -11,17 +11,11 @@ import { DEFAULT_SL_THRESHOLD_S, slThresholdOf } from '../../stats/realtime.ts';
 import { parseInstant } from '../dates.ts';
 import { startOfDay } from '../../stats/day.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
+import { principalOf, type RouteAuth } from '../auth.ts';
+import { callInScope, seesCall, seesGroup, seesOperator, snapshotInScope } from '../../auth/scope.ts';
 
-/** The account of a supervisor or api token (Bearer header or ?id_session=). */
-export async function tokenAccount(services: Services, request: FastifyRequest): Promise<number> {
-  const h = request.headers.authorization;
-  const q = request.query as { id_session?: unknown } | undefined;
-  const token = h && /^Bearer /i.test(h) ? h.slice(7).trim() : q?.id_session;
-  if (token === undefined) throw vmError('AUTH_REQUIRED', 'Send Authorization: Bearer <id_session> (a supervisor or api token).');
-  const rec = await services.auth.verify(token, request.ip);
-  if (rec.kind === 'agent') throw vmError('FORBIDDEN', 'Agent tokens see one operator; use a supervisor or api token.');
-  return rec.accountId;
-}
+/** Reads of the account's figures: a supervisor (its groups when it has some) or an API user; the token may come as ?id_session=. */
+const reader = { auth: { roles: ['supervisor', 'api'], query: true } satisfies RouteAuth };
 
 const MAX_RANGE_MS = 92 * 86_400_000;
 
@@ -58,6 +52,8 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/v1/realtime',
     {
+      // An operator (its toolbar) sees itself and its groups' queues.
+      config: { auth: { roles: ['operator', 'supervisor', 'api'], query: true } satisfies RouteAuth },
       schema: {
         summary: 'Live state and today’s metrics per group and operator, with the cpt they reflect',
         description: 'Take the snapshot, then init the stream with {since: cpt}: nothing is missed or counted twice.',
@@ -66,14 +62,17 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         response: { 200: Type.Unknown(), '4xx': errorSchema },
       },
     },
-    async (request) => services.stats.snapshot(await tokenAccount(services, request)),
+    async (request) => {
+      const { accountId, scope } = principalOf(request);
+      return snapshotInScope(await services.stats.snapshot(accountId), scope);
+    },
   );
 
   app.get(
     '/api/v1/stats/groups',
-    { schema: { summary: 'Per-group statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
+    { config: reader, schema: { summary: 'Per-group statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
     async (request, reply) => {
-      const account = await tokenAccount(services, request);
+      const { accountId: account, scope } = principalOf(request);
       const { from, to } = parseRange(request.query, services.clock.now());
       // Calls that entered a queue in the range may have started up to a day before. Calls
       // still in progress count too, as the live metrics count them: today's figures here
@@ -81,7 +80,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const { calls, open } = await services.stats.callsWithOpen(account, { from: from - 86_400_000, to });
       const dir = await services.store.directory.getDirectory(account);
       const names = new Map((dir?.groups ?? []).map((g) => [g.id, g.name]));
-      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, slThresholds(dir), open).map(({ period, id_queue, ...rest }) => ({
+      const rows = groupStats(calls, from, to, (request.query.interval ?? '1h') as Bucket, slThresholds(dir), open).filter((r) => seesGroup(scope, r.id_queue)).map(({ period, id_queue, ...rest }) => ({
         period,
         id_queue,
         group_name: names.get(id_queue) ?? '',
@@ -94,6 +93,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/v1/stats/series',
     {
+      config: reader,
       schema: {
         summary: 'Calls waiting and the day’s service level every step seconds (extension): the wallboard’s last-hour chart from the history',
         description: 'Default: the last hour, every 15 s, up to now. At most 24 hours and 1,440 points. Calls still in progress count as in GET /api/v1/realtime.',
@@ -108,7 +108,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     async (request) => {
-      const account = await tokenAccount(services, request);
+      const { accountId: account, scope } = principalOf(request);
       const now = services.clock.now();
       const q = request.query;
       // Parsed as /stats/groups parses them: a date that is not on the calendar is refused, not rolled over.
@@ -121,7 +121,14 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       if (to - from > 86_400_000) throw vmError('INVALID_FIELD', 'from/to may span 24 hours at most.');
       const stepMs = (q.step ?? 15) * 1000;
       if ((to - from) / stepMs >= 1440) throw vmError('INVALID_FIELD', 'from/to and step give more than 1,440 points: take a shorter range or a longer step.');
-      const { calls, open } = await services.stats.callsWithOpen(account, { from: startOfDay(from) - 86_400_000, to });
+      const all = await services.stats.callsWithOpen(account, { from: startOfDay(from) - 86_400_000, to });
+      // A scope counts its own queues' passages only; `open` keeps telling the open calls apart.
+      const open = new Set<typeof all.calls[number]>();
+      const calls = all.calls.filter((c) => seesCall(scope, c)).map((c) => {
+        const cut = callInScope(scope, c);
+        if (all.open.has(c)) open.add(cut);
+        return cut;
+      });
       const dir = await services.store.directory.getDirectory(account);
       // Points end at `to`: the last one is the moment asked for.
       const first = to - Math.floor((to - from) / stepMs) * stepMs;
@@ -131,12 +138,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
 
   app.get(
     '/api/v1/stats/operators',
-    { schema: { summary: 'Per-operator statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
+    { config: reader, schema: { summary: 'Per-operator statistics by 15m / 1h / 1d (JSON, or CSV with Accept: text/csv)', tags: ['stats'], querystring: StatsQuery, response: { 200: Type.Unknown(), '4xx': errorSchema } } },
     async (request, reply) => {
-      const account = await tokenAccount(services, request);
+      const { accountId: account, scope } = principalOf(request);
       const { from, to } = parseRange(request.query, services.clock.now());
       // Closed intervals from the history, plus those still open (an operator logged in now).
-      const intervals = [...(await services.store.history.intervals(account, { from: from - 86_400_000, to })), ...services.stats.openIntervals(account)];
+      const intervals = [...(await services.store.history.intervals(account, { from: from - 86_400_000, to })), ...services.stats.openIntervals(account)].filter((i) => seesOperator(scope, i.operatorId));
       const dir = await services.store.directory.getDirectory(account);
       const names = new Map((dir?.operators ?? []).map((o) => [o.id, o.name]));
       const rows = operatorStats(intervals, from, to, (request.query.interval ?? '1h') as Bucket).map(({ period, id_operator, ...rest }) => ({

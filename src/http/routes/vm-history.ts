@@ -1,5 +1,6 @@
 // The history and status REST API of PROTOCOL §7 (`/vm/...`), with its published field
-// names. HTTP Basic with an API user, or ?user=&password=.
+// names. HTTP Basic with an API user, or ?user=&password= (the guide), or a supervisor's or
+// API user's bearer token; a supervisor of some groups sees those groups' operators and calls.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
@@ -7,7 +8,8 @@ import { vmError } from '../../errors/registry.ts';
 import type { AccountDirectory } from '../../directory/schema.ts';
 import type { CallRecord } from '../../stats/records.ts';
 import type { Services } from '../services.ts';
-import { basicCredentials } from '../basic-auth.ts';
+import { principalOf, type RouteAuth } from '../auth.ts';
+import { seesCall, seesOperator, snapshotInScope } from '../../auth/scope.ts';
 import { errorSchema } from '../schemas.ts';
 import { Day, Digits, Id } from '../../protocol/index.ts';
 import { addMonths, parseDay } from '../dates.ts';
@@ -69,10 +71,7 @@ function callRow(c: CallRecord, dir: AccountDirectory | undefined, recorded: boo
 }
 
 export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const account = async (request: FastifyRequest) => {
-    const { login, password } = basicCredentials(request, true);
-    return (await services.auth.authenticateApiUser(login, password, request.ip)).accountId;
-  };
+  const config = { auth: { roles: ['supervisor', 'api'], basic: true } satisfies RouteAuth };
   const hits = new Map<number, { count: number; resetAt: number }>();
   const limitOperatorsInit = (accountId: number) => {
     const now = services.clock.now();
@@ -87,20 +86,21 @@ export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
   const any = { 200: Type.Unknown(), '4xx': errorSchema };
 
   const operators = async (request: FastifyRequest, id?: number) => {
-    const dir = await services.store.directory.getDirectory(await account(request));
-    const rows = (dir?.operators ?? []).map((o) => ({ id: o.id, login: o.login ?? `op${o.id}`, realname: o.name, email: o.email ?? '' }));
+    const { accountId, scope } = principalOf(request);
+    const dir = await services.store.directory.getDirectory(accountId);
+    const rows = (dir?.operators ?? []).filter((o) => seesOperator(scope, o.id)).map((o) => ({ id: o.id, login: o.login ?? `op${o.id}`, realname: o.name, email: o.email ?? '' }));
     if (id === undefined) return rows;
     const row = rows.find((r) => r.id === id);
     if (!row) throw vmError('NOT_FOUND', `No operator ${id} in this account.`);
     return row;
   };
-  app.get('/vm/operators', { schema: { summary: 'Operators of the account', tags: ['history'], response: any } }, async (req) => operators(req));
-  app.get('/vm/operators/:id', { schema: { summary: 'One operator', tags: ['history'], params: opParams, response: any } }, async (req) => operators(req, req.params.id));
+  app.get('/vm/operators', { config, schema: { summary: 'Operators of the account', tags: ['history'], response: any } }, async (req) => operators(req));
+  app.get('/vm/operators/:id', { config, schema: { summary: 'One operator', tags: ['history'], params: opParams, response: any } }, async (req) => operators(req, req.params.id));
 
   const operatorsInit = async (request: FastifyRequest, id?: number) => {
-    const accountId = await account(request);
+    const { accountId, scope } = principalOf(request);
     limitOperatorsInit(accountId);
-    const snap = await services.stats.snapshot(accountId);
+    const snap = snapshotInScope(await services.stats.snapshot(accountId), scope);
     const dir = await services.store.directory.getDirectory(accountId);
     const rows = snap.operators.map((o) => ({
       id: o.id,
@@ -118,23 +118,24 @@ export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
     return row;
   };
   const initSummary = `Current state of each operator (at most ${OPERATORS_INIT_LIMIT.requests} requests per ${OPERATORS_INIT_LIMIT.windowMs / 1000} s)`;
-  app.get('/vm/operators_init', { schema: { summary: initSummary, tags: ['history'], response: any } }, async (req) => operatorsInit(req));
-  app.get('/vm/operators_init/:id', { schema: { summary: initSummary, tags: ['history'], params: opParams, response: any } }, async (req) => operatorsInit(req, req.params.id));
+  app.get('/vm/operators_init', { config, schema: { summary: initSummary, tags: ['history'], response: any } }, async (req) => operatorsInit(req));
+  app.get('/vm/operators_init/:id', { config, schema: { summary: initSummary, tags: ['history'], params: opParams, response: any } }, async (req) => operatorsInit(req, req.params.id));
 
   for (const direction of ['in', 'out'] as const) {
     app.post(
       `/vm/calls/${direction}`,
-      { schema: { summary: `One row per ${direction === 'in' ? 'incoming' : 'outgoing'} call`, tags: ['history'], body: DateFilter, response: any } },
+      { config, schema: { summary: `One row per ${direction === 'in' ? 'incoming' : 'outgoing'} call`, tags: ['history'], body: DateFilter, response: any } },
       async (request) => {
-        const accountId = await account(request);
+        const { accountId, scope } = principalOf(request);
         const { from, to } = range(request.body);
-        const calls = await services.store.history.calls(accountId, {
+        const all = await services.store.history.calls(accountId, {
           from,
           to,
           direction,
           ...(request.body.service_number ? { service: request.body.service_number } : {}),
           ...(request.body.caller_number ? { caller: request.body.caller_number } : {}),
         });
+        const calls = scope ? all.filter((c) => seesCall(scope, c)) : all;
         const dir = await services.store.directory.getDirectory(accountId);
         const recorded = await services.store.recordings.having(accountId, calls.map((c) => c.idCall));
         return calls.map((c) => callRow(c, dir, recorded.has(c.idCall)));
@@ -144,12 +145,12 @@ export const vmHistoryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
 
   app.post(
     '/vm/calls/status',
-    { schema: { summary: 'One row per operator state interval (login, break, call_in, call_out, catchup)', tags: ['history'], body: DateFilter, response: any } },
+    { config, schema: { summary: 'One row per operator state interval (login, break, call_in, call_out, catchup)', tags: ['history'], body: DateFilter, response: any } },
     async (request) => {
-      const accountId = await account(request);
+      const { accountId, scope } = principalOf(request);
       const { from, to } = range(request.body);
       const intervals = await services.store.history.intervals(accountId, { from, to });
-      return intervals.map((i) => ({ id_op: i.operatorId, date: iso(i.start), duration: i.duration, id_call: i.idCall, infos: i.infos, type: i.type }));
+      return intervals.filter((i) => seesOperator(scope, i.operatorId)).map((i) => ({ id_op: i.operatorId, date: iso(i.start), duration: i.duration, id_call: i.idCall, infos: i.infos, type: i.type }));
     },
   );
 };

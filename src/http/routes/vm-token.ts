@@ -1,4 +1,7 @@
-// `POST /vm/token` (PROTOCOL §3): API and agent tokens for an API user.
+// `POST /vm/token` (PROTOCOL §3): API and agent tokens for an API user (HTTP Basic); and,
+// extension, an agent token for one operator asked with a supervisor's or API user's bearer
+// token (a CRM embedding the toolbar as /operator/?token_session=<id_session>). `keep: 1`
+// makes a keep token: its expiry slides while it is used (src/auth/service.ts, KEEP_MAX_MS).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VmTokenRequest, VmTokenResponse, formatExpire, type VmTokenResponse as VmTokenAnswer } from '../../protocol/index.ts';
 import type { Services } from '../services.ts';
@@ -7,6 +10,7 @@ import { errorSchema } from '../schemas.ts';
 import { Type } from 'typebox';
 import { vmError } from '../../errors/registry.ts';
 import { noStore } from '../security.ts';
+import { authenticate, type RouteAuth } from '../auth.ts';
 
 export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -14,18 +18,28 @@ export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     {
       // The answer is a token (or why not): never cached.
       onRequest: noStore,
+      config: { auth: { public: 'a login: HTTP Basic credentials, or a bearer token that asks for an agent token' } satisfies RouteAuth },
       schema: {
-        summary: 'Get a stream token for an API user (api: whole account; agent: one operator)',
+        summary: 'Get a stream token for an API user (api: whole account; agent: one operator); with a supervisor or API bearer token, an agent token',
         tags: ['auth'],
         body: VmTokenRequest,
         response: { 200: VmTokenResponse, '4xx': errorSchema },
       },
     },
     async (request) => {
-      const { login, password } = basicCredentials(request);
-      const { user_type, id_operator } = request.body;
+      const { user_type, id_operator, keep } = request.body;
       const op = id_operator === undefined ? undefined : Number(id_operator);
-      const { token, record } = await services.auth.loginApi(login, password, request.ip, user_type, op);
+      const kept = keep === 1;
+      let issued;
+      if (/^bearer /i.test(request.headers.authorization ?? '')) {
+        const principal = await authenticate(services, request, { roles: ['supervisor', 'api'] });
+        if (user_type !== 'agent') throw vmError('FORBIDDEN', 'A bearer token asks for agent tokens only; an api token takes an API user\'s login (HTTP Basic).');
+        issued = await services.auth.agentFor(principal, op, request.ip, kept);
+      } else {
+        const { login, password } = basicCredentials(request);
+        issued = await services.auth.loginApi(login, password, request.ip, user_type, op, kept);
+      }
+      const { token, record } = issued;
       const body: VmTokenAnswer = { id_session: token, expire: formatExpire(record.expiresAt), id_client: record.accountId, user_type };
       if (user_type === 'agent') body.id_operator = record.subject;
       return body;
@@ -37,6 +51,7 @@ export const vmTokenRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   app.delete(
     '/vm/token/:id_session',
     {
+      config: { auth: { public: 'a logout: holding the token is the authentication' } satisfies RouteAuth },
       schema: {
         summary: 'Log out: revoke a token (any kind) and close the sockets opened with it',
         tags: ['auth'],

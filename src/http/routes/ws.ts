@@ -1,4 +1,5 @@
-// `POST /ws/` (PROTOCOL §2): supervisor login and token refresh, driven by the X-JSON header.
+// `POST /ws/` (PROTOCOL §2): supervisor login and token refresh, driven by the X-JSON header;
+// extension: an operator's own sign-in (account_type "operator") for its toolbar.
 import type { FastifyPluginAsync } from 'fastify';
 import { Compile } from 'typebox/compile';
 import { Type, type TSchema } from 'typebox';
@@ -8,6 +9,7 @@ import { vmError } from '../../errors/registry.ts';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { noStore } from '../security.ts';
+import type { RouteAuth } from '../auth.ts';
 
 const MAX_X_JSON = 8 * 1024;
 const checkInit = Compile(WsInitRequest);
@@ -43,8 +45,9 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
     {
       // The answer is a token (or why not): never cached.
       onRequest: noStore,
+      config: { auth: { public: 'a login: the credentials are in X-JSON' } satisfies RouteAuth },
       schema: {
-        summary: 'Supervisor login (requete: init) and token refresh (requete: refresh_token), the request in the X-JSON header',
+        summary: 'Supervisor or operator login (requete: init) and token refresh (requete: refresh_token), the request in the X-JSON header',
         tags: ['auth'],
         // Read by the handler (precise errors); required in the OpenAPI document (src/http/docs.ts).
         headers: Type.Object({ 'x-json': Type.Optional(Type.String()) }),
@@ -57,15 +60,18 @@ export const wsRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
         if (!checkInit.Check(x)) invalid(checkInit, WsInitRequest, x);
         const { login, password, account_type, count_type } = x.header;
         const type = account_type ?? count_type ?? 'supervisor';
-        if (type !== 'supervisor') throw vmError('BAD_ACCOUNT_TYPE', `account_type "${type}" is not valid here; use "supervisor" (API users use POST /vm/token).`);
-        const { token, record, supervisorId } = await services.auth.loginSupervisor(login, password, request.ip);
+        if (type !== 'supervisor' && type !== 'operator') {
+          throw vmError('BAD_ACCOUNT_TYPE', `account_type "${String(type).slice(0, 32)}" is not valid here; use "supervisor" or "operator" (API users use POST /vm/token).`);
+        }
+        // An operator's token is a keep token: its toolbar stays signed in while it is open.
+        const { token, record } = type === 'operator' ? await services.auth.loginOperator(login, password, request.ip) : await services.auth.loginSupervisor(login, password, request.ip);
         const dir = await services.store.directory.getDirectory(record.accountId);
         const body: WsInitResponse = {
           ops: (dir?.operators ?? []).map((o) => ({ id: o.id, nom: o.name, groupes: o.groups ?? [] })),
           groupes: (dir?.groups ?? []).map((g) => ({ id: g.id, nom: g.name })),
           trunks: (dir?.trunks ?? []).map((t) => ({ id: t.id, nom: t.name })),
           pauses: (dir?.pauses ?? []).map((p) => ({ id: p.id, value: p.label })),
-          target: supervisorId,
+          target: record.subject,
           id_client: record.accountId,
           expire: formatExpire(record.expiresAt),
           id_session: token,

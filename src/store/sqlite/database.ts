@@ -142,6 +142,10 @@ const ADDED_COLUMNS: [table: string, column: string, decl: string][] = [
   ['tokens', 'login', "TEXT NOT NULL DEFAULT ''"],
   ['tokens', 'cred', "TEXT NOT NULL DEFAULT ''"],
   ['tokens', 'revoked', 'INTEGER NOT NULL DEFAULT 0'],
+  // Whose login `login` is (supervisor, api, operator; '' before it was recorded), and the
+  // latest expiry a `keep` token may slide to (0: not kept).
+  ['tokens', 'issuer', "TEXT NOT NULL DEFAULT ''"],
+  ['tokens', 'keep_until', 'INTEGER NOT NULL DEFAULT 0'],
 ];
 
 function migrate(db: Db): void {
@@ -151,6 +155,13 @@ function migrate(db: Db): void {
 }
 
 function migrateInTx(db: Db): void {
+  // Operators' toolbar sign-ins: only operators with a login and a password have one.
+  db.exec(`CREATE TABLE IF NOT EXISTS operator_logins (
+  login TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  operator_id INTEGER NOT NULL,
+  password_hash TEXT NOT NULL
+) WITHOUT ROWID;`);
   db.exec(`CREATE TABLE IF NOT EXISTS token_revisions (
   account_id INTEGER PRIMARY KEY,
   revision INTEGER NOT NULL

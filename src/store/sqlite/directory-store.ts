@@ -20,10 +20,10 @@ const KINDS = ['groups', 'operators', 'trunks', 'pauses', 'numbers', 'supervisor
 export function withoutSecrets(file: AccountFile): AccountDirectory {
   const { supervisors, api_users, ...rest } = file;
   const dir: AccountDirectory = { ...rest };
-  if (supervisors) dir.supervisors = supervisors.map(({ id, login }) => ({ id, login }));
+  if (supervisors) dir.supervisors = supervisors.map(({ id, login, groups }) => ({ id, login, ...(groups ? { groups } : {}) }));
   if (api_users) dir.api_users = api_users.map(({ login }) => ({ login }));
-  if (dir.operators?.some((o) => o.sip?.password !== undefined)) {
-    dir.operators = dir.operators.map((o) => (o.sip ? { ...o, sip: { username: o.sip.username } } : o));
+  if (dir.operators?.some((o) => o.sip?.password !== undefined || o.password !== undefined)) {
+    dir.operators = dir.operators.map(({ password: _, ...o }) => (o.sip ? { ...o, sip: { username: o.sip.username } } : o));
   }
   return dir;
 }
@@ -51,6 +51,10 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     apisOf: db.prepare('SELECT login, password_hash FROM api_users WHERE account_id = ?'),
     dropApis: db.prepare('DELETE FROM api_users WHERE account_id = ?'),
     addApi: db.prepare('INSERT INTO api_users (login, account_id, password_hash) VALUES (?, ?, ?)'),
+    opLoginByLogin: db.prepare('SELECT login, account_id, operator_id, password_hash FROM operator_logins WHERE login = ?'),
+    opLoginsOf: db.prepare('SELECT login, operator_id, password_hash FROM operator_logins WHERE account_id = ?'),
+    dropOpLogins: db.prepare('DELETE FROM operator_logins WHERE account_id = ?'),
+    addOpLogin: db.prepare('INSERT INTO operator_logins (login, account_id, operator_id, password_hash) VALUES (?, ?, ?, ?)'),
     sipByName: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users WHERE username = ?'),
     sips: db.prepare('SELECT username, account_id, operator_id, ha1 FROM sip_users'),
     sipsOf: db.prepare('SELECT username, operator_id, ha1 FROM sip_users WHERE account_id = ?'),
@@ -85,6 +89,14 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         const row = q.apiByLogin.get(a.login) as { account_id: number } | undefined;
         if (row && row.account_id !== accountId) {
           throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `api_users[${i}].login: login "${a.login}" already belongs to account ${row.account_id}.`);
+        }
+      }
+
+      for (const [i, o] of (file.operators ?? []).entries()) {
+        if (o.password === undefined || o.login === undefined) continue;
+        const row = q.opLoginByLogin.get(o.login) as { account_id: number } | undefined;
+        if (row && row.account_id !== accountId) {
+          throw vmError('ID_OWNED_BY_OTHER_ACCOUNT', `operators[${i}].login: operator login "${o.login}" already belongs to account ${row.account_id}.`);
         }
       }
 
@@ -127,6 +139,23 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         changed = true;
         return { ...a, hash: secrets.hash(a.password) };
       });
+      // Operators' sign-ins: the file's password, or (left out) the stored hash of the same
+      // operator under the same login; an operator without either has no sign-in.
+      const oldOps = new Map((q.opLoginsOf.all(accountId) as { login: string; operator_id: number; password_hash: string }[]).map((o) => [o.operator_id, o]));
+      const opLogins = (file.operators ?? []).flatMap((o) => {
+        if (o.login === undefined) return [];
+        const old = oldOps.get(o.id);
+        const same = old !== undefined && old.login === o.login;
+        if (same && (o.password === undefined || secrets.verify(o.password, old.password_hash))) return [{ login: o.login, operatorId: o.id, hash: old.password_hash }];
+        if (o.password === undefined) return [];
+        changed = true;
+        return [{ login: o.login, operatorId: o.id, hash: secrets.hash(o.password) }];
+      });
+      const opLoginSeen = new Set<string>();
+      for (const o of opLogins) {
+        if (opLoginSeen.has(o.login)) throw vmError('INVALID_ACCOUNT_FILE', `operators: login "${o.login}" would sign in two operators; give each operator with a password its own login.`);
+        opLoginSeen.add(o.login);
+      }
       // SIP phones: the HA1 of the file's password, or the stored one when the file leaves it out.
       const oldSips = new Map((q.sipsOf.all(accountId) as { username: string; operator_id: number; ha1: string }[]).map((u) => [u.username, u]));
       const sips = (file.operators ?? []).flatMap((o, i) => {
@@ -137,7 +166,7 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
         if (!old || old.ha1 !== ha1 || old.operator_id !== o.id) changed = true;
         return [{ username: o.sip.username, operatorId: o.id, ha1 }];
       });
-      if (oldSups.size !== sups.length || oldApis.size !== apis.length || oldSips.size !== sips.length) changed = true;
+      if (oldSups.size !== sups.length || oldApis.size !== apis.length || oldSips.size !== sips.length || oldOps.size !== opLogins.length) changed = true;
       if (!changed) return { accountId, changed: false };
 
       q.upsertAccount.run(accountId, file.account.name, directory);
@@ -150,6 +179,8 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
       q.dropApis.run(accountId);
       for (const a of apis) q.addApi.run(a.login, accountId, a.hash);
       sounds.replace(accountId, file.sounds ?? []);
+      q.dropOpLogins.run(accountId);
+      for (const o of opLogins) q.addOpLogin.run(o.login, accountId, o.operatorId, o.hash);
       q.dropSips.run(accountId);
       for (const u of sips) q.addSip.run(u.username, accountId, u.operatorId, u.ha1);
       return { accountId, changed: true };
@@ -197,6 +228,10 @@ export function sqliteDirectoryStore(db: Db): DirectoryStore {
     },
     async revisions() {
       return new Map((q.revisions.all() as { id: number; revision: number }[]).map((r) => [r.id, r.revision]));
+    },
+    async findOperatorLogin(login) {
+      const r = q.opLoginByLogin.get(login) as { login: string; account_id: number; operator_id: number; password_hash: string } | undefined;
+      return r && { accountId: r.account_id, operatorId: r.operator_id, login: r.login, passwordHash: r.password_hash };
     },
     async findApiUser(login) {
       const r = q.apiByLogin.get(login) as { login: string; account_id: number; password_hash: string } | undefined;

@@ -6,16 +6,20 @@ import type { TokenFilter, TokenRecord, TokenStore } from '../types.ts';
 
 export function sqliteTokenStore(db: Db): TokenStore {
   const save = db.prepare(
-    'INSERT OR REPLACE INTO tokens (hash, kind, account_id, subject, ip, expires_at, login, cred, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO tokens (hash, kind, account_id, subject, ip, expires_at, login, cred, revoked, issuer, keep_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const find = db.prepare('SELECT hash, kind, account_id, subject, ip, expires_at, login, cred, revoked FROM tokens WHERE hash = ?');
+  const find = db.prepare('SELECT hash, kind, account_id, subject, ip, expires_at, login, cred, revoked, issuer, keep_until FROM tokens WHERE hash = ?');
   const purge = db.prepare('DELETE FROM tokens WHERE expires_at <= ?');
+  const extend = db.prepare('UPDATE tokens SET expires_at = ? WHERE hash = ? AND revoked = 0 AND expires_at > ?');
   // One statement per filter marks the live tokens and names their accounts.
   const mark = (where: string) => db.prepare(`UPDATE tokens SET revoked = 1 WHERE ${where} AND revoked = 0 AND expires_at > ? RETURNING account_id`);
   const updates = {
     hash: mark('hash = ?'),
-    supervisor: mark("kind = 'supervisor' AND login = ?"),
-    api: mark("kind IN ('api', 'agent') AND login = ?"),
+    // A user's tokens: those issued under its login (an agent token a supervisor asked for
+    // is the supervisor's). Tokens from before issuers were recorded go by their kind.
+    supervisor: mark("(issuer = 'supervisor' OR (issuer = '' AND kind = 'supervisor')) AND login = ?"),
+    api: mark("(issuer = 'api' OR (issuer = '' AND kind IN ('api', 'agent'))) AND login = ?"),
+    operator: mark("issuer = 'operator' AND login = ?"),
     account: mark('account_id = ?'),
   };
   const bump = db.prepare(
@@ -32,16 +36,19 @@ export function sqliteTokenStore(db: Db): TokenStore {
     return { revoked: rows.length, accounts };
   });
 
-  type Row = { hash: string; kind: TokenRecord['kind']; account_id: number; subject: number; ip: string; expires_at: number; login: string; cred: string; revoked: number };
+  type Row = { hash: string; kind: TokenRecord['kind']; account_id: number; subject: number; ip: string; expires_at: number; login: string; cred: string; revoked: number; issuer: TokenRecord['issuer']; keep_until: number };
   return {
     async save(t) {
-      save.run(t.hash, t.kind, t.accountId, t.subject, t.ip, t.expiresAt, t.login, t.cred, t.revoked ? 1 : 0);
+      save.run(t.hash, t.kind, t.accountId, t.subject, t.ip, t.expiresAt, t.login, t.cred, t.revoked ? 1 : 0, t.issuer, t.keepUntil);
     },
     async find(hash) {
       const r = find.get(hash) as Row | undefined;
       return (
-        r && { hash: r.hash, kind: r.kind, accountId: r.account_id, subject: r.subject, ip: r.ip, expiresAt: r.expires_at, login: r.login, cred: r.cred, revoked: r.revoked !== 0 }
+        r && { hash: r.hash, kind: r.kind, accountId: r.account_id, subject: r.subject, ip: r.ip, expiresAt: r.expires_at, login: r.login, cred: r.cred, revoked: r.revoked !== 0, issuer: r.issuer, keepUntil: r.keep_until }
       );
+    },
+    async extend(hash, expiresAt, now) {
+      return extend.run(expiresAt, hash, now).changes > 0;
     },
     async purgeExpired(now) {
       return purge.run(now).changes;
