@@ -36,6 +36,8 @@ const telephony = { auth: { roles: ['platform'], account: 'id' } satisfies Route
 const toolbar = { auth: { roles: ['operator', 'supervisor', 'api', 'platform'], account: 'id', operator: 'op' } satisfies RouteAuth };
 /** The account's own requests and reads. */
 const account = { auth: { roles: ['supervisor', 'api', 'platform'], account: 'id' } satisfies RouteAuth };
+/** What a supervisor does to one of their operators (not the operator to themself). */
+const supervise = { auth: { roles: ['supervisor', 'api', 'platform'], account: 'id', operator: 'op' } satisfies RouteAuth };
 
 function unwrap<T extends object>(r: EngineResult<T>): { ok: true } & T {
   if (!r.ok) throw vmError(r.error, r.message);
@@ -107,12 +109,14 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   opAction('unhold', 'Operator takes the caller back from hold', (e, op) => e.operatorUnhold(op));
   opAction('end-wrapup', 'Operator ends their wrap-up early', (e, op) => e.operatorEndWrapup(op));
   app.post('/api/v1/accounts/:id/operators/:op/disposition', {
+    config: toolbar,
     schema: { summary: "Operator tags their call (or the one they wrap up) with a disposition", tags, params: OpParams, body: Type.Object({ disposition: Id }, { additionalProperties: false }), response: responses },
-  }, async (req) => run(req, req.params, (e) => e.operatorDisposition(req.params.op, req.body.disposition)));
+  }, async (req) => run(req.params, (e) => e.operatorDisposition(req.params.op, req.body.disposition)));
   for (const [path, on] of [['suspend', true], ['unsuspend', false]] as const) {
     app.post(`/api/v1/accounts/:id/operators/:op/${path}`, {
+      config: supervise,
       schema: { summary: on ? 'Supervisor suspends the operator in one group' : "Supervisor lifts the operator's suspension in one group", tags, params: OpParams, body: Type.Object({ group: Id }, { additionalProperties: false }), response: responses },
-    }, async (req) => run(req, req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on)));
+    }, async (req) => run(req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on)));
   }
   app.post('/api/v1/accounts/:id/operators/:op/pause', {
     config: toolbar,
