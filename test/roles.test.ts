@@ -49,6 +49,7 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
   { method: 'POST', path: `${A}/callbacks`, body: {}, roles: ['supervisor', 'api', 'platform'] },
   { method: 'DELETE', path: `${A}/callbacks/1`, roles: ['supervisor', 'api', 'platform'] },
   { method: 'GET', path: `${A}/calls`, roles: ['supervisor', 'api', 'platform'] },
+  { method: 'GET', path: `${A}/operators/92/softphone`, roles: ['operator', 'platform'] },
   { method: 'GET', path: `${A}/recordings/1`, roles: ['operator', 'supervisor', 'api', 'platform'] },
   { method: 'PUT', path: A, body: {}, roles: ['admin', 'platform'] },
   { method: 'GET', path: '/api/v1/realtime', roles: ['operator', 'supervisor', 'api'] },

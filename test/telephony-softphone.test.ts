@@ -13,7 +13,7 @@ import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
 import { openSoftphone, softphoneState, softphoneStats } from './helpers/softphone.ts';
 import { callEvents, done, events, idOf, line, lawful, login, operatorStatus, telephonyKit, type Rig } from './helpers/telephony.ts';
 import { startSipp } from './helpers/sipp.ts';
-import { vmToken } from './helpers/server.ts';
+import { http, vmToken } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
@@ -87,6 +87,29 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
 
     await page.close();
     await until('the binding gone with its connection', () => r.srv.app.telephony!.sip.registration(ANN.user) === undefined, 10_000);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("registers with the digest HA1 the softphone route gives the operator's own token (never the password)", async () => {
+    const r = await rig('node', { min: 29200, max: 29399 });
+    const url = `${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/${ANN.id}/softphone`;
+    // Tokens are bound to the address they were asked from: the host's side of the namespace.
+    const agent = await vmToken(r.srv.url, 'soft-api', 'soft-secret', { user_type: 'agent', id_operator: ANN.id, keep: 1 }, ns.hostAddress);
+    expect(agent.status, JSON.stringify(agent.body)).toBe(200);
+    const got = await http(url, { headers: { authorization: `Bearer ${agent.body.id_session as string}` }, localAddress: ns.hostAddress });
+    expect(got.status, JSON.stringify(got.body)).toBe(200);
+    expect(got.body).toEqual({ ws_path: '/sip', username: ANN.user, realm: 'voice-management', ha1: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(JSON.stringify(got.body)).not.toContain(ANN.password);
+    // No token, or another operator's, gets nothing.
+    expect((await http(url, { localAddress: ns.hostAddress })).status).toBe(401);
+    const bob = await vmToken(r.srv.url, 'soft-api', 'soft-secret', { user_type: 'agent', id_operator: 7402 }, ns.hostAddress);
+    const other = await http(url, { headers: { authorization: `Bearer ${bob.body.id_session as string}` }, localAddress: ns.hostAddress });
+    expect(other).toMatchObject({ status: 403, body: { error: 'FORBIDDEN' } });
+    const page = await openSoftphone(browser, pageErrors);
+    const b = got.body as { ws_path: string; username: string; realm: string; ha1: string };
+    await page.evaluate((o) => window.softphone.start(o), { ws: `${r.srv.url.replace(/^http/, 'ws')}${b.ws_path}`, uri: `sip:${b.username}@${ns.hostAddress}`, user: b.username, ha1: b.ha1, realm: b.realm });
+    await until('the softphone registered with HA1', async () => (await softphoneState(page)).registered, 30_000);
+    await page.close();
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

@@ -20,6 +20,7 @@ import { adminEventRoutes } from './routes/admin-events.ts';
 import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
 import { wallboardRoutes } from './routes/wallboard.ts';
+import { softphoneRoutes } from './routes/softphone.ts';
 import type { Services } from './services.ts';
 import { StatsService } from '../stats/service.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -222,6 +223,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(callbackLinkRoutes, { services });
   await http.register(vmHistoryRoutes, { services });
   await http.register(recordingRoutes, { services });
+  await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(wallboardRoutes);
   http.get('/healthz', async () => ({ ok: true }));

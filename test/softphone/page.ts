@@ -24,7 +24,8 @@ export interface RtpCounters {
 }
 
 export interface Softphone {
-  start(o: { ws: string; uri: string; user: string; password: string; debug?: boolean }): void;
+  /** `password`, or the digest `ha1` with its `realm` (what GET …/operators/:op/softphone gives). */
+  start(o: { ws: string; uri: string; user: string; password?: string; ha1?: string; realm?: string; debug?: boolean }): void;
   state(): SoftphoneState;
   stats(): Promise<RtpCounters | undefined>;
   hangup(): void;
@@ -49,7 +50,7 @@ window.softphone = {
       sockets: [new JsSIP.WebSocketInterface(o.ws)],
       uri: o.uri,
       authorization_user: o.user,
-      password: o.password,
+      ...(o.ha1 ? { ha1: o.ha1, realm: o.realm } : { password: o.password }),
       register: true,
       session_timers: false,
     });
