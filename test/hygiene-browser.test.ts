@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { startTestServer, vmToken, type TestServer } from './helpers/server.ts';
 import { signAccount } from '../src/http/routes/callback-link.ts';
-import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
+import { WALLBOARD_DIST } from '../src/http/routes/pages.ts';
 
 warnIfNoChromium('hygiene-browser');
 

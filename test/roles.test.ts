@@ -53,6 +53,7 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
   { method: 'GET', path: `${A}/recordings/1`, roles: ['operator', 'supervisor', 'api', 'platform'] },
   { method: 'PUT', path: A, body: {}, roles: ['admin', 'platform'] },
   { method: 'GET', path: '/api/v1/realtime', roles: ['operator', 'supervisor', 'api'] },
+  { method: 'GET', path: '/api/v1/me', roles: ['operator', 'supervisor', 'api', 'admin'] },
   { method: 'GET', path: '/api/v1/stats/groups', roles: ['supervisor', 'api'] },
   { method: 'GET', path: '/api/v1/stats/operators', roles: ['supervisor', 'api'] },
   { method: 'GET', path: '/api/v1/stats/series', roles: ['supervisor', 'api'] },
@@ -137,6 +138,10 @@ describe('every route × every role', () => {
     expect(rt.status).toBe(200);
     expect(rt.body.operators.map((o: { id: number }) => o.id)).toEqual([92]);
     expect(rt.body.groups.map((g: { id: number }) => g.id)).toEqual([90]);
+    // GET /api/v1/me: who the token is, for a page opened with only the token (the toolbar's ?token_session=).
+    const me = await call(srv.url, tokens.operator, 'GET', '/api/v1/me');
+    expect(me).toMatchObject({ status: 200, body: { role: 'operator', id_client: ACCOUNT, id_operator: 92, name: 'Ana', pauses: [{ id: 99, label: 'Break' }], groups: [{ id: 90, name: 'Sales' }], operators: [{ id: 92, name: 'Ana' }] } });
+    expect((await call(srv.url, tokens.supervisor, 'GET', '/api/v1/me')).body).toMatchObject({ role: 'supervisor', id_operator: null, groups: [{ id: 90 }, { id: 91 }] });
     const c = connect(srv.url);
     try {
       expect(await c.init('agent', 92, tokens.operator)).toMatchObject({ ok: true, id_client: ACCOUNT });

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { ADMIN_TOKEN, http, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
 import { explain, freePort, killSipps, startSipp } from './helpers/sipp.ts';
-import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
+import { WALLBOARD_DIST } from '../src/http/routes/pages.ts';
 
 warnIfNoChromium('telephony-wallboard');
 

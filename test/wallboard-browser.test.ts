@@ -10,7 +10,7 @@ import { execSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { ADMIN_TOKEN, http, publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
-import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
+import { WALLBOARD_DIST } from '../src/http/routes/pages.ts';
 
 warnIfNoChromium('wallboard-browser');
 

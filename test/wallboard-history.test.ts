@@ -11,7 +11,7 @@ import { ManualClock } from '../src/clock.ts';
 import { readAccountFile } from '../src/directory/load.ts';
 import { runSimulation } from '../src/sim/index.ts';
 import type { Notification, RealtimeSnapshot } from '../src/protocol/index.ts';
-import { WALLBOARD_DIST } from '../src/http/routes/wallboard.ts';
+import { WALLBOARD_DIST } from '../src/http/routes/pages.ts';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
 import { http, startTestServer, vmToken, wsInit, type TestServer } from './helpers/server.ts';
 

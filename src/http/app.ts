@@ -19,7 +19,8 @@ import { vmTokenRoutes } from './routes/vm-token.ts';
 import { adminEventRoutes } from './routes/admin-events.ts';
 import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
-import { wallboardRoutes } from './routes/wallboard.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { meRoutes } from './routes/me.ts';
 import { softphoneRoutes } from './routes/softphone.ts';
 import type { Services } from './services.ts';
 import { StatsService } from '../stats/service.ts';
@@ -223,9 +224,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(callbackLinkRoutes, { services });
   await http.register(vmHistoryRoutes, { services });
   await http.register(recordingRoutes, { services });
+  await http.register(meRoutes, { services });
   await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
-  await http.register(wallboardRoutes);
+  await http.register(pageRoutes);
   http.get('/healthz', async () => ({ ok: true }));
 
   const io: StreamServer = new Server(http.server, {
