@@ -1,0 +1,138 @@
+// One signed-in toolbar: the operator's token (renewed by the SDK), who they are (GET
+// /api/v1/me), their desk (the snapshot, then every event of their stream in cpt order, by
+// desk.ts), the softphone when there is one, and the desk actions. Views subscribe to it.
+import { connect, type ClientState, type Update, type VmClient } from '@voice-management/client';
+import { act, serverBase, signOut, softphoneOf, whoAmI, type Me } from './api.ts';
+import { applyEvent, deskFromSnapshot, emptyDesk, type Desk } from './desk.ts';
+import type { Phone } from './phone.ts';
+
+const KEY = 'vm-operator-session';
+
+/** The phone as the toolbar shows it: a softphone in this tab, or a desk phone elsewhere. */
+export type PhoneView = 'none' | 'elsewhere' | 'starting' | 'registered' | 'failed';
+
+export class Session {
+  desk: Desk;
+  link: ClientState = 'connecting';
+  phone: PhoneView = 'none';
+  /** The last refusal or problem, shown until the next action. */
+  message: string | undefined;
+  private softphone: Phone | undefined;
+  private readonly listeners = new Set<() => void>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(readonly me: Me & { id_operator: number }, private readonly client: VmClient) {
+    this.desk = emptyDesk(me.id_operator, Date.now());
+  }
+
+  /** Opens the toolbar of an operator token: who it is, its stream, its desk, its phone. */
+  static async open(idSession: string): Promise<Session> {
+    const me = await whoAmI(idSession);
+    if (me.id_operator === null) throw new Error(`This page is for an operator; this token is a ${me.role}'s.`);
+    const operator = me.id_operator;
+    const early: Update[] = [];
+    const client = await connect({ url: serverBase(), token: { userType: 'agent', target: operator, idSession, idClient: me.id_client }, types: ['operator', 'UI'] });
+    const s = new Session({ ...me, id_operator: operator }, client);
+    let ready = false;
+    let cpt = 0;
+    client.on('event', (u) => {
+      if (!ready) return void early.push(u);
+      s.apply(u);
+    });
+    client.on('state', (c) => s.update(() => (s.link = c.state)));
+    client.on('token', (t) => sessionStorage.setItem(KEY, t.idSession));
+    sessionStorage.setItem(KEY, idSession);
+    const snap = await client.snapshot({ source: 'realtime' }).catch((e: unknown) => {
+      client.close('snapshot failed');
+      throw e;
+    });
+    const mine = snap.realtime?.operators.find((o) => o.id === operator);
+    if (mine) s.desk = deskFromSnapshot(mine, Date.now());
+    cpt = snap.cpt;
+    ready = true;
+    for (const u of early) if (u.cpt > cpt) s.apply(u);
+    s.link = 'live';
+    s.timer = setInterval(() => s.emit(), 1000);
+    return s;
+  }
+
+  /** The token this tab kept (sessionStorage: gone with the tab). */
+  static saved(): string | undefined {
+    return sessionStorage.getItem(KEY) ?? undefined;
+  }
+
+  token(): string {
+    return this.client.token?.idSession ?? '';
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Starts the browser softphone when the server has one for this operator. */
+  async startPhone(audio: HTMLAudioElement): Promise<void> {
+    const cfg = await softphoneOf(this.token(), this.me.id_client, this.me.id_operator).catch(() => undefined);
+    if (!cfg) return this.update(() => (this.phone = 'elsewhere'));
+    const { startPhone } = await import('./phone.ts');
+    this.softphone = startPhone(cfg, audio, () => this.update(() => (this.phone = this.softphone?.state() ?? 'starting')));
+    this.update(() => (this.phone = 'starting'));
+  }
+
+  /** An incoming call rings in this tab. */
+  ringingHere(): boolean {
+    return this.softphone?.ringing() ?? false;
+  }
+
+  /** POST …/operators/:op/<action>; a refusal's message is shown. */
+  async act(action: string, body?: unknown): Promise<boolean> {
+    this.message = undefined;
+    try {
+      await act(this.token(), this.me.id_client, this.me.id_operator, action, body);
+      this.emit();
+      return true;
+    } catch (e) {
+      this.update(() => (this.message = e instanceof Error ? e.message : String(e)));
+      return false;
+    }
+  }
+
+  /**
+   * Answer: the softphone's session when it rings here (the B2BUA then reports the
+   * operator's answer to the engine), else the REST answer (a desk phone, or no phone).
+   */
+  async answer(noMic: string): Promise<void> {
+    if (this.softphone?.ringing()) {
+      this.message = undefined;
+      await this.softphone.answer().catch(() => this.update(() => (this.message = noMic)));
+      return;
+    }
+    await this.act('answer');
+  }
+
+  setMuted(muted: boolean): void {
+    this.softphone?.setMuted(muted);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.softphone?.stop();
+    const token = this.token();
+    this.client.close();
+    sessionStorage.removeItem(KEY);
+    await signOut(token);
+  }
+
+  private apply(u: Update): void {
+    this.update(() => (this.desk = applyEvent(this.desk, u.event, Date.now())));
+  }
+
+  private update(fn: () => void): void {
+    fn();
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
