@@ -1,0 +1,180 @@
+// The operator toolbar in a real browser: Debian's Chromium driven by playwright-core against
+// a real server. An operator signs in through the form (a wrong password shows the server's
+// message), logs in, pauses with a reason (the stream carries UI/pause with it, the toolbar
+// its label), resumes; a call posted into the engine rings the toolbar with its caller; Answer
+// (no softphone here: the REST answer), Hold, Resume, Hang up, the wrap-up's countdown, a
+// disposition that reaches the history, the end of the wrap-up; a CRM's agent token in the
+// URL (?token_session=) opens the toolbar signed in, in the operator's language, and
+// ?fiche_num= dials. Screenshots of the states at laptop and phone widths go to a temp dir
+// (printed), named operator-<state>-<width>.png.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
+import { ADMIN_TOKEN, http, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
+import { connect, type TestClient } from './helpers/clients.ts';
+import { until } from './helpers/until.ts';
+import { OPERATOR_DIST } from '../src/http/routes/pages.ts';
+
+warnIfNoChromium('operator-browser');
+
+const ACCOUNT = 12;
+const ANA = 121;
+const LEA = 122;
+const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let stream: TestClient;
+  const pageErrors: string[] = [];
+
+  /** The platform drives the engine (as the telephony side would). */
+  const platform = async (path: string, body?: object) => {
+    const r = await http(`${s.url}/api/v1/accounts/${ACCOUNT}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body as { ok: true; id_call?: number };
+  };
+  /** The page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
+  const scriptErrors = () => pageErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
+  const status = () => page.locator('.badge').getAttribute('data-state');
+  /** The same page at both widths. */
+  const shots = async (name: string, p: Page = page) => {
+    for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+      await p.setViewportSize(vp);
+      await p.screenshot({ path: join(SHOTS, `operator-${name}-${w}.png`), fullPage: true });
+    }
+    await p.setViewportSize(LAPTOP);
+  };
+  /** The stream event of the supervisor's stream matching `pick`. */
+  const streamed = (pick: (type: string, event: string, msg: Record<string, unknown>) => boolean) =>
+    until('the event on the stream', () => stream.updates.find((u) => pick(u.event.type_notification, u.event.event, u.event.msg as unknown as Record<string, unknown>)));
+
+  beforeAll(async () => {
+    // A fresh clone built the toolbar in `npm install` (prepare); build it if it is missing.
+    if (!existsSync(`${OPERATOR_DIST}index.html`)) execSync('npm run build:operator', { stdio: 'ignore', cwd: new URL('..', import.meta.url).pathname });
+    s = await startTestServer(['toolbar.json']);
+    const sup = await wsInit(s.url, 'toolbar-sup', 'sup-secret');
+    stream = connect(s.url);
+    expect(await stream.init('supervisor', 124, sup.body.id_session)).toMatchObject({ ok: true });
+    browser = await launchChromium();
+    page = await openPage(browser, LAPTOP, pageErrors);
+    console.log(`operator-browser: screenshots in ${SHOTS}`);
+  }, 60_000);
+  afterAll(async () => {
+    stream?.close();
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('signs in through the form: a wrong password shows the server’s message', async () => {
+    await page.goto(`${s.url}/operator`);
+    await page.fill('input[name=login]', 'ana');
+    await page.fill('input[name=password]', 'wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.signin .error')).toBe('Login or password is incorrect.');
+    await shots('signin-error');
+    await page.fill('input[name=password]', 'ana-secret');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.toolbar');
+    expect(await page.textContent('.who')).toBe('Ana Lopez');
+    expect(await status()).toBe('logged_out');
+    // No softphone on this server: the page says the phone is elsewhere.
+    await expect.poll(() => page.locator('.phone').getAttribute('data-phone')).toBe('elsewhere');
+    await shots('logged-out');
+  });
+
+  it('logs in, pauses with a reason (UI/pause on the stream, the label on the toolbar), resumes', async () => {
+    await page.click('text=Log in');
+    await expect.poll(status).toBe('available');
+    await page.selectOption('select[name=pause]', '2');
+    await page.click('button.pause');
+    await expect.poll(status).toBe('paused');
+    expect(await page.textContent('.pause-label')).toBe('Training');
+    const ev = await streamed((t, e, m) => t === 'UI' && e === 'pause' && m.id_operator === ANA);
+    expect(String((ev.event.msg as { supp?: unknown }).supp)).toBe('2');
+    await shots('paused');
+    await page.click('button.unpause');
+    await expect.poll(status).toBe('available');
+    await shots('available');
+  });
+
+  it('rings with the caller, answers, holds, resumes, hangs up, wraps up with a disposition', async () => {
+    const id = (await platform('/calls', { service: '33800000120', caller: '33612345678' })).id_call!;
+    await expect.poll(status).toBe('ringing');
+    expect(await page.textContent('.call .caller')).toBe('33612345678');
+    expect(await page.textContent('.call .group')).toBe('Sales');
+    await shots('ringing');
+    await page.click('button.answer');
+    await expect.poll(status).toBe('connected');
+    await page.click('button.hold');
+    await expect.poll(status).toBe('hold');
+    expect(await page.textContent('.badge')).toBe('On hold');
+    await streamed((t, e, m) => t === 'UI' && e === 'hold' && m.id_call === id);
+    await shots('on-hold');
+    await page.click('button.unhold');
+    await expect.poll(status).toBe('connected');
+    await shots('on-call');
+    await page.click('button.hangup');
+    await expect.poll(status).toBe('wrapup');
+    expect(await page.textContent('.countdown')).toMatch(/^[01]:\d\d left$/);
+    await page.selectOption('select[name=disposition]', '1');
+    await streamed((t, e, m) => t === 'UI' && e === 'disposition' && m.id_call === id);
+    await shots('wrapup');
+    await page.click('button.end-wrapup');
+    await expect.poll(status).toBe('available');
+    expect(await page.textContent('.recent .number')).toBe('33612345678');
+    // The history row of the call carries the disposition.
+    const row = await until('the history row with its disposition', async () => {
+      await s.app.services.stats.flush();
+      const r = await http(`${s.url}/vm/calls/in`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('toolbar-api:api-secret').toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ date: new Date().toISOString().slice(0, 10) }),
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body as Record<string, unknown>[]).find((x) => x.id_appel === id && x.disposition !== undefined);
+    });
+    expect(row).toMatchObject({ disposition: 1, disposition_label: 'Sale' });
+    expect(scriptErrors()).toEqual([]);
+  });
+
+  it('opens signed in with ?token_session= (a CRM’s agent token), in the operator’s language, and dials ?fiche_num=', async () => {
+    const api = await http(`${s.url}/vm/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('toolbar-api:api-secret').toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_type: 'agent', id_operator: LEA, keep: 1 }),
+    });
+    expect(api.status, JSON.stringify(api.body)).toBe(200);
+    const token = (api.body as { id_session: string }).id_session;
+    await platform(`/operators/${LEA}/login`);
+    const p = await openPage(browser, LAPTOP, pageErrors);
+    try {
+      await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token)}&fiche_num=33699887766`);
+      await p.waitForSelector('.toolbar');
+      expect(await p.textContent('.who')).toBe('Léa Roux');
+      // The token does not stay in the address bar.
+      expect(new URL(p.url()).searchParams.has('token_session')).toBe(false);
+      // Léa's lang is fr: the strings are French. fiche_num placed an outgoing call.
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toBe('calling');
+      expect(await p.textContent('.badge')).toBe('Appel sortant');
+      expect(await p.textContent('.call .caller')).toBe('33699887766');
+      await shots('calling-fr', p);
+      await p.click('button.hangup');
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toMatch(/^(available|wrapup)$/);
+    } finally {
+      await p.close();
+    }
+    expect(scriptErrors()).toEqual([]);
+  });
+});
