@@ -101,6 +101,8 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     await page.click('button.pause');
     await expect.poll(status).toBe('paused');
     expect(await page.textContent('.pause-label')).toBe('Training');
+    // Training ends by itself after 30 minutes: its countdown shows.
+    expect(await page.textContent('.countdown')).toMatch(/^(30:00|29:5\d) left$/);
     const ev = await streamed((t, e, m) => t === 'UI' && e === 'pause' && m.id_operator === ANA);
     expect(String((ev.event.msg as { supp?: unknown }).supp)).toBe('2');
     await shots('paused');

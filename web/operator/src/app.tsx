@@ -132,7 +132,11 @@ function StatePanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: nu
   const pause = s.me.pauses.find((p) => p.id === d.pauseId);
   const [reason, setReason] = useState(s.me.pauses[0]?.id ?? 0);
   const held = d.call?.held && d.status === 'connected';
-  const left = d.status === 'wrapup' && d.wrapUntil !== null ? Math.max(0, Math.ceil((d.wrapUntil - now) / 1000)) : undefined;
+  // The wrap-up's countdown, or the pause's (it ends by itself after max_duration).
+  const left =
+    d.status === 'wrapup' && d.wrapUntil !== null ? Math.max(0, Math.ceil((d.wrapUntil - now) / 1000))
+    : d.status === 'paused' && pause?.max_duration ? Math.max(0, pause.max_duration - elapsed(d.since, now))
+    : undefined;
   return (
     <section class="state">
       <div class="status">
@@ -276,7 +280,7 @@ function Recent({ t, d }: { t: Strings; d: Desk }) {
         <ul>
           {d.recent.map((r) => (
             <li>
-              <span class="dir">{r.outgoing ? '↗' : '↙'}</span> <span class="number">{r.number}</span> <time>{new Date(r.at).toLocaleTimeString()}</time>
+              <span class="dir">{r.outgoing ? '↗' : '↙'}</span> <span class="number">{r.number}</span> <time>{new Date(r.at).toLocaleTimeString(t.locale)}</time>
             </li>
           ))}
         </ul>

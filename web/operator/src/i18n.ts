@@ -1,6 +1,7 @@
 // Every string of the toolbar, in English and French. The operator's `lang` (GET /api/v1/me)
 // chooses, else the browser's language.
 const en = {
+  locale: 'en',
   title: 'Toolbar',
   login: 'Login',
   password: 'Password',
@@ -61,6 +62,7 @@ const en = {
 export type Strings = { readonly [K in keyof typeof en]: string };
 
 const fr: Strings = {
+  locale: 'fr',
   title: 'Barre d’agent',
   login: 'Identifiant',
   password: 'Mot de passe',
