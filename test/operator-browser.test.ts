@@ -180,3 +180,33 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 });
+
+// The toolbar's softphone: with SIP over WebSocket on, the page fetches the operator's HA1
+// and JsSIP registers over ws://<page host>/sip (signalling only: WebRTC media needs the
+// network namespace of telephony-softphone.test.ts, not used here).
+describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => {
+  let s: TestServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  beforeAll(async () => {
+    s = await startTestServer(['toolbar.json'], {
+      telephony: { sip: { host: '127.0.0.1', port: 0 }, trust: ['127.0.0.1/32'], media: 'node', rtpPorts: { min: 29_600, max: 29_699 }, ws: { path: '/sip' } },
+    });
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('registers JsSIP as the operator’s SIP user and says the phone is this browser', async () => {
+    const token = (await http(`${s.url}/ws/`, { method: 'POST', headers: { 'X-JSON': JSON.stringify({ requete: 'init', header: { login: 'ana', password: 'ana-secret', account_type: 'operator' }, msg: {} }) } })).body as { id_session: string };
+    const p = await openPage(browser, LAPTOP, pageErrors);
+    await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+    await expect.poll(() => p.locator('.phone').getAttribute('data-phone'), { timeout: 15_000 }).toBe('registered');
+    expect(await p.textContent('.phone')).toBe('Phone: this browser');
+    await until('the registration on the server', () => s.app.telephony!.sip.registration('ana-web'));
+    await p.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
