@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
-import { ADMIN_TOKEN, http, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
+import { accountPost, http, startTestServer, vmToken, wsInit, type TestServer } from './helpers/server.ts';
 import { connect, type TestClient } from './helpers/clients.ts';
 import { until } from './helpers/until.ts';
 import { OPERATOR_DIST } from '../src/http/routes/pages.ts';
@@ -37,11 +37,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
 
   /** The platform drives the engine (as the telephony side would). */
   const platform = async (path: string, body?: object) => {
-    const r = await http(`${s.url}/api/v1/accounts/${ACCOUNT}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+    const r = await accountPost(s.url, ACCOUNT, path, body);
     expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
     return r.body as { ok: true; id_call?: number };
   };
@@ -152,11 +148,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   });
 
   it('opens signed in with ?token_session= (a CRM’s agent token), in the operator’s language, and dials ?fiche_num=', async () => {
-    const api = await http(`${s.url}/vm/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('toolbar-api:api-secret').toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ user_type: 'agent', id_operator: LEA, keep: 1 }),
-    });
+    const api = await vmToken(s.url, 'toolbar-api', 'api-secret', { user_type: 'agent', id_operator: LEA, keep: 1 });
     expect(api.status, JSON.stringify(api.body)).toBe(200);
     const token = (api.body as { id_session: string }).id_session;
     await platform(`/operators/${LEA}/login`);
@@ -200,7 +192,7 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
   });
 
   it('registers JsSIP as the operator’s SIP user and says the phone is this browser', async () => {
-    const token = (await http(`${s.url}/ws/`, { method: 'POST', headers: { 'X-JSON': JSON.stringify({ requete: 'init', header: { login: 'ana', password: 'ana-secret', account_type: 'operator' }, msg: {} }) } })).body as { id_session: string };
+    const token = (await wsInit(s.url, 'ana', 'ana-secret', { accountType: 'operator' })).body as { id_session: string };
     const p = await openPage(browser, LAPTOP, pageErrors);
     await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
     await expect.poll(() => p.locator('.phone').getAttribute('data-phone'), { timeout: 15_000 }).toBe('registered');

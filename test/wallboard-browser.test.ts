@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { haveChromium, launchChromium, openPage, warnIfNoChromium } from './helpers/browser.ts';
-import { ADMIN_TOKEN, http, publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
+import { accountPost, http, publishHttp, startTestServer, wsInit, type TestServer } from './helpers/server.ts';
 import { WALLBOARD_DIST } from '../src/http/routes/pages.ts';
 
 warnIfNoChromium('wallboard-browser');
@@ -25,11 +25,7 @@ describe.skipIf(!haveChromium)('wallboard in Chromium', () => {
 
   /** The call-control API (telephony and operator toolbar), as the admin. */
   const control = async (path: string, body?: object) => {
-    const r = await http(`${s.url}/api/v1/accounts/${ACCOUNT}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+    const r = await accountPost(s.url, ACCOUNT, path, body);
     expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
     return r.body as { ok: true; id_call?: number };
   };

@@ -78,8 +78,8 @@ export function http(
 }
 
 /** The guide's supervisor login: POST /ws/ with the X-JSON header. */
-export function wsInit(url: string, login: string, password: string, opts: { localAddress?: string; field?: 'account_type' | 'count_type' } = {}) {
-  const header = { login, password, [opts.field ?? 'account_type']: 'supervisor' };
+export function wsInit(url: string, login: string, password: string, opts: { localAddress?: string; field?: 'account_type' | 'count_type'; accountType?: 'supervisor' | 'operator' } = {}) {
+  const header = { login, password, [opts.field ?? 'account_type']: opts.accountType ?? 'supervisor' };
   return http(`${url}/ws/`, {
     method: 'POST',
     headers: { 'X-JSON': JSON.stringify({ requete: 'init', header, msg: {} }) },
@@ -111,6 +111,15 @@ export function publishHttp(url: string, account: number, n: object, token = ADM
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(n),
+  });
+}
+
+/** POST /api/v1/accounts/:account<path> as the platform (the call-control API); resolves with the answer. */
+export function accountPost(url: string, account: number, path: string, body?: object) {
+  return http(`${url}/api/v1/accounts/${account}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
 }
 
