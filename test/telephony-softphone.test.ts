@@ -132,6 +132,41 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     expect(await status(`${base}/socket.io/?EIO=4&transport=websocket`, [])).toBe(101);
   }, 30_000);
 
+  it('the operator toolbar: its softphone registers, rings in the tab, Answer answers the SIP session (the B2BUA reports the answer), audio plays, the caller hangs up', async () => {
+    const r = await rig('node', { min: 29200, max: 29399 });
+    // The toolbar is served from the server (http://10.231.N.1:port): the microphone needs a secure context, as https gives in production.
+    const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
+    const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${r.srv.url}/operator/`);
+    await page.fill('input[name=login]', 'ann');
+    await page.fill('input[name=password]', 'ann-toolbar-secret');
+    await page.click('button[type=submit]');
+    await until('the toolbar\'s softphone registered', async () => (await page.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
+    await page.click('text=Log in');
+    await until('available', async () => (await page.locator('.badge').getAttribute('data-state')) === 'available', 10_000);
+    const caller = startSipp({
+      scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: 6000 }),
+      target: r.sip,
+      service: SERVICE,
+      localIp: ns.hostAddress,
+      keys: { caller: '33655555556' },
+      timeoutMs: 45_000,
+    });
+    await page.locator('.ringing-here').waitFor({ timeout: 20_000 });
+    expect(await page.textContent('.call .caller')).toBe('33655555556');
+    await page.click('button.answer');
+    await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
+    await until('on call in the toolbar', async () => (await page.locator('.badge').getAttribute('data-state')) === 'connected', 10_000);
+    // The caller's audio plays in the page's <audio>.
+    await until('the remote audio attached', () => page.evaluate(() => !!document.querySelector('audio')?.srcObject), 10_000);
+    expect(await page.locator('button.mute').count()).toBe(1);
+    await done(await caller);
+    await until('the call ended in the toolbar', async () => /^(available|wrapup)$/.test((await page.locator('.badge').getAttribute('data-state')) ?? ''), 15_000);
+    expect(pageErrors).toEqual([]);
+    await secure.close();
+  }, 90_000);
+
   const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [
     ['node', { min: 29200, max: 29399 }],
     ['rtpengine', { min: 29400, max: 29599 }],

@@ -19,7 +19,7 @@ export interface Netns {
   /** The namespace's side (where Chromium's packets come from). */
   nsAddress: string;
   /** Chromium inside the namespace, with fake audio devices and WebRTC's real host candidates. */
-  launchChromium(): Promise<Browser>;
+  launchChromium(extraArgs?: string[]): Promise<Browser>;
   remove(): void;
 }
 
@@ -81,7 +81,7 @@ export function createNetns(): Netns {
     name,
     hostAddress,
     nsAddress,
-    launchChromium: () =>
+    launchChromium: (extraArgs: string[] = []) =>
       chromium.launch({
         executablePath: wrapper,
         args: [
@@ -93,6 +93,7 @@ export function createNetns(): Netns {
           '--use-fake-ui-for-media-stream',
           // The test page is served as http://localhost (a secure context) and talks to 10.231.N.1.
           '--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks',
+          ...extraArgs,
         ],
       }),
     remove() {

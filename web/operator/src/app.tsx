@@ -195,7 +195,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
       <div class="actions">
         {d.status === 'ringing' && (
           <>
-            <button type="button" class="answer" onClick={() => s.answer(t.micDenied)}>{t.answer}</button>
+            <button type="button" class="answer" onClick={() => s.answer(t.micDenied, t.micInsecure)}>{t.answer}</button>
             <button type="button" class="reject" onClick={() => s.act('reject')}>{t.reject}</button>
           </>
         )}

@@ -68,6 +68,8 @@ export function startPhone(cfg: Softphone, audio: HTMLAudioElement, onChange: ()
       const s = incoming;
       if (!s) return;
       // Ask for the microphone first: a denial is then a clear error, not a failed session.
+      // Browsers give it to secure pages only (https, or localhost).
+      if (!window.isSecureContext || !navigator.mediaDevices) throw new Error('insecure');
       const mic = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
       incoming = undefined;
       current = s;

@@ -101,10 +101,10 @@ export class Session {
    * Answer: the softphone's session when it rings here (the B2BUA then reports the
    * operator's answer to the engine), else the REST answer (a desk phone, or no phone).
    */
-  async answer(noMic: string): Promise<void> {
+  async answer(noMic: string, insecure: string): Promise<void> {
     if (this.softphone?.ringing()) {
       this.message = undefined;
-      await this.softphone.answer().catch(() => this.update(() => (this.message = noMic)));
+      await this.softphone.answer().catch((e: unknown) => this.update(() => (this.message = e instanceof Error && e.message === 'insecure' ? insecure : noMic)));
       return;
     }
     await this.act('answer');
