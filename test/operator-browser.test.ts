@@ -147,6 +147,21 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 
+  it('shows a callback pushed to the operator; Accept dials it', async () => {
+    await platform('/callbacks', { e164: '33611112222', group: 120, type: 'MANUAL' });
+    const push = page.locator('.pushes li');
+    await push.waitFor();
+    expect(await push.locator('.number').textContent()).toBe('33611112222');
+    await shots('push');
+    await push.locator('text=Accept').click();
+    await expect.poll(status).toBe('calling');
+    expect(await page.textContent('.call .caller')).toBe('33611112222');
+    expect(await page.locator('.pushes').count()).toBe(0);
+    await page.click('button.hangup');
+    await expect.poll(status).toMatch(/^(available|wrapup)$/);
+    expect(scriptErrors()).toEqual([]);
+  });
+
   it('opens signed in with ?token_session= (a CRM’s agent token), in the operator’s language, and dials ?fiche_num=', async () => {
     const api = await vmToken(s.url, 'toolbar-api', 'api-secret', { user_type: 'agent', id_operator: LEA, keep: 1 });
     expect(api.status, JSON.stringify(api.body)).toBe(200);
