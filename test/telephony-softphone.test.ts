@@ -68,6 +68,17 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     return page;
   }
 
+  /** A sipp caller on the service number that talks `talkMs` (a 2 s tone) and hangs up. */
+  const callIn = (r: Rig, caller: string, talkMs: number) =>
+    startSipp({
+      scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: talkMs }),
+      target: r.sip,
+      service: SERVICE,
+      localIp: ns.hostAddress,
+      keys: { caller },
+      timeoutMs: 45_000,
+    });
+
   it('registers over ws://…/sip with digest auth: the binding is its connection, gone when the tab closes; a wrong password is refused', async () => {
     const r = await rig('node', { min: 29200, max: 29399 });
     const page = await softphone(r);
@@ -145,14 +156,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     await until('the toolbar\'s softphone registered', async () => (await page.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
     await page.click('text=Log in');
     await until('available', async () => (await page.locator('.badge').getAttribute('data-state')) === 'available', 10_000);
-    const caller = startSipp({
-      scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: 6000 }),
-      target: r.sip,
-      service: SERVICE,
-      localIp: ns.hostAddress,
-      keys: { caller: '33655555556' },
-      timeoutMs: 45_000,
-    });
+    const caller = callIn(r, '33655555556', 6000);
     await page.locator('.ringing-here').waitFor({ timeout: 20_000 });
     expect(await page.textContent('.call .caller')).toBe('33655555556');
     await page.click('button.answer');
@@ -177,14 +181,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
       const page = await softphone(r);
       await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
       await login(r, ANN.id);
-      const caller = startSipp({
-        scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(2), talk: 9000 }),
-        target: r.sip,
-        service: SERVICE,
-        localIp: ns.hostAddress,
-        keys: { caller: '33655555555' },
-        timeoutMs: 45_000,
-      });
+      const caller = callIn(r, '33655555555', 9000);
       await until('the page answered and got the ACK', async () => (await softphoneState(page)).confirmed === 1, 20_000);
       const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
       const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
