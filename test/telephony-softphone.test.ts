@@ -157,7 +157,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     await page.click('text=Log in');
     await until('available', async () => (await page.locator('.badge').getAttribute('data-state')) === 'available', 10_000);
     const caller = callIn(r, '33655555556', 6000);
-    await page.locator('.ringing-here').waitFor({ timeout: 20_000 });
+    await page.locator('.ringing-here').waitFor({ timeout: 30_000 });
     expect(await page.textContent('.call .caller')).toBe('33655555556');
     await page.click('button.answer');
     await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
