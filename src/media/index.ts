@@ -22,7 +22,12 @@ export interface CreateMediaOptions extends MediaPlaneOptions {
 }
 
 export async function createMediaPlane(kind: MediaKind, opts: CreateMediaOptions): Promise<MediaPlane> {
-  if (kind === 'node') return new NodeMediaPlane(opts);
+  if (kind === 'node') {
+    // The worker is loaded now, not by the first call (which would wait seconds for it).
+    const plane = new NodeMediaPlane(opts);
+    await plane.warm();
+    return plane;
+  }
   const address = opts.address ?? '127.0.0.1';
   const dtmfLog = await bindDtmfLog(opts.rtpengineDtmf?.host ?? '127.0.0.1', opts.rtpengineDtmf?.port ?? 0);
   if (opts.rtpengine) {

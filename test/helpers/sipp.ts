@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { until } from './until.ts';
 
 export interface SippOptions {
   /** Scenario file: a name in test/sipp (with or without .xml) or a path. */
@@ -181,6 +182,21 @@ function taken(host: string, port: number, tcp: boolean): Promise<boolean> {
       u.bind(port, host, () => u.close(() => res(false)));
     }
   });
+}
+
+/**
+ * `until` while a sipp run lasts: a run that fails first (a BYE it did not expect, a call
+ * refused) fails the wait at once with its account, instead of a bare timeout later.
+ */
+export async function untilSipp<T>(run: SippRun, what: string, probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  let failed: SippResult | undefined;
+  void run.done.then((r) => {
+    if (r.code !== 0) failed = r;
+  });
+  return until(what, () => {
+    if (failed) throw new Error(`sipp ended before ${what}: ${explain(failed)}`);
+    return probe();
+  }, timeoutMs);
 }
 
 /** Runs a scenario to its end and returns its result. */

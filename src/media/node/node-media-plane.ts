@@ -88,6 +88,15 @@ export class NodeMediaPlane implements MediaPlane {
     return r.value as string;
   }
 
+  /**
+   * Starts the worker now and resolves once it answers. Loading it takes a moment (seconds
+   * on a busy machine: its modules are compiled as it starts); warmed when the plane is
+   * created, the first call does not wait for it.
+   */
+  async warm(): Promise<void> {
+    await this.call('ping', [], { creates: true });
+  }
+
   answer(call: string, leg: string, offer: string): Promise<string> {
     return this.create('answer', leg, [call, leg, offer]);
   }

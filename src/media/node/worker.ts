@@ -51,6 +51,8 @@ async function run(m: Request): Promise<unknown> {
       return engine.close(a[0]);
     case 'stop':
       return engine.stop();
+    case 'ping':
+      return undefined;
   }
 }
 
@@ -73,6 +75,8 @@ function lanesOf(m: Request): string[] {
       return [`call:${String(a[0])}`];
     case 'stop':
       return [...lanes.keys()];
+    case 'ping':
+      return [];
     default:
       return [`leg:${String(a[0])}`];
   }
