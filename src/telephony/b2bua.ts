@@ -34,6 +34,8 @@ export interface B2buaOptions {
   gateway?: string;
   /** Digest credentials the gateway may ask for (401/407). */
   gatewayAuth?: { username: string; password: string };
+  /** True while the gateway answers no keep-alive: legs to it fail at once (unreachable). */
+  gatewayDown?: () => boolean;
   /** Where a call's recording is written, and what to do once it is complete. */
   recordings?: {
     path(accountId: number, idCall: number): string;
@@ -408,8 +410,13 @@ export class B2bua {
     this.drop(leg);
   }
 
-  /** An outbound dialog with its media leg; undefined when the media side has no room. */
+  /**
+   * An outbound dialog with its media leg; undefined when the media side has no room, or
+   * the leg goes to a gateway that is down (it fails at once instead of timing out).
+   */
   private async place(st: CallState, mediaLeg: string, target: string, from: string): Promise<OutLeg | undefined> {
+    const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
+    if (toGateway && this.opts.gatewayDown?.()) return undefined;
     let sdp: string;
     try {
       sdp = await this.opts.media.offer(st.key, mediaLeg);
@@ -423,7 +430,6 @@ export class B2bua {
       return undefined;
     }
     this.byMedia.set(mediaLeg, st);
-    const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
     const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
     out.on('end', () => {
