@@ -103,7 +103,8 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
     const run = await launchSipp(o);
     if (o.mediaPort !== undefined || attempt >= 3 || run.child.exitCode === null) return run;
     const early = await run.done;
-    if (!/errno = 98|Address already in use/.test(early.stderr) || /Unable to bind main socket/i.test(early.stderr)) return { ...run, done: Promise.resolve(early) };
+    // Its SIP port too, when we chose it (not a port the caller gave).
+    if (!/errno = 98|Address already in use/.test(early.stderr) || (/Unable to bind main socket/i.test(early.stderr) && o.localPort !== undefined)) return { ...run, done: Promise.resolve(early) };
   }
 }
 
