@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // vitest's default on a 2-core machine is one file at a time (the suite: ~815 s). Two at a
-    // time took 486 s, but telephony-demo's first call then got an unexpected BYE once
-    // (cause not found yet): kept at the default until that is understood.
+    // Two files at a time: vitest's default on a 2-core machine is one (the suite: ~815 s;
+    // two: ~486 s). The telephony-demo flake seen with two was the media worker loading on
+    // a server's first call (13 s under load): the plane now loads it at start.
+    maxWorkers: 2,
   },
 });

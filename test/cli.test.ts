@@ -155,7 +155,9 @@ describe('listening address', () => {
   });
 });
 
-describe('vm token', () => {
+// Each test starts several `vm` processes (tsx compiles as they load: seconds each on a
+// loaded machine with two test files running): a minute for the lot.
+describe('vm token', { timeout: 60_000 }, () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer(['acme.json']);

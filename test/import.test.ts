@@ -16,9 +16,11 @@ const acme = () => JSON.parse(readFileSync(ACME, 'utf8')) as Record<string, any>
 
 const fresh = freshDirs('vm-import-');
 
-// The two CLI tests run side by side: each CLI start-up loads the whole tree through tsx.
+// One CLI test at a time: each CLI start-up loads the whole tree through tsx (CPU, seconds
+// on a busy machine), and with two test files running at once side-by-side tests here only
+// split each one's time bound between their processes (the first one ran out of its 90 s).
 describe('vm import / vm export (CLI)', () => {
-  it.concurrent('imports, says unchanged the second time, refuses a bad file naming the entry and field, exports without passwords', async ({ expect }) => {
+  it('imports, says unchanged the second time, refuses a bad file naming the entry and field, exports without passwords', async ({ expect }) => {
     const t = fresh();
     const first = await vmCli('import', ACME, '--data', t.data);
     expect(first).toMatchObject({ code: 0, stderr: '' });
@@ -73,7 +75,7 @@ describe('vm import / vm export (CLI)', () => {
     expect(dump(t.data)).toEqual(before);
   }, 90_000);
 
-  it.concurrent('keeps the web-callback secret out of exports, and a re-imported export keeps the stored secret', async ({ expect }) => {
+  it('keeps the web-callback secret out of exports, and a re-imported export keeps the stored secret', async ({ expect }) => {
     const t = fresh();
     expect((await vmCli('import', FIXTURES + 'callcenter.json', '--data', t.data)).code).toBe(0);
     const exported = await vmCli('export', '--account', '7', '--data', t.data);
@@ -89,7 +91,7 @@ describe('vm import / vm export (CLI)', () => {
     }
   }, 60_000);
 
-  it.concurrent('imports into the data directory of a running server, which sees the new account at once', async ({ expect }) => {
+  it('imports into the data directory of a running server, which sees the new account at once', async ({ expect }) => {
     const s = await startTestServer(['acme.json']);
     try {
       expect((await wsInit(s.url, 'globex-sup', 'g-secret')).status).toBe(401);
@@ -102,7 +104,7 @@ describe('vm import / vm export (CLI)', () => {
     } finally {
       await s.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('importAccountFile', () => {

@@ -69,8 +69,12 @@ describe('digest verification', () => {
   });
 
   it('verifies against a stored HA1 exactly as against the password it was made from', () => {
+    // npm sip's signer (the client here) strips the quotes of a password wrapped in them
+    // (its unq(): '"x"' signs as x, '"' as ''); RFC 2617 clients such as JsSIP do not, nor
+    // does our server. Such passwords are left out: the client would not send what it was given.
+    const password = fc.string({ minLength: 1, maxLength: 20 }).filter((p) => !(p.startsWith('"') && p.endsWith('"')));
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 1, maxLength: 20 }), (password, other) => {
+      fc.property(password, password, (password, other) => {
         const server = createDigestServer('vm');
         const ha1 = createHash('md5').update(`alice:vm:${password}`).digest('hex');
         const byHa1 = (u: string) => (u === 'alice' ? { ha1 } : undefined);

@@ -150,8 +150,9 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });
     const r = await rig(gw);
     await login(r, 7101);
-    // IVR key 2 → Support (712, no rec).
-    const caller = await runSipp({ scenario: scenarioFile('e2e-caller', { dtmf: 2, before_dtmf: 400, talk: 1500 }), target: r.sip, service: '33100000071', keys: { caller: '33611100002' }, timeoutMs: 30_000 });
+    // IVR key 2 → Support (712, no rec). The caller, answered by the IVR, stays 5 s after its key:
+    // time enough, even on a loaded machine, for the engine to ring and the operator to answer.
+    const caller = await runSipp({ scenario: scenarioFile('e2e-caller', { dtmf: 2, before_dtmf: 400, talk: 5000 }), target: r.sip, service: '33100000071', keys: { caller: '33611100002' }, timeoutMs: 30_000 });
     expect(caller.code, explain(caller)).toBe(0);
     await done(op);
     const call = await callEvents(r.stream);
@@ -224,7 +225,7 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });
     const r = await rig(gw);
     await login(r, 7101);
-    const caller = await runSipp({ scenario: scenarioFile('e2e-caller-info', { dtmf: 2, before_dtmf: 400, talk: 1500 }), target: r.sip, service: '33100000071', keys: { caller: '33611100003' }, timeoutMs: 30_000 });
+    const caller = await runSipp({ scenario: scenarioFile('e2e-caller-info', { dtmf: 2, before_dtmf: 400, talk: 5000 }), target: r.sip, service: '33100000071', keys: { caller: '33611100003' }, timeoutMs: 30_000 });
     expect(caller.code, explain(caller)).toBe(0);
     await done(op);
     const call = await callEvents(r.stream);

@@ -13,6 +13,7 @@ import {
   parseHostPort,
   parsePortRange,
   telephonySettings,
+  parsePingSeconds,
 } from '../src/telephony/config.ts';
 
 describe('telephony settings', () => {
@@ -22,7 +23,11 @@ describe('telephony settings', () => {
 
   it('reads flags before the environment, with defaults', () => {
     const s = telephonySettings({ sip: '127.0.0.1:5070' }, { VM_SIP: '0.0.0.0:5060', VM_SIP_GATEWAY: 'sip:10.0.0.5:5060' });
-    expect(s).toEqual({ sip: { host: '127.0.0.1', port: 5070 }, gateway: 'sip:10.0.0.5:5060', trust: DEFAULT_SIP_TRUST, media: 'node', rtpPorts: DEFAULT_RTP_PORTS });
+    expect(s).toEqual({ sip: { host: '127.0.0.1', port: 5070 }, gateway: 'sip:10.0.0.5:5060', gatewayPingMs: 30_000, trust: DEFAULT_SIP_TRUST, media: 'node', rtpPorts: DEFAULT_RTP_PORTS });
+    // Keep-alive OPTIONS to the gateway: 30 s by default, the flag before VM_SIP_GATEWAY_PING, 0 for none.
+    expect(telephonySettings({ sip: '127.0.0.1:5060', sipGateway: 'sip:10.0.0.5', sipGatewayPing: '10' }, { VM_SIP_GATEWAY_PING: '60' })!.gatewayPingMs).toBe(10_000);
+    expect(telephonySettings({ sip: '127.0.0.1:5060', sipGateway: 'sip:10.0.0.5' }, { VM_SIP_GATEWAY_PING: '0' })!.gatewayPingMs).toBe(0);
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_GATEWAY_PING: '10' })!.gatewayPingMs).toBeUndefined();
     const e = telephonySettings({}, { VM_SIP: '[::1]:5062', VM_SIP_TRUST: '192.0.2.0/24,2001:db8::/32', VM_MEDIA: 'rtpengine', VM_RTPENGINE: '127.0.0.1:2223', VM_RTPENGINE_DTMF: '127.0.0.1:2224', VM_RTP_PORTS: '30000-30999' });
     expect(e).toEqual({ sip: { host: '::1', port: 5062 }, trust: ['192.0.2.0/24', '2001:db8::/32'], media: 'rtpengine', rtpengine: { host: '127.0.0.1', port: 2223 }, rtpengineDtmf: { host: '127.0.0.1', port: 2224 }, rtpPorts: { min: 30000, max: 30999 } });
     // --media rtpengine alone: we start rtpengine ourselves.
@@ -49,6 +54,8 @@ describe('telephony settings', () => {
     expect(() => parseHostPort('1.2.3.4:99999')).toThrow(SettingError);
     expect(() => parseHostPort('a b:1')).toThrow(/HOST:PORT/);
     expect(() => parseGateway('http://x')).toThrow(/sip:10.0.0.5:5060/);
+    for (const bad of ['2', '3601', '-5', '1.5', 'often', '']) expect(() => parsePingSeconds(bad), bad).toThrow(/0 \(off\) or 5-3600/);
+    expect(parsePingSeconds(' 45 ')).toBe(45);
     expect(() => parseGateway('sip:host:70000')).toThrow(SettingError);
     expect(parseGateway('sip:[2001:db8::1]:5080')).toBe('sip:[2001:db8::1]:5080');
     expect(() => parseCidrs('10.0.0.0/33')).toThrow(/not an address or CIDR/);

@@ -15,10 +15,10 @@ import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { liveSimulation } from '../src/sim/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 import { spawnVm } from './helpers/cli.ts';
-import { explain, runSipp, startSipp } from './helpers/sipp.ts';
+import { explain, runSipp, startSipp, untilSipp } from './helpers/sipp.ts';
 import { ADMIN_TOKEN, http } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
-import { callEvents, done, events, idOf, line, telephonyKit } from './helpers/telephony.ts';
+import { callEvents, done, events, idOf, line, login, telephonyKit } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
 const kit = telephonyKit();
@@ -64,10 +64,12 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
 
     // The caller echoes what it hears (sipp -rtp_echo): what the platform receives back on
     // the caller's leg is what reached the caller (rtpengine counts only what it receives).
-    const caller = startSipp({ scenario: kit.scenarioFile('e2e-caller-listens', { talk: 14_000 }), target: r.sip, service: '33180000002', keys: { caller: '33622200001' }, timeoutMs: 40_000, extraArgs: ['-rtp_echo'] });
-    const start = await until('the SIP call on the stream', () => events(r.stream).find((n) => n.type_notification === 'num' && n.event === 'start' && (n.msg as { caller_id_num?: string }).caller_id_num === '33622200001'), 15_000);
+    // Every wait below is bounded by the caller's own run too: a caller that fails (an
+    // unexpected BYE) fails the test at once, with what it saw.
+    const caller = await startSipp({ scenario: kit.scenarioFile('e2e-caller-listens', { talk: 14_000 }), target: r.sip, service: '33180000002', keys: { caller: '33622200001' }, timeoutMs: 40_000, extraArgs: ['-rtp_echo'] });
+    const start = await untilSipp(caller, 'the SIP call on the stream', () => events(r.stream).find((n) => n.type_notification === 'num' && n.event === 'start' && (n.msg as { caller_id_num?: string }).caller_id_num === '33622200001'), 20_000);
     const id = idOf(start)!;
-    const connected = await until('a simulated operator answered', () => events(r.stream).find((n) => n.type_notification === 'operator' && idOf(n) === id && (n.msg as { status?: string }).status === 'connected'), 20_000);
+    const connected = await untilSipp(caller, 'a simulated operator answered', () => events(r.stream).find((n) => n.type_notification === 'operator' && idOf(n) === id && (n.msg as { status?: string }).status === 'connected'), 20_000);
     const op = (connected.msg as { id_operator: number }).id_operator;
     expect(operators.has(op)).toBe(true);
 
@@ -77,9 +79,9 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
     const plane = r.srv.app.telephony!.media;
     const echoed = () => plane.stats(legs.caller!)?.rxPackets ?? 0;
     const before = echoed();
-    await until('RTP to the caller (echoed back) after the answer', () => echoed() >= before + 50, 10_000);
+    await untilSipp(caller, 'RTP to the caller (echoed back) after the answer', () => echoed() >= before + 50, 10_000);
 
-    await done(await caller);
+    await done(caller);
     await until(`num/end of call ${id}`, () => events(r.stream).some((n) => n.type_notification === 'num' && n.event === 'end' && idOf(n) === id), 15_000);
     const call = events(r.stream).filter((n) => idOf(n) === id);
     expect(call.map(line)).toEqual([
@@ -147,5 +149,20 @@ describe('vm demo --json', () => {
     expect(placed.status, JSON.stringify(placed.body)).toBe(200);
     await until('the simulation got the trunk dial', () => seen.includes('dial trunk 33970000071'), 10_000);
     expect(seen).not.toContain('hangup');
+  }, 60_000);
+
+  it("a simulated operator's own call (outgoing, callback) is the simulation's, not hung up for want of a gateway", async () => {
+    const r = await kit.rig({ media, rtpPorts: media === 'node' ? { min: 25_000, max: 25_499 } : { min: 25_500, max: 25_999 } });
+    const seen: string[] = [];
+    await r.srv.app.services.engines.attach(71, () => ({ telephony: { command: (c) => seen.push(c.op === 'dial' ? `dial ${c.purpose} ${c.e164} ${c.id_operator}` : c.op) }, start() {}, stop() {} }));
+    // Bob's phone never registered: his calls are the simulation's (the demo's callbacks
+    // were hung up with 'no --sip-gateway' before).
+    await login(r, 7102);
+    const placed = await http(`${r.srv.url}/api/v1/accounts/71/operators/7102/call`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ e164: '33612345678' }) });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    await until('the simulation got the outgoing dial', () => seen.includes('dial outgoing 33612345678 7102'), 10_000);
+    expect(seen).not.toContain('hangup');
+    const calls = await http(`${r.srv.url}/api/v1/accounts/71/calls`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(calls.body, JSON.stringify(calls.body)).toHaveLength(1);
   }, 60_000);
 });

@@ -150,7 +150,7 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       const phone = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 200 }), localPort: gw, timeoutMs: 30_000 });
       const r = await rig(gw);
       await login(r, 7101);
-      const caller = await runSipp({ scenario: scenarioFile('e2e-caller-late', { dtmf: 1, before_dtmf: 400, talk: 2000 }), target: r.sip, service: '33100000071', keys: { caller: '33615151515' }, timeoutMs: 30_000 });
+      const caller = await runSipp({ scenario: scenarioFile('e2e-caller-late', { dtmf: 1, before_dtmf: 400, talk: 5000 }), target: r.sip, service: '33100000071', keys: { caller: '33615151515' }, timeoutMs: 30_000 });
       expect(caller.code, explain(caller)).toBe(0);
       expect(caller.messages).toMatch(/SIP\/2.0 200 OK[\s\S]*m=audio \d+ RTP\/AVP/);
       await done(phone);

@@ -7,7 +7,7 @@ import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
 import { liveSimulation } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
-import { parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePortRange, parseWsPath, SettingError, telephonySettings } from '../telephony/config.ts';
+import { DEFAULT_GATEWAY_PING_S, parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePingSeconds, parsePortRange, parseWsPath, SettingError, telephonySettings } from '../telephony/config.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -28,6 +28,8 @@ export interface ServeOptions {
   sip?: string;
   /** `sip:HOST:PORT` where legs to e164 numbers go (env VM_SIP_GATEWAY). */
   sipGateway?: string;
+  /** Seconds between keep-alive OPTIONS to the gateway, 0: none (env VM_SIP_GATEWAY_PING). @default 30 */
+  sipGatewayPing?: string;
   /** CIDRs allowed to send INVITE without credentials (env VM_SIP_TRUST). @default loopback */
   sipTrust?: string;
   /** SIP over WebSocket for browser softphones on the HTTP port (`true`: /sip, or a path; env VM_SIP_WS). */
@@ -169,6 +171,7 @@ export function registerServeCommand(program: Command): void {
     .option('--simulate [accounts]', 'drive accounts (comma-separated ids, or all; alone: all) with live simulated traffic', parseSimulate)
     .option('--sip <addr:port>', 'answer and place calls over SIP (UDP and TCP) on this address, e.g. 0.0.0.0:5060 (env VM_SIP)', (v: string) => checked(v, parseHostPort))
     .option('--sip-gateway <uri>', 'where legs to phone numbers go, e.g. sip:10.0.0.5:5060 (env VM_SIP_GATEWAY)', (v: string) => checked(v, parseGateway))
+    .option('--sip-gateway-ping <seconds>', `keep-alive OPTIONS to the gateway every this many seconds, 0 for none; 3 unanswered mark it down and legs to phone numbers fail at once until it answers (env VM_SIP_GATEWAY_PING; default ${DEFAULT_GATEWAY_PING_S})`, (v: string) => checked(v, parsePingSeconds))
     .option('--sip-trust <cidrs>', 'carrier and PBX addresses allowed to send calls without credentials (env VM_SIP_TRUST; default: loopback)', (v: string) => checked(v, parseCidrs))
     .option('--sip-ws [path]', 'with --sip: browser softphones (JsSIP) register and take calls over SIP over WebSocket on the HTTP port at this path (default /sip; env VM_SIP_WS=1)', (v: string) =>
       checked(v, parseWsPath),
@@ -182,11 +185,14 @@ export function registerServeCommand(program: Command): void {
     .action(async (o: ServeOptions) => {
       const { app, port, url } = await startServer(o);
       const sip = app.telephony?.address();
-      if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data), ...(sip ? { sip: `${sip.host}:${sip.port}` } : {}) }));
+      const gateway = app.telephony?.gateway;
+      if (o.json) console.log(JSON.stringify({ event: 'listening', port, url, data: dataDir(o.data), ...(sip ? { sip: `${sip.host}:${sip.port}` } : {}), ...(gateway ? { sip_gateway: gateway.target } : {}) }));
       else {
         if (sip) console.log(`SIP on ${sip.host}:${sip.port} (UDP and TCP): call sip:<service number>@${urlHost(sip.host)}:${sip.port}`);
         const ws = telephonySettings(o)?.ws;
         if (sip && ws) console.log(`SIP over WebSocket (softphones in the browser) on ${url.replace(/^http/, 'ws')}${ws.path}`);
+        const gw = gateway;
+        if (gw) console.log(`SIP gateway ${gw.target}: ${gw.monitor ? `OPTIONS every ${gw.monitor.intervalMs / 1000} s (state on /healthz; down after 3 unanswered)` : 'no keep-alive (--sip-gateway-ping 0)'}`);
         const everywhere = ['0.0.0.0', '::'].includes(o.host ?? (process.env.HOST || DEFAULT_HOST));
         console.log(`Voice Management listening on ${url}${everywhere ? ' and every other interface' : ''} (data in ${dataDir(o.data)}, events kept ${formatDuration(o.retention ?? DEFAULT_RETENTION_MS)})`);
         if (!process.env.VM_ADMIN_TOKEN) console.log('Admin API off (set VM_ADMIN_TOKEN to publish over HTTP).');

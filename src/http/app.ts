@@ -228,7 +228,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(pageRoutes);
-  http.get('/healthz', async () => ({ ok: true }));
+  // The gateway's keep-alive state when one is probed (`up`, `down`, `unknown` before its first answer).
+  http.get('/healthz', async () => {
+    const gw = telephony?.gateway?.monitor?.health();
+    return gw ? { ok: true, sip_gateway: gw.state } : { ok: true };
+  });
 
   const io: StreamServer = new Server(http.server, {
     allowEIO3: true,

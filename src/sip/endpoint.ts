@@ -3,12 +3,14 @@
 // Requests are sent by resolving their target ourselves, never through npm sip's `send`, whose
 // own-hostname shortcut answers a request to our own address with a local 404.
 
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import sip from 'sip';
 import type { ClientTransaction, SipAor, SipMessage, SipVia } from 'sip';
 import { normalizeAddress, parseCidrs } from './cidr.ts';
 import { createDigestServer } from './digest-auth.ts';
-import { mediaType, token, uriHost } from './headers.ts';
+import { mediaType, parseTarget, token, uriHost } from './headers.ts';
 import { IncomingCall } from './incoming-call.ts';
 import { OutgoingCall } from './outgoing-call.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
@@ -219,6 +221,61 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
     }
   }
 
+  /**
+   * An out-of-dialog OPTIONS to `target` (a keep-alive probe): its final status, undefined
+   * when none came within `timeoutMs` (or the target cannot be reached: unresolvable, TCP
+   * refused). The transaction stops at the bound: no retransmission outlives the answer.
+   */
+  async function probe(target: string, timeoutMs: number): Promise<number | undefined> {
+    const t = parseTarget(target);
+    if (!t) return undefined;
+    let address = t.host;
+    if (isIP(address) === 0) {
+      try {
+        address = (await lookup(address)).address;
+      } catch {
+        return undefined;
+      }
+    }
+    const protocol = t.transport === 'tcp' ? 'TCP' : 'UDP';
+    const host = uriHost(publicHost);
+    const rq: SipMessage = {
+      method: 'OPTIONS',
+      uri: target,
+      version: '2.0',
+      headers: {
+        via: [stack.via(protocol)],
+        'max-forwards': '70',
+        to: { uri: target, params: {} },
+        from: { uri: `sip:vm@${host}:${port}`, params: { tag: token() } },
+        'call-id': `${token(12)}@${host}`,
+        cseq: { seq: 1, method: 'OPTIONS' },
+        contact: stack.contact('vm', protocol),
+        accept: 'application/sdp',
+      },
+      content: '',
+    };
+    return new Promise((resolve) => {
+      let tx: ClientTransaction | undefined;
+      let settled = false;
+      const finish = (status: number | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // Unanswered: the transaction is dropped now; answered, it ends by itself (Timer K).
+        if (status === undefined) tx?.shutdown();
+        resolve(status);
+      };
+      const timer = setTimeout(() => finish(undefined), Math.min(timeoutMs, 30_000));
+      timer.unref();
+      const flow = transport.flow({ protocol, address, port: t.port }, () => finish(undefined));
+      tx = layer.createClientTransaction(flow, rq, (rs) => {
+        // npm sip's own 408 (Timer F, 32 s) never comes first: the bound is shorter.
+        if ((rs.status ?? 0) >= 200) finish(rs.status);
+      });
+    });
+  }
+
   function forbid(rq: SipMessage, remote: Remote, why: string): void {
     counters.forbidden++;
     log.warn({ source: remote.address, port: remote.port, why, to: rq.uri }, 'sip: INVITE refused');
@@ -240,6 +297,7 @@ export async function createSipEndpoint(opts: SipEndpointOptions): Promise<SipEn
         return true;
       });
     },
+    options: (target, timeoutMs) => probe(target, timeoutMs),
     registration: (u) => registrar.list(u)[0],
     registrations: (u) => registrar.list(u),
     onRegistration: (h) => registrar.onChange(h),

@@ -112,6 +112,11 @@ export interface SipEndpoint {
     /** Gives up with CANCEL after this long without a final answer; 'failed' with 408. */
     timeoutMs?: number;
   }): OutgoingCall;
+  /**
+   * Sends an OPTIONS outside any dialog (a keep-alive probe of a gateway): resolves with the
+   * final status that came back, undefined when none came within `timeoutMs` (≤ 30 s).
+   */
+  options(target: string, timeoutMs: number): Promise<number | undefined>;
   /** Current (most recent) binding of a registered user, if any. */
   registration(username: string): Registration | undefined;
   /** Every binding of a user (a few devices), most recent first. */

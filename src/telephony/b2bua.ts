@@ -34,6 +34,8 @@ export interface B2buaOptions {
   gateway?: string;
   /** Digest credentials the gateway may ask for (401/407). */
   gatewayAuth?: { username: string; password: string };
+  /** True while the gateway answers no keep-alive: legs to it fail at once (unreachable). */
+  gatewayDown?: () => boolean;
   /** Where a call's recording is written, and what to do once it is complete. */
   recordings?: {
     path(accountId: number, idCall: number): string;
@@ -434,8 +436,13 @@ export class B2bua {
     this.drop(leg);
   }
 
-  /** An outbound dialog with its media leg; undefined when the media side has no room. */
+  /**
+   * An outbound dialog with its media leg; undefined when the media side has no room, or
+   * the leg goes to a gateway that is down (it fails at once instead of timing out).
+   */
   private async place(st: CallState, mediaLeg: string, target: string, from: string): Promise<OutLeg | undefined> {
+    const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
+    if (toGateway && this.opts.gatewayDown?.()) return undefined;
     let sdp: string;
     try {
       // A phone registered over WebSocket is a browser: its leg is WebRTC.
@@ -450,7 +457,6 @@ export class B2bua {
       return undefined;
     }
     this.byMedia.set(mediaLeg, st);
-    const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
     const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
     out.on('end', () => {
@@ -474,13 +480,20 @@ export class B2bua {
   }
 
   private async dial(st: CallState, e164: string, purpose: DialPurpose, operatorId: number | null): Promise<void> {
+    const own = (purpose === 'outgoing' || purpose === 'callback') && operatorId !== null;
     if (!this.opts.gateway) {
+      // A simulated operator's own call is the simulation's all the same (the demo's callbacks).
+      if (own) {
+        const phone = this.target(await this.opts.operatorContact(st.accountId, operatorId));
+        if (st.ended) return;
+        if (!phone && this.simulated(st, operatorId, purpose)) return;
+      }
       this.opts.log?.warn({ call: st.idCall, purpose }, 'no --sip-gateway: an external number cannot be dialled');
       void this.input(st, (e) => e.callHangup(st.idCall));
       return;
     }
     // An operator's own call: their phone first, the number once they pick up.
-    if ((purpose === 'outgoing' || purpose === 'callback') && operatorId !== null) {
+    if (own) {
       const ok = await this.operatorFirst(st, operatorId, purpose);
       if (!ok) return;
     }
@@ -514,18 +527,25 @@ export class B2bua {
     far.out.on('bye', gone);
   }
 
+  /**
+   * Hands an operator's own call, whose operator has no phone of ours, to the live
+   * simulation (their simulated phone and the far party are its); false without one.
+   */
+  private simulated(st: CallState, operatorId: number, purpose: DialPurpose): boolean {
+    const fallback = this.fallbacks.get(st.accountId);
+    if (!fallback) return false;
+    st.ended = true;
+    this.calls.delete(this.callKey(st.accountId, st.idCall));
+    fallback.command({ op: 'dial', id_call: st.idCall, e164: st.caller, purpose, id_operator: operatorId });
+    return true;
+  }
+
   /** Rings the operator's phone for their own call; true once they answered. */
   private async operatorFirst(st: CallState, operatorId: number, purpose: DialPurpose): Promise<boolean> {
     const target = this.target(await this.opts.operatorContact(st.accountId, operatorId));
     if (!target) {
       // No phone of ours: a simulated operator's call is the simulation's, else it fails.
-      const fallback = this.fallbacks.get(st.accountId);
-      if (fallback) {
-        st.ended = true;
-        this.calls.delete(this.callKey(st.accountId, st.idCall));
-        fallback.command({ op: 'dial', id_call: st.idCall, e164: st.caller, purpose, id_operator: operatorId });
-      }
-      else void this.input(st, (e) => e.callHangup(st.idCall));
+      if (!this.simulated(st, operatorId, purpose)) void this.input(st, (e) => e.callHangup(st.idCall));
       return false;
     }
     const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);

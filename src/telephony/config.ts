@@ -10,6 +10,12 @@ export interface TelephonySettings {
   sip: { host: string; port: number };
   /** Where legs to e164 numbers go, `sip:HOST:PORT`; none: such legs fail. */
   gateway?: string;
+  /**
+   * Keep-alive OPTIONS to the gateway every this many ms (down after 3 unanswered: legs to
+   * e164 numbers fail at once until it answers again); 0 or absent: none. `vm serve`
+   * sets 30 s when a gateway is given (--sip-gateway-ping).
+   */
+  gatewayPingMs?: number;
   /** Digest credentials for the gateway when it challenges (env VM_SIP_GATEWAY_AUTH=user:password only: no secret on a command line). */
   gatewayAuth?: { username: string; password: string };
   /** Sources allowed to send INVITE without credentials (carriers, PBXs). */
@@ -27,6 +33,8 @@ export interface TelephonySettings {
 }
 
 export const DEFAULT_SIP_PORT = 5060;
+/** Seconds between keep-alive OPTIONS to the gateway by default. */
+export const DEFAULT_GATEWAY_PING_S = 30;
 export const DEFAULT_RTP_PORTS = { min: 20_000, max: 29_999 };
 /** Without --sip-trust, only this machine may place calls without credentials. */
 export const DEFAULT_SIP_TRUST = ['127.0.0.0/8', '::1/128'];
@@ -105,14 +113,21 @@ export function parseWsPath(v: string | boolean | undefined): string | undefined
   return t;
 }
 
+/** Seconds between keep-alive OPTIONS: 0 (off) or 5-3600. */
+export function parsePingSeconds(v: string): number {
+  const n = Number(v.trim());
+  if (!/^\s*\d{1,4}\s*$/.test(v) || (n !== 0 && (n < 5 || n > 3600))) throw new SettingError(`expected seconds between gateway OPTIONS, 0 (off) or 5-3600, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function parseMedia(v: string): MediaKind {
   if (v === 'node' || v === 'rtpengine') return v;
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_TRUST, VM_SIP_WS, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_GATEWAY_PING, VM_SIP_TRUST, VM_SIP_WS, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
 export function telephonySettings(
-  flags: { sip?: string; sipGateway?: string; sipTrust?: string; sipWs?: string | boolean; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
+  flags: { sip?: string; sipGateway?: string; sipGatewayPing?: string; sipTrust?: string; sipWs?: string | boolean; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): TelephonySettings | undefined {
   const sip = flags.sip ?? env.VM_SIP;
@@ -124,6 +139,7 @@ export function telephonySettings(
   const ports = flags.rtpPorts ?? env.VM_RTP_PORTS;
   const dtmf = flags.rtpengineDtmf ?? env.VM_RTPENGINE_DTMF;
   const mediaCpu = flags.mediaCpu ?? env.VM_MEDIA_CPU;
+  const ping = flags.sipGatewayPing ?? env.VM_SIP_GATEWAY_PING;
   const gwAuth = env.VM_SIP_GATEWAY_AUTH;
   const wsPath = parseWsPath(flags.sipWs ?? env.VM_SIP_WS);
   const colon = gwAuth ? gwAuth.indexOf(':') : -1;
@@ -132,7 +148,7 @@ export function telephonySettings(
   if (mediaCpu && media !== 'node') throw new SettingError('--media-cpu places the embedded media plane (--media node); place rtpengine with taskset');
   return {
     sip: parseHostPort(sip, DEFAULT_SIP_PORT),
-    ...(gateway ? { gateway: parseGateway(gateway) } : {}),
+    ...(gateway ? { gateway: parseGateway(gateway), gatewayPingMs: (ping ? parsePingSeconds(ping) : DEFAULT_GATEWAY_PING_S) * 1000 } : {}),
     ...(gwAuth && colon > 0 ? { gatewayAuth: { username: gwAuth.slice(0, colon), password: gwAuth.slice(colon + 1) } } : {}),
     trust: trust ? parseCidrs(trust) : DEFAULT_SIP_TRUST,
     media,

@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { MediaPlane, MediaPlaneOptions } from '../media/plane.ts';
 import { createSipEndpoint, type SipEndpoint } from '../sip/index.ts';
 import { B2bua, type B2buaOptions } from './b2bua.ts';
+import { GatewayMonitor } from './gateway-monitor.ts';
 import type { TelephonySettings } from './config.ts';
 import { SIP_REALM } from '../directory/schema.ts';
 
@@ -12,8 +13,9 @@ export type { OperatorContact } from './b2bua.ts';
 export * from './config.ts';
 export { SipUsers } from './sip-users.ts';
 export { OperatorContacts } from './contacts.ts';
+export { GatewayMonitor, type GatewayHealth, type GatewayState } from './gateway-monitor.ts';
 
-export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway' | 'gatewayAuth'> {
+export interface TelephonyDeps extends Omit<B2buaOptions, 'sip' | 'media' | 'gateway' | 'gatewayAuth' | 'gatewayDown'> {
   /** SIP users (operators' phones) for REGISTER and authenticated INVITEs: their digest HA1. */
   sipUsers?: (username: string) => { ha1: string } | undefined;
   /** Builds the media plane (`--media node|rtpengine`). */
@@ -31,6 +33,8 @@ export interface Telephony {
   b2bua: B2bua;
   sip: SipEndpoint;
   media: MediaPlane;
+  /** The outbound gateway (`--sip-gateway`) and its keep-alive, when one is set. */
+  gateway?: { target: string; monitor?: GatewayMonitor };
   /** The address SIP listens on (its port when 0 was asked). */
   address(): { host: string; port: number };
   close(): Promise<void>;
@@ -76,14 +80,26 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
     await media.stop();
     throw err;
   }
-  b2bua = new B2bua({ ...deps, sip, media, ...(settings.gateway ? { gateway: settings.gateway } : {}), ...(settings.gatewayAuth ? { gatewayAuth: settings.gatewayAuth } : {}) });
+  // Keep-alive OPTIONS to the gateway: while it answers none, legs to it fail at once.
+  const monitor = settings.gateway && settings.gatewayPingMs ? new GatewayMonitor({ gateway: settings.gateway, options: (t, ms) => sip.options(t, ms), intervalMs: settings.gatewayPingMs, ...(deps.log ? { log: deps.log } : {}) }) : undefined;
+  b2bua = new B2bua({
+    ...deps,
+    sip,
+    media,
+    ...(settings.gateway ? { gateway: settings.gateway } : {}),
+    ...(settings.gatewayAuth ? { gatewayAuth: settings.gatewayAuth } : {}),
+    ...(monitor ? { gatewayDown: () => monitor.down } : {}),
+  });
   const b = b2bua;
+  monitor?.start();
   return {
     b2bua: b,
     sip,
     media,
+    ...(settings.gateway ? { gateway: { target: settings.gateway, ...(monitor ? { monitor } : {}) } } : {}),
     address: () => sip.address(),
     async close() {
+      monitor?.stop();
       await b.close();
       await sip.close();
       await media.stop();

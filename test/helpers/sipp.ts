@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { until } from './until.ts';
 
 export interface SippOptions {
   /** Scenario file: a name in test/sipp (with or without .xml) or a path. */
@@ -102,7 +103,8 @@ export async function startSipp(o: SippOptions): Promise<SippRun> {
     const run = await launchSipp(o);
     if (o.mediaPort !== undefined || attempt >= 3 || run.child.exitCode === null) return run;
     const early = await run.done;
-    if (!/errno = 98|Address already in use/.test(early.stderr) || /Unable to bind main socket/i.test(early.stderr)) return { ...run, done: Promise.resolve(early) };
+    // Its SIP port too, when we chose it (not a port the caller gave).
+    if (!/errno = 98|Address already in use/.test(early.stderr) || (/Unable to bind main socket/i.test(early.stderr) && o.localPort !== undefined)) return { ...run, done: Promise.resolve(early) };
   }
 }
 
@@ -181,6 +183,21 @@ function taken(host: string, port: number, tcp: boolean): Promise<boolean> {
       u.bind(port, host, () => u.close(() => res(false)));
     }
   });
+}
+
+/**
+ * `until` while a sipp run lasts: a run that fails first (a BYE it did not expect, a call
+ * refused) fails the wait at once with its account, instead of a bare timeout later.
+ */
+export async function untilSipp<T>(run: SippRun, what: string, probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  let failed: SippResult | undefined;
+  void run.done.then((r) => {
+    if (r.code !== 0) failed = r;
+  });
+  return until(what, () => {
+    if (failed) throw new Error(`sipp ended before ${what}: ${explain(failed)}`);
+    return probe();
+  }, timeoutMs);
 }
 
 /** Runs a scenario to its end and returns its result. */
