@@ -265,7 +265,7 @@ function commandProblems(trace: Trace): string[] {
   const stopCommands: string[] = [];
   const holdEvents: string[] = [];
   const holdCommands: string[] = [];
-  const held = new Set<number>(); // calls a `hold` command put on hold, until `unhold`, `release` or `hangup`
+  const held = new Map<number, number>(); // call → operator, from a `hold` command until `unhold`, `release` or `hangup`
   for (const item of trace) {
     if ('n' in item) {
       const n = item.n;
@@ -306,20 +306,15 @@ function commandProblems(trace: Trace): string[] {
     } else if (c.op === 'hold' || c.op === 'unhold') {
       holdCommands.push(`${c.op} ${id}:${c.id_operator}`);
       if (c.op === 'hold' ? held.has(id) : !held.has(id)) problems.push(`${c.op} ${id} while it is ${held.has(id) ? '' : 'not '}held`);
-      if (c.op === 'hold') held.add(id);
+      if (c.op === 'hold') held.set(id, c.id_operator);
       else held.delete(id);
-    } else if (c.op === 'release' && held.has(id)) {
-      // A transfer of a held call: its UI/unhold has no command, the release ends the music.
-      holdCommands.push(`unhold ${id}:${c.id_operator}`);
+    } else if ((c.op === 'release' || c.op === 'hangup') && held.has(id)) {
+      // A call transferred or ended on hold: its UI/unhold has no command, the release or
+      // hangup ends the music.
+      holdCommands.push(`unhold ${id}:${held.get(id)}`);
       held.delete(id);
-    } else if (c.op === 'hangup') {
-      for (const cmd of [...holdCommands].reverse()) {
-        // A call ended on hold: its UI/unhold has no command, the hangup ends the music.
-        if (!held.has(id) || !cmd.startsWith(`hold ${id}:`)) continue;
-        holdCommands.push(`unhold ${cmd.slice(5)}`);
-        break;
-      }
-      held.delete(id);
+    }
+    if (c.op === 'hangup') {
       for (const key of ringing) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with ${key} still ringing`);
       if (id > 0 && !ended.has(id)) problems.push(`hangup ${id} before its num/end`);
       hungUp.add(id);

@@ -253,7 +253,11 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     lawful(r.stream, ACCOUNT);
   }, 60_000);
 
-  it("the operator holds from the toolbar: the caller's voice stops reaching the phone, the caller hears music; unhold relays again", async () => {
+  it(
+    plane === 'node'
+      ? "the operator holds from the toolbar: the caller's voice stops reaching the phone, the caller hears music; unhold relays again"
+      : 'the operator holds from the toolbar and takes the caller back: both answered, UI/hold and UI/unhold in the call (no exact relay counters on rtpengine)',
+    async () => {
     const gw = await freePort();
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 40_000 });
     const r = await rig(gw);

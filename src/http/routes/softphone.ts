@@ -40,8 +40,10 @@ export const softphoneRoutes: FastifyPluginAsyncTypebox<SoftphoneOptions> = asyn
   }, async (req) => {
     if (!wsPath) throw vmError('SOFTPHONE_OFF');
     const { id, op } = req.params;
-    const user = (await services.store.directory.listSipUsers()).find((u) => u.accountId === id && u.operatorId === op);
-    if (!user) throw vmError('SOFTPHONE_NO_CREDENTIALS', `Operator ${op} has no SIP device credentials: give them \`sip: {username, password}\` in the account file.`);
+    // The operator's device username from the directory, its HA1 by that username (not a scan of every account's users).
+    const username = (await services.store.directory.getDirectory(id))?.operators?.find((o) => o.id === op)?.sip?.username;
+    const user = username === undefined ? undefined : await services.store.directory.findSipUser(username);
+    if (!user || user.accountId !== id || user.operatorId !== op) throw vmError('SOFTPHONE_NO_CREDENTIALS', `Operator ${op} has no SIP device credentials: give them \`sip: {username, password}\` in the account file.`);
     // The page registers as sip:<username>@<the host it was served from>.
     return { ws_path: wsPath, username: user.username, realm: SIP_REALM, ha1: user.ha1 };
   });
