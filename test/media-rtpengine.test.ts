@@ -345,6 +345,30 @@ describe('rtpengine plane: bridges', () => {
   });
 });
 
+describe('rtpengine plane: a supervisor listening', () => {
+  it('refuses every listen mode (10.5 mixes nothing); its `subscribe request` forks each side as its own m= section', async () => {
+    await callerAndOperator('l1', [0, 101], 0);
+    await plane.bridge('l1.a', 'l1.op');
+    const s = await plane.offer('l1', 'l1.sup');
+    expect(plane.listenModes).toEqual([]);
+    for (const mode of ['listen', 'whisper', 'barge'] as const) {
+      const e = await plane.listen('l1.sup', 'l1.op', mode).then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(MediaError);
+      expect((e as MediaError).code).toBe('MEDIA_UNSUPPORTED');
+    }
+    expect(s).toContain('m=audio');
+    // What 10.5 does offer, tried on the daemon: a listener subscribed to both sides gets two
+    // one-way streams (two m= sections, sendonly), not one mixed stream a phone line can carry.
+    const sub = await ng.send('subscribe request', { 'call-id': 'l1', 'from-tags': ['l1.a', 'l1.op'], 'to-tag': 'l1.listener' });
+    const offer = String(sub.sdp);
+    expect(offer.match(/^m=audio /gm)?.length).toBe(2);
+    expect(offer.match(/^a=sendonly/gm)?.length).toBe(2);
+    await plane.close('l1.sup');
+    await plane.close('l1.op');
+    await plane.close('l1.a');
+  });
+});
+
 describe('rtpengine plane: recording and release', () => {
   it('records a bridged conversation to a stereo 8 kHz WAV as long as what was sent', async () => {
     const { a, x, aPort, xPort } = await callerAndOperator('r1', [0, 101], 8);

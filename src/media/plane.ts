@@ -14,12 +14,21 @@ export const SOUND_RATE = 16_000;
 export type Codec = 'PCMU' | 'PCMA';
 
 /**
+ * How a listener (a supervisor's phone) joins a conversation of two legs: `listen` it hears
+ * both, mixed, and nobody hears it; `whisper` the leg it listens to (the operator's) hears it
+ * too, the other party does not; `barge` everyone hears everyone.
+ */
+export type ListenMode = 'listen' | 'whisper' | 'barge';
+export const LISTEN_MODES: readonly ListenMode[] = ['listen', 'whisper', 'barge'];
+
+/**
  * A refusal the SIP side turns into a status: no common codec → 488, no port left → 503.
  * MEDIA_BAD_SOUND: a sound file that is missing or not SOUND_RATE mono 16-bit PCM WAV.
+ * MEDIA_UNSUPPORTED: what this implementation cannot do (a listen mode, see `listenModes`).
  */
 export class MediaError extends Error {
   constructor(
-    readonly code: 'MEDIA_NO_CODEC' | 'MEDIA_NO_PORT' | 'MEDIA_BAD_SDP' | 'MEDIA_UNKNOWN_LEG' | 'MEDIA_UNAVAILABLE' | 'MEDIA_BAD_SOUND',
+    readonly code: 'MEDIA_NO_CODEC' | 'MEDIA_NO_PORT' | 'MEDIA_BAD_SDP' | 'MEDIA_UNKNOWN_LEG' | 'MEDIA_UNAVAILABLE' | 'MEDIA_BAD_SOUND' | 'MEDIA_UNSUPPORTED',
     message: string,
   ) {
     super(message);
@@ -74,6 +83,16 @@ export interface MediaPlane {
   startRecording(call: string, legs: readonly string[], file: string): Promise<void>;
   /** Stops and finalises the recording of `call`; undefined if none was running. */
   stopRecording(call: string): Promise<RecordingResult | undefined>;
+  /** The listen modes this plane can do; `listen` refuses the others (MEDIA_UNSUPPORTED). */
+  readonly listenModes: readonly ListenMode[];
+  /**
+   * `listener` (an answered leg: a supervisor's phone) joins the conversation of `leg` and
+   * whoever `leg` is bridged to (now or later), in `mode` (see ListenMode); called again,
+   * the mode changes. @throws MediaError MEDIA_UNSUPPORTED, MEDIA_UNKNOWN_LEG
+   */
+  listen(listener: string, leg: string, mode: ListenMode): Promise<void>;
+  /** The listener leaves (it hears silence, nobody hears it); closing any of the legs does too. */
+  unlisten(listener: string): Promise<void>;
   /** Frees a leg's endpoint (its ports). Unknown legs are ignored. */
   close(leg: string): Promise<void>;
   stats(leg: string): LegStats | undefined;

@@ -9,7 +9,7 @@ import * as sdpTransform from 'sdp-transform';
 import { MediaError, SOUND_RATE, type MediaEvents, type MediaPlane } from '../../src/media/plane.ts';
 import { until } from '../helpers/until.ts';
 import { FarEnd, type Codec, type Received } from './far-end.ts';
-import { align, extent, readWav, sweep, tone, wavFile } from './signals.ts';
+import { align, extent, readWav, sweep, tone, toneLevel, wavFile } from './signals.ts';
 
 export interface MediaEventLog {
   dtmf: { leg: string; digit: string }[];
@@ -433,6 +433,73 @@ export function mediaContract(name: string, make: (opts?: ContractOptions) => Pr
       // Closing an unknown leg is harmless; using one is refused.
       await plane.close(leg('none'));
       expect((await refusal(plane.play(leg('none'), join(dir, 'x.wav'), { loop: false }))).code).toBe('MEDIA_UNKNOWN_LEG');
+    });
+
+    it('lets a listener hear both sides mixed (listen), speak to one side (whisper), to both (barge), and leave', async () => {
+      if (plane.listenModes.length === 0) {
+        // A plane that cannot mix says so for every mode (rtpengine 10.5).
+        const fa = await far();
+        const fs = await far();
+        const call = leg('call');
+        const a = leg('a');
+        const s = leg('s');
+        await answered(fa, call, a, ['PCMU']);
+        await answered(fs, call, s, ['PCMU']);
+        for (const mode of ['listen', 'whisper', 'barge'] as const) expect((await refusal(plane.listen(s, a, mode))).code).toBe('MEDIA_UNSUPPORTED');
+        return;
+      }
+      // The caller (A) speaks at 400 Hz in PCMU, the operator (B) at 1,000 Hz in PCMA, the supervisor (S) at 1,700 Hz in PCMU.
+      const AMP = 6000;
+      const F = { a: 400, b: 1000, s: 1700 } as const;
+      const fa = await far();
+      const fb = await far();
+      const fs = await far();
+      const call = leg('call');
+      const a = leg('a');
+      const b = leg('b');
+      const s = leg('s');
+      await answered(fa, call, a, ['PCMU']);
+      await answered(fb, call, b, ['PCMA']);
+      await answered(fs, call, s, ['PCMU']);
+      await plane.bridge(a, b);
+      const codec = { a: 'PCMU', b: 'PCMA', s: 'PCMU' } as const;
+      const ends = { a: fa, b: fb, s: fs };
+      type Who = keyof typeof ends;
+      /**
+       * All three speak for a second (50 packets) at once: which tones each far end hears
+       * (level ≥ AMP/4). `mixed`: the far ends fed by the mix, on the clock, behind a short
+       * queue (its tail comes ~100 ms later, and silence goes on after it).
+       */
+      const round = async (mixed: Who[]) => {
+        const from = { a: fa.received.length, b: fb.received.length, s: fs.received.length };
+        await Promise.all((['a', 'b', 's'] as const).map((w) => ends[w].sendAudio(codec[w], tone(8000, 8000, F[w], AMP))));
+        await until('the round heard', () => (['a', 'b', 's'] as const).every((w) => ends[w].received.length >= from[w] + (mixed.includes(w) ? 65 : 50)), 10_000);
+        const heard = {} as Record<Who, Who[]>;
+        const levels = {} as Record<Who, Record<Who, number>>;
+        for (const w of ['a', 'b', 's'] as const) {
+          const pcm = ends[w].audio(codec[w], from[w]);
+          levels[w] = { a: toneLevel(pcm, 8000, F.a), b: toneLevel(pcm, 8000, F.b), s: toneLevel(pcm, 8000, F.s) };
+          heard[w] = (['a', 'b', 's'] as const).filter((x) => levels[w][x] >= AMP / 4);
+          // Heard or not, never in between: a tone not heard is not there at all (no leak through the mix).
+          for (const x of ['a', 'b', 's'] as const) if (!heard[w].includes(x)) expect(levels[w][x], `${x} at ${w}`).toBeLessThan(AMP / 50);
+        }
+        return heard;
+      };
+      await plane.listen(s, b, 'listen');
+      expect(await round(['s'])).toEqual({ a: ['b'], b: ['a'], s: ['a', 'b'] });
+      await plane.listen(s, b, 'whisper');
+      expect(await round(['s', 'b'])).toEqual({ a: ['b'], b: ['a', 's'], s: ['a', 'b'] });
+      await plane.listen(s, b, 'barge');
+      expect(await round(['s', 'b', 'a'])).toEqual({ a: ['b', 's'], b: ['a', 's'], s: ['a', 'b'] });
+      await plane.unlisten(s);
+      await quiet(fs);
+      const after = fs.received.length;
+      const heard = await Promise.all([fa.sendAudio('PCMU', tone(1600, 8000, F.a, AMP)), fb.sendAudio('PCMA', tone(1600, 8000, F.b, AMP))]);
+      expect(heard).toEqual([10, 10]);
+      await quiet(fs);
+      expect(fs.received.length).toBe(after);
+      // The relay took over again where the mix fed.
+      await until('B hears A relayed', () => toneLevel(fb.audio('PCMA', fb.received.length - 10), 8000, F.a) > AMP / 2, 5_000);
     });
 
     it('counts the RTP of a leg both ways', async () => {

@@ -184,3 +184,20 @@ export function concat(parts: Int16Array[]): Int16Array {
   }
   return out;
 }
+
+/** The amplitude of the `f` Hz component of `x` (Goertzel): about `amp` for tone(…, f, amp), near 0 without it. */
+export function toneLevel(x: Int16Array, rate: number, f: number): number {
+  if (x.length === 0) return 0;
+  const w = (2 * Math.PI * f) / rate;
+  const c = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const s = x[i]! + c * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  const re = s1 - s2 * Math.cos(w);
+  const im = s2 * Math.sin(w);
+  return (2 * Math.hypot(re, im)) / x.length;
+}

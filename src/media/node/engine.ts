@@ -2,10 +2,11 @@
 // and their sockets, the 20 ms clock that paces prompts and recordings, the relay between
 // bridged legs (transcoding PCMU↔PCMA, telephone-events re-typed), DTMF detection.
 import type { RemoteInfo } from 'node:dgram';
-import { MediaError, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
+import { MediaError, LISTEN_MODES, type ListenMode, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
 import { FRAME_SAMPLES, MediaClock } from './clock.ts';
 import { decode, SILENCE, STATIC_PT, transcode } from '../g711.ts';
 import { Leg, STAT, STAT_FIELDS } from './leg.ts';
+import { Monitor } from './monitor.ts';
 import { PortPool } from './ports.ts';
 import { Recorder } from './recorder.ts';
 import { buildRtp, parseRtp, type RtpPacket } from './rtp.ts';
@@ -41,6 +42,9 @@ export class MediaEngine implements MediaPlane {
   private readonly playing = new Set<Leg>();
   private readonly recordings = new Map<string, { rec: Recorder; legs: Leg[] }>();
   private readonly done = new Map<string, Promise<RecordingResult>>();
+  /** Listeners' mixes, by listener leg. */
+  private readonly monitors = new Map<string, Monitor>();
+  readonly listenModes = LISTEN_MODES;
   private readonly sounds = new SoundCache();
   private readonly clock = new MediaClock((t) => this.tick(t));
   private readonly frame = new Uint8Array(FRAME_SAMPLES);
@@ -222,9 +226,40 @@ export class MediaEngine implements MediaPlane {
     return r.rec.stop();
   }
 
+  async listen(listener: string, target: string, mode: ListenMode): Promise<void> {
+    if (!LISTEN_MODES.includes(mode)) throw new MediaError('MEDIA_UNSUPPORTED', `No listen mode ${String(mode)}.`);
+    const l = this.leg(listener);
+    const t = this.leg(target);
+    if (l === t) throw new MediaError('MEDIA_UNKNOWN_LEG', `A leg cannot listen to itself (${listener}).`);
+    const m = this.monitors.get(listener);
+    if (m && m.target === t) {
+      m.mode = mode;
+      m.apply();
+      return;
+    }
+    if (m) this.endListen(listener);
+    this.unlink(l);
+    this.endPlay(l);
+    this.monitors.set(listener, new Monitor(l, t, mode));
+    this.clock.hold();
+  }
+
+  async unlisten(listener: string): Promise<void> {
+    this.endListen(listener);
+  }
+
+  private endListen(listener: string): void {
+    const m = this.monitors.get(listener);
+    if (!m) return;
+    m.stop();
+    this.monitors.delete(listener);
+    this.clock.release();
+  }
+
   async close(id: string): Promise<void> {
     const leg = this.legs.get(id);
     if (!leg) return;
+    for (const [listener, m] of this.monitors) if (m.listener === leg || m.target === leg) this.endListen(listener);
     this.endPlay(leg);
     this.unlink(leg);
     leg.closed = true;
@@ -253,7 +288,7 @@ export class MediaEngine implements MediaPlane {
     await Promise.all(this.done.values());
   }
 
-  /** One clock tick: a frame of each sound playing, a frame of each recording. */
+  /** One clock tick: a frame of each sound playing, of each listener's mix, of each recording. */
   private tick(tick: number): void {
     for (const leg of this.playing) {
       const p = leg.playing!;
@@ -279,6 +314,7 @@ export class MediaEngine implements MediaPlane {
         }
       }
     }
+    for (const m of this.monitors.values()) m.tick(tick, (leg, codes) => this.heard(leg, leg.codec!, codes));
     for (const { rec } of this.recordings.values()) rec.tick();
   }
 
@@ -316,7 +352,7 @@ export class MediaEngine implements MediaPlane {
   private relayAudio(from: Leg, p: RtpPacket, codec: 'PCMU' | 'PCMA'): void {
     const to = from.peer;
     const toCodec = to?.codec;
-    if (!to || !toCodec || to.playing || !to.sending) return;
+    if (!to || !toCodec || to.playing || !to.sending || to.mixedBy) return;
     const st = to.out.relayed(p.ssrc, p.seq, p.timestamp, p.marker, this.clock.now());
     const packet = buildRtp(to.remote!.pt, st.marker, st.seq, st.timestamp, to.out.ssrc, p.payload);
     if (codec !== toCodec) transcode(codec, toCodec, p.payload, packet.subarray(12));

@@ -40,6 +40,8 @@ export class Leg {
   readonly saysTo = new Set<SampleQueue>();
   readonly hearsTo = new Set<SampleQueue>();
   readonly recorders = new Set<Recorder>();
+  /** The listener's mix (monitor.ts) that feeds this leg instead of the relay (whisper, barge). */
+  mixedBy: object | undefined;
   /** The o= version of the next SDP we write for this leg. */
   version = 1;
   readonly sessionId = Math.floor(Math.random() * 2 ** 31);

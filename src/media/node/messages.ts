@@ -3,7 +3,7 @@
 // worker writes them into shared memory the main thread reads (MediaPlane.stats is sync).
 import type { MediaError, MediaPlaneOptions } from '../plane.ts';
 
-export type Op = 'answer' | 'offer' | 'answered' | 'reoffer' | 'play' | 'stopPlay' | 'bridge' | 'unbridge' | 'startRecording' | 'stopRecording' | 'close' | 'stop';
+export type Op = 'answer' | 'offer' | 'answered' | 'reoffer' | 'play' | 'stopPlay' | 'bridge' | 'unbridge' | 'startRecording' | 'stopRecording' | 'listen' | 'unlisten' | 'close' | 'stop';
 
 export interface Request {
   id: number;

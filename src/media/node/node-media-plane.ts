@@ -3,7 +3,7 @@
 // MediaError; a worker that is gone refuses with MEDIA_UNAVAILABLE (and a fresh one starts
 // on the next new leg). Legs' counters are read from memory the worker writes.
 import { Worker } from 'node:worker_threads';
-import { MediaError, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
+import { LISTEN_MODES, MediaError, type ListenMode, type LegStats, type MediaEvents, type MediaPlane, type MediaPlaneOptions, type RecordingResult } from '../plane.ts';
 import { DEFAULT_PORTS, statsLength } from './engine.ts';
 import { STAT, STAT_FIELDS } from './leg.ts';
 import type { MediaThread, Op, Reply, WorkerData } from './messages.ts';
@@ -170,6 +170,16 @@ export class NodeMediaPlane implements MediaPlane {
   async stopRecording(call: string): Promise<RecordingResult | undefined> {
     if (!this.worker) return undefined;
     return (await this.call('stopRecording', [call])).value as RecordingResult | undefined;
+  }
+
+  readonly listenModes = LISTEN_MODES;
+
+  async listen(listener: string, leg: string, mode: ListenMode): Promise<void> {
+    await this.call('listen', [listener, leg, mode]);
+  }
+
+  async unlisten(listener: string): Promise<void> {
+    await this.call('unlisten', [listener]);
   }
 
   async close(leg: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The media worker thread: the engine (engine.ts) behind messages from NodeMediaPlane, so
 // that RTP pacing and relaying never wait on the fan-out's event loop, nor it on them.
 import { parentPort, workerData } from 'node:worker_threads';
-import { MediaError } from '../plane.ts';
+import { MediaError, type ListenMode } from '../plane.ts';
 import { MediaEngine } from './engine.ts';
 import type { Reply, Request, WorkerData } from './messages.ts';
 import { allowedCpus, pinThread, raiseThreadPriority, threadId } from './priority.ts';
@@ -50,6 +50,10 @@ async function run(m: Request): Promise<unknown> {
       return engine.startRecording(a[0], m.args[1] as string[], a[2]);
     case 'stopRecording':
       return engine.stopRecording(a[0]);
+    case 'listen':
+      return engine.listen(a[0], a[1], a[2] as ListenMode);
+    case 'unlisten':
+      return engine.unlisten(a[0]);
     case 'close':
       return engine.close(a[0]);
     case 'stop':
@@ -69,6 +73,7 @@ function lanesOf(m: Request): string[] {
     case 'offer':
       return [`leg:${String(a[1])}`];
     case 'bridge':
+    case 'listen':
       return [`leg:${String(a[0])}`, `leg:${String(a[1])}`];
     case 'startRecording':
       return [`call:${String(a[0])}`, ...(Array.isArray(a[1]) ? a[1].map((l) => `leg:${String(l)}`) : [])];

@@ -33,7 +33,10 @@ export type NgCommand =
   | 'play media'
   | 'stop media'
   | 'play DTMF'
-  | 'statistics';
+  | 'statistics'
+  | 'subscribe request'
+  | 'subscribe answer'
+  | 'unsubscribe';
 
 export interface NgClientOptions {
   /** How long one request may take, queueing included. @default 5_000 */

@@ -31,6 +31,12 @@
 //   (rtpengine ends a call left with fewer than two tags).
 // - Recording: `start recording`/`stop recording` (pcap, `--recording-method=pcap`), the pcap
 //   converted here to a WAV (see recording.ts): needs `recordingDir` readable from here.
+// - Listening (a supervisor on a call): none. rtpengine 10.5's `subscribe request` forks a
+//   participant's media one way to a new participant (one m= section per source, never
+//   mixed: the `audio player` that mixes came in mr11.3, the `connect` message in mr13.2),
+//   so a listener on one phone line would hear one side only, and whisper and barge, which
+//   mix a third voice into a leg, have nothing to stand on: `listenModes` is empty and
+//   `listen` refuses with MEDIA_UNSUPPORTED.
 // - DTMF: rtpengine's `--dtmf-log-dest` JSON (callid, source_tag, event) → `dtmf(leg, digit)`.
 //
 // NG requests of a call answered, bridged to an operator and hung up: answer 2, offer 1,
@@ -45,6 +51,7 @@ import { join, resolve } from 'node:path';
 import {
   MediaError,
   type LegStats,
+  type ListenMode,
   type MediaEvents,
   type MediaPlane,
   type MediaPlaneOptions,
@@ -141,6 +148,15 @@ export class RtpenginePlane implements MediaPlane {
     this.#dtmfLog = opts.dtmfLog;
     this.#dtmfLog?.on('message', (msg) => this.#onDtmfReport(msg));
   }
+
+  /** None in rtpengine 10.5 (see the header). */
+  readonly listenModes: readonly ListenMode[] = [];
+
+  async listen(_listener: string, _leg: string, mode: ListenMode): Promise<void> {
+    throw new MediaError('MEDIA_UNSUPPORTED', `rtpengine 10.5 cannot ${mode === 'listen' ? 'mix both sides of a call for a listener' : `${mode}: it mixes no third voice into a call`} (its subscribe request forks one side at a time, unmixed); use --media node.`);
+  }
+
+  async unlisten(_listener: string): Promise<void> {}
 
   /** NG requests sent so far, per command (tests and the bench count them). */
   ngCounts(): Record<string, number> {
