@@ -50,6 +50,8 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
   { method: 'DELETE', path: `${A}/callbacks/1`, roles: ['supervisor', 'api', 'platform'] },
   { method: 'GET', path: `${A}/calls`, roles: ['supervisor', 'api', 'platform'] },
   { method: 'GET', path: `${A}/operators/92/softphone`, roles: ['operator', 'platform'] },
+  // A supervisor listening to an operator's call (no telephony here: refused past auth).
+  ...['POST', 'PUT', 'DELETE'].map((method) => ({ method, path: `${A}/operators/92/listen`, ...(method === 'DELETE' ? {} : { body: { mode: 'listen' } }), roles: ['supervisor', 'admin', 'platform'] as Role[] })),
   { method: 'GET', path: `${A}/recordings/1`, roles: ['operator', 'supervisor', 'api', 'platform'] },
   { method: 'PUT', path: A, body: {}, roles: ['admin', 'platform'] },
   { method: 'GET', path: '/api/v1/realtime', roles: ['operator', 'supervisor', 'api'] },
@@ -122,6 +124,7 @@ describe('every route × every role', () => {
     expect(await call(srv.url, tokens.otherAccount, 'GET', `${A}/calls`)).toMatchObject(forbidden);
     expect(await call(srv.url, tokens.operator, 'POST', `${A}/operators/93/login`)).toMatchObject(forbidden);
     expect(await call(srv.url, tokens.scoped, 'POST', `${A}/operators/93/login`)).toMatchObject(forbidden);
+    expect(await call(srv.url, tokens.scoped, 'POST', `${A}/operators/93/listen`, { mode: 'listen' })).toMatchObject(forbidden);
     expect((await call(srv.url, tokens.scoped, 'POST', `${A}/operators/92/unpause`)).body.error).not.toBe('FORBIDDEN');
     expect(await call(srv.url, tokens.scoped, 'POST', `${A}/callbacks`, { e164: '33622222222', group: 91 })).toMatchObject(forbidden);
     expect(await agentToken(srv.url, tokens.scoped, { user_type: 'agent', id_operator: 93 })).toMatchObject(forbidden);

@@ -57,6 +57,11 @@ export const ERRORS = {
   CALLBACK_LINK_INVALID: { status: 403, message: 'This callback link is not valid for this account.' },
   SOFTPHONE_OFF: { status: 404, message: 'Browser softphones are off on this server: start it with --sip and --sip-ws (vm demo turns them on).' },
   SOFTPHONE_NO_CREDENTIALS: { status: 404, message: 'The operator has no SIP device credentials: give them `sip: {username, password}` in the account file.' },
+  LISTEN_TELEPHONY_OFF: { status: 404, message: 'Listening to calls needs telephony on this server: start it with --sip.' },
+  LISTEN_NO_CALL: { status: 409, message: 'The operator is on no call with an answered phone: there is nothing to listen to.' },
+  LISTEN_BUSY: { status: 409, message: "Someone listens to this operator's call already: stop that first (DELETE …/listen)." },
+  LISTEN_NONE: { status: 404, message: "Nobody listens to this operator's call." },
+  LISTEN_MODE_UNSUPPORTED: { status: 501, message: "This server's media plane cannot do that listen mode (rtpengine 10.5 mixes nothing: use --media node)." },
   WALLBOARD_NOT_BUILT: { status: 503, message: 'The wallboard is not built: run `npm run build` (npm install does it).' },
   OPERATOR_NOT_BUILT: { status: 503, message: 'The operator toolbar is not built: run `npm run build` (npm install does it).' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -22,6 +22,7 @@ import { webRoutes } from './routes/web.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { meRoutes } from './routes/me.ts';
 import { softphoneRoutes } from './routes/softphone.ts';
+import { listenRoutes } from './routes/listen.ts';
 import type { Services } from './services.ts';
 import { StatsService } from '../stats/service.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -172,7 +173,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     telephony = await startTelephony(opts.telephony, {
       sipUsers: (username) => {
         const u = sipUsers.get(username);
-        return u && { ha1: u.ha1 };
+        // A supervisor's one-time identity for listening to a call (src/telephony/listen.ts).
+        return u ? { ha1: u.ha1 } : telephony?.b2bua.listening.credentials(username);
       },
       run: (id, command) => engines.run(id, command),
       accountForService: (service) => store.directory.serviceAccount(service),
@@ -226,6 +228,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(recordingRoutes, { services });
   await http.register(meRoutes, { services });
   await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
+  await http.register(listenRoutes, { listening: telephony?.b2bua.listening, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(pageRoutes);
   // The gateway's keep-alive state when one is probed (`up`, `down`, `unknown` before its first answer).

@@ -13,6 +13,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { DialPurpose, RingFailure, TelephonyCommand, TelephonyPort } from '../engine/telephony.ts';
 import { MediaError, type MediaPlane } from '../media/plane.ts';
 import type { IncomingCall, OutgoingCall, SipEndpoint } from '../sip/index.ts';
+import { Listenings, type ListenLeg } from './listen.ts';
 
 /** How an operator's phone is reached: a registered SIP device, else an e164 through the gateway. */
 export interface OperatorContact {
@@ -96,9 +97,19 @@ export class B2bua {
   private closed = false;
   /** `HOST:PORT` of the gateway (legs to e164 numbers go to `sip:<e164>@HOST:PORT`). */
   private readonly gatewayHost: string | undefined;
+  /** Supervisors listening to operators' calls (listen.ts). */
+  readonly listening: Listenings<CallState>;
 
   constructor(private readonly opts: B2buaOptions) {
     this.gatewayHost = opts.gateway?.replace(/^sips?:/, '');
+    this.listening = new Listenings<CallState>({
+      sip: opts.sip,
+      media: opts.media,
+      find: (accountId, operatorId) => this.operatorLeg(accountId, operatorId),
+      place: (st, leg, target, from) => this.place(st, leg, target, from),
+      drop: (leg) => this.drop(leg),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
     opts.sip.onInvite((call) => void this.inbound(call).catch((err: unknown) => this.opts.log?.error({ err }, 'inbound call failed')));
   }
 
@@ -136,6 +147,15 @@ export class B2bua {
       operators: Object.fromEntries([...st.ops].map(([id, leg]) => [id, leg.media])),
       ...(st.far ? { far: st.far.media } : {}),
     };
+  }
+
+  /** The operator's answered leg on a call of ours (what a supervisor may listen to). */
+  private operatorLeg(accountId: number, operatorId: number): { call: CallState; media: string } | undefined {
+    for (const st of this.calls.values()) {
+      const leg = st.accountId === accountId && !st.ended ? st.ops.get(operatorId) : undefined;
+      if (leg?.answered && !leg.dropped) return { call: st, media: leg.media };
+    }
+    return undefined;
   }
 
   /** Calls with SIP legs now. */
@@ -471,12 +491,14 @@ export class B2bua {
     this.opts.media.close(leg).catch((err: unknown) => this.opts.log?.warn({ err, leg }, 'media leg not closed'));
   }
 
-  private drop(leg: OutLeg): void {
+  private drop(leg: ListenLeg): void {
     if (leg.dropped) return;
     leg.dropped = true;
     leg.out.hangup();
     this.byMedia.delete(leg.media);
     this.closeMedia(leg.media);
+    // A supervisor listening to this leg (an operator's) goes with it.
+    this.listening.endTarget(leg.media);
   }
 
   private async dial(st: CallState, e164: string, purpose: DialPurpose, operatorId: number | null): Promise<void> {
@@ -593,6 +615,7 @@ export class B2bua {
   private teardown(st: CallState): void {
     if (st.ended) return;
     st.ended = true;
+    this.listening.endCall(st);
     for (const leg of st.ops.values()) this.drop(leg);
     st.ops.clear();
     if (st.far) this.drop(st.far);
