@@ -10,6 +10,7 @@ import { MediaError, SOUND_RATE, type MediaEvents, type MediaPlane } from '../..
 import { until } from '../helpers/until.ts';
 import { FarEnd, type Codec, type Received } from './far-end.ts';
 import { align, extent, readWav, sweep, tone, toneLevel, wavFile } from './signals.ts';
+import { AMP, FREQ, speakAtOnce, type Who } from './three-way.ts';
 
 export interface MediaEventLog {
   dtmf: { leg: string; digit: string }[];
@@ -448,9 +449,7 @@ export function mediaContract(name: string, make: (opts?: ContractOptions) => Pr
         for (const mode of ['listen', 'whisper', 'barge'] as const) expect((await refusal(plane.listen(s, a, mode))).code).toBe('MEDIA_UNSUPPORTED');
         return;
       }
-      // The caller (A) speaks at 400 Hz in PCMU, the operator (B) at 1,000 Hz in PCMA, the supervisor (S) at 1,700 Hz in PCMU.
-      const AMP = 6000;
-      const F = { a: 400, b: 1000, s: 1700 } as const;
+      // The caller (A) speaks in PCMU, the operator (B) in PCMA, the supervisor (S) in PCMU (three-way.ts).
       const fa = await far();
       const fb = await far();
       const fs = await far();
@@ -462,29 +461,8 @@ export function mediaContract(name: string, make: (opts?: ContractOptions) => Pr
       await answered(fb, call, b, ['PCMA']);
       await answered(fs, call, s, ['PCMU']);
       await plane.bridge(a, b);
-      const codec = { a: 'PCMU', b: 'PCMA', s: 'PCMU' } as const;
-      const ends = { a: fa, b: fb, s: fs };
-      type Who = keyof typeof ends;
-      /**
-       * All three speak for a second (50 packets) at once: which tones each far end hears
-       * (level ≥ AMP/4). `mixed`: the far ends fed by the mix, on the clock, behind a short
-       * queue (its tail comes ~100 ms later, and silence goes on after it).
-       */
-      const round = async (mixed: Who[]) => {
-        const from = { a: fa.received.length, b: fb.received.length, s: fs.received.length };
-        await Promise.all((['a', 'b', 's'] as const).map((w) => ends[w].sendAudio(codec[w], tone(8000, 8000, F[w], AMP))));
-        await until('the round heard', () => (['a', 'b', 's'] as const).every((w) => ends[w].received.length >= from[w] + (mixed.includes(w) ? 65 : 50)), 10_000);
-        const heard = {} as Record<Who, Who[]>;
-        const levels = {} as Record<Who, Record<Who, number>>;
-        for (const w of ['a', 'b', 's'] as const) {
-          const pcm = ends[w].audio(codec[w], from[w]);
-          levels[w] = { a: toneLevel(pcm, 8000, F.a), b: toneLevel(pcm, 8000, F.b), s: toneLevel(pcm, 8000, F.s) };
-          heard[w] = (['a', 'b', 's'] as const).filter((x) => levels[w][x] >= AMP / 4);
-          // Heard or not, never in between: a tone not heard is not there at all (no leak through the mix).
-          for (const x of ['a', 'b', 's'] as const) if (!heard[w].includes(x)) expect(levels[w][x], `${x} at ${w}`).toBeLessThan(AMP / 50);
-        }
-        return heard;
-      };
+      const ends = { a: { far: fa, codec: 'PCMU' }, b: { far: fb, codec: 'PCMA' }, s: { far: fs, codec: 'PCMU' } } as const;
+      const round = (mixed: Who[]) => speakAtOnce(ends, mixed);
       await plane.listen(s, b, 'listen');
       expect(await round(['s'])).toEqual({ a: ['b'], b: ['a'], s: ['a', 'b'] });
       await plane.listen(s, b, 'whisper');
@@ -494,12 +472,12 @@ export function mediaContract(name: string, make: (opts?: ContractOptions) => Pr
       await plane.unlisten(s);
       await quiet(fs);
       const after = fs.received.length;
-      const heard = await Promise.all([fa.sendAudio('PCMU', tone(1600, 8000, F.a, AMP)), fb.sendAudio('PCMA', tone(1600, 8000, F.b, AMP))]);
+      const heard = await Promise.all([fa.sendAudio('PCMU', tone(1600, 8000, FREQ.a, AMP)), fb.sendAudio('PCMA', tone(1600, 8000, FREQ.b, AMP))]);
       expect(heard).toEqual([10, 10]);
       await quiet(fs);
       expect(fs.received.length).toBe(after);
       // The relay took over again where the mix fed.
-      await until('B hears A relayed', () => toneLevel(fb.audio('PCMA', fb.received.length - 10), 8000, F.a) > AMP / 2, 5_000);
+      await until('B hears A relayed', () => toneLevel(fb.audio('PCMA', fb.received.length - 10), 8000, FREQ.a) > AMP / 2, 5_000);
     });
 
     it('counts the RTP of a leg both ways', async () => {
