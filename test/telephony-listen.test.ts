@@ -88,4 +88,29 @@ describe('a supervisor listening to a call over SIP (embedded media)', () => {
       for (const e of Object.values(ends)) e.far.close();
     }
   }, 90_000);
+
+  it('with rtpengine 10.5 as the media plane, every mode is refused with LISTEN_MODE_UNSUPPORTED (it mixes nothing)', async () => {
+    const r = await kit.rig({ media: 'rtpengine', rtpPorts: { min: 30_400, max: 30_599 } });
+    const farA = await FarEnd.open();
+    const farB = await FarEnd.open();
+    try {
+      const operator = await kit.phone(r, 'bob-phone', 'bob-secret-2', 'listen-phone', { rtp: farB.port, portfile: kit.tmpFile('rtpengine-operator.port') });
+      await login(r, OP);
+      const caller = startSipp({ scenario: kit.scenarioFile('listen-caller', { rtp: farA.port, portfile: kit.tmpFile('rtpengine-caller.port') }), target: r.sip, service: '33100000072', keys: { caller: '33655555555' }, timeoutMs: 60_000 });
+      await until('the operator connected', () => events(r.stream).some((n) => n.type_notification === 'operator' && (n.msg as { status?: string }).status === 'connected'), 20_000);
+      for (const mode of ['listen', 'whisper', 'barge']) {
+        const res = await listenApi(r, 'POST', ADMIN_TOKEN, { mode });
+        expect(res, mode).toMatchObject({ status: 501, body: { error: 'LISTEN_MODE_UNSUPPORTED', message: expect.stringContaining('rtpengine 10.5') } });
+      }
+      const hangup = await http(`${r.srv.url}/api/v1/accounts/${r.account}/operators/${OP}/hangup`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(hangup.status, JSON.stringify(hangup.body)).toBe(200);
+      for (const run of [operator, await caller]) {
+        const res = await run.done;
+        expect(res.code, explain(res)).toBe(0);
+      }
+    } finally {
+      farA.close();
+      farB.close();
+    }
+  }, 90_000);
 });

@@ -12,7 +12,7 @@
 //   24000–24999 calls rtpengine, 25000–25999 demo, 26000–26099 demo CLI,
 //   27000–28999 load, 29000–29199 wallboard, 29200–29399 softphone node,
 //   29400–29599 softphone rtpengine, 29600–29699 operator toolbar, 30000–30199 gateway,
-//   30200–30399 listen,
+//   30200–30399 listen node, 30400–30599 listen rtpengine,
 //   31000–31999 media-rtpengine.
 import { afterAll, afterEach, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
