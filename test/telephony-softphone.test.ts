@@ -5,6 +5,7 @@
 // it runs in a network namespace this file creates (root needed; skipped with the reason
 // when `ip netns add` is refused), joined by a veth pair to the address the server listens on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
 import WebSocket from 'ws';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +19,8 @@ import { until } from './helpers/until.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
 const ACCOUNT = 74;
+/** Screenshots of the wallboard's listen panel. */
+const SHOTS = '/tmp/vm-listen-shots/';
 const ANN = { id: 7401, user: 'ann-web', password: 'ann-web-secret' };
 const SERVICE = '33100000074';
 
@@ -170,6 +173,53 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     expect(pageErrors).toEqual([]);
     await secure.close();
   }, 90_000);
+
+  it('the wallboard: a supervisor listens to the softphone operator\'s call from a card (its JsSIP called and answered), whispers, stops', async () => {
+    const r = await rig('node', { min: 30_600, max: 30_799 });
+    const operator = await softphone(r);
+    await until('the softphone registered', async () => (await softphoneState(operator)).registered, 30_000);
+    await login(r, ANN.id);
+    const caller = callIn(r, '33655555557', 20_000);
+    await until('the operator answered', async () => (await softphoneState(operator)).confirmed === 1, 20_000);
+    const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
+    const opLeg = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!.operators[ANN.id]!;
+    // The wallboard is served from the server (http://10.231.N.1:port): the microphone needs a secure context, as https gives in production.
+    const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
+    const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${r.srv.url}/wallboard/`);
+    await page.fill('input[name=login]', 'soft-sup');
+    await page.fill('input[name=password]', 'soft-sup-secret');
+    await page.click('button[type=submit]');
+    const card = page.locator(`.op[data-operator="${ANN.id}"]`);
+    await until('the card on a call', async () => (await card.getAttribute('data-state')) === 'on_call', 20_000);
+    await card.locator('.op-listen').click();
+    const panel = page.locator(`.listen[data-listen="${ANN.id}"]`);
+    await until('the listener answered', async () => (await panel.getAttribute('data-status')) === 'on', 30_000);
+    const listening = r.srv.app.telephony!.b2bua.listening;
+    expect(listening.mode(ACCOUNT, ANN.id)).toBe('listen');
+    // The plane sends the mix to the browser's leg and hears its (muted) microphone.
+    const plane = r.srv.app.telephony!.media;
+    await until('RTP both ways on the listener leg', () => {
+      const st = plane.stats(`${opLeg}.listen1`);
+      return !!st && st.txPackets > 25 && st.rxPackets > 25;
+    }, 15_000);
+    await until('the mix plays in the page', () => page.evaluate(() => !!document.querySelector<HTMLAudioElement>('.listen audio')?.srcObject), 10_000);
+    await page.click('.listen-modes button:text("Whisper")');
+    await until('whispering', async () => (await panel.getAttribute('data-mode')) === 'whisper', 10_000);
+    expect(listening.mode(ACCOUNT, ANN.id)).toBe('whisper');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}wallboard-listen-laptop.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: `${SHOTS}wallboard-listen-phone.png`, fullPage: true });
+    await page.click('.listen-stop');
+    await panel.waitFor({ state: 'detached', timeout: 10_000 });
+    await until('the listening ended', () => listening.mode(ACCOUNT, ANN.id) === undefined, 10_000);
+    await done(await caller);
+    expect(pageErrors).toEqual([]);
+    await secure.close();
+    await operator.close();
+  }, 120_000);
 
   const planes: Array<[TelephonySettings['media'], { min: number; max: number }]> = [
     ['node', { min: 29200, max: 29399 }],

@@ -91,7 +91,7 @@ function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) 
       {!snap ? (
         <main class="loading">{view.error ? `Cannot load the live state: ${view.error}` : 'Loading…'}</main>
       ) : tab === 'live' ? (
-        <LiveView view={view} now={now} directory={board.source.directory} />
+        <LiveView view={view} now={now} directory={board.source.directory} listen={{ base: serverBase(), token: () => board.source.token().idSession }} />
       ) : (
         <DayView base={serverBase()} token={() => board.source.token().idSession} today={snap.day} cpt={snap.cpt} groups={snap.groups.map((g) => ({ id: g.id, name: g.name }))} />
       )}

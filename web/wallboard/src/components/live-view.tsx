@@ -5,12 +5,15 @@ import { AlertsBanner } from './alerts-banner.tsx';
 import { GroupTile } from './group-tile.tsx';
 import { LiveChart } from './live-chart.tsx';
 import { OperatorGrid } from './operator-grid.tsx';
+import { ListenPanel, type ListenTarget } from './listen.tsx';
+import { useState } from 'preact/hooks';
 
 /** Pause labels, should the snapshot carry them (a token-only session has no directory). */
 type WithPauses = RealtimeSnapshot & { pauses?: Directory['pauses'] };
 
-export function LiveView({ view, now, directory }: { view: BoardView; now: number; directory: Directory | undefined }) {
+export function LiveView({ view, now, directory, listen }: { view: BoardView; now: number; directory: Directory | undefined; listen?: Omit<ListenTarget, 'account'> }) {
   const snap = view.snap! as WithPauses;
+  const [listening, setListening] = useState<{ id: number; name: string } | undefined>();
   const groupNames = new Map(snap.groups.map((g) => [g.id, g.name]));
   const elapsed = Math.max(0, Math.floor((now - Date.parse(snap.at)) / 1000));
   return (
@@ -22,9 +25,10 @@ export function LiveView({ view, now, directory }: { view: BoardView; now: numbe
         ))}
       </div>
       <div class="lower">
-        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses ?? snap.pauses} groupNames={groupNames} />
+        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses ?? snap.pauses} groupNames={groupNames} onListen={listen && ((o) => setListening({ id: o.id, name: o.name }))} />
         <LiveChart series={view.series} now={now} />
       </div>
+      {listen && listening && <ListenPanel key={listening.id} target={{ ...listen, account: snap.id_client }} operator={listening} onClose={() => setListening(undefined)} />}
     </main>
   );
 }

@@ -8,9 +8,11 @@ interface Props {
   now: number;
   pauses: Directory['pauses'] | undefined;
   groupNames: Map<number, string>;
+  /** Listening to an operator's call (listen.tsx): a Listen action on cards on a call. */
+  onListen?: ((o: OperatorSnapshot) => void) | undefined;
 }
 
-export function OperatorGrid({ operators, now, pauses, groupNames }: Props) {
+export function OperatorGrid({ operators, now, pauses, groupNames, onListen }: Props) {
   const pauseLabel = new Map((pauses ?? []).map((p) => [Number(p.id), p.value]));
   // Logged-out operators go last; otherwise a stable order by name, easier to follow on a wall.
   const sorted = [...operators].sort((a, b) => Number(a.state === 'logged_out') - Number(b.state === 'logged_out') || a.name.localeCompare(b.name));
@@ -51,6 +53,11 @@ export function OperatorGrid({ operators, now, pauses, groupNames }: Props) {
               <span class="op-today" title="Calls handled today · occupancy">
                 {o.today.handled} {o.today.handled === 1 ? 'call' : 'calls'} · {Math.round(o.today.occupancy * 100)}%
               </span>
+              {onListen && o.state === 'on_call' && (
+                <button type="button" class="op-listen" title={`Listen to ${o.name}'s call`} onClick={() => onListen(o)}>
+                  Listen
+                </button>
+              )}
             </li>
           );
         })}
