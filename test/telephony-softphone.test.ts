@@ -71,6 +71,22 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     return page;
   }
 
+  /**
+   * One of the server's pages (toolbar, wallboard) signed in through its form, 1280×800, in a
+   * Chromium of its own: the page is served from http://10.231.N.1:port and the microphone
+   * needs a secure context, as https gives in production.
+   */
+  async function signedIn(r: Rig, path: string, user: string, password: string): Promise<{ secure: Browser; page: Page }> {
+    const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
+    const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${r.srv.url}${path}`);
+    await page.fill('input[name=login]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    return { secure, page };
+  }
+
   /** A sipp caller on the service number that talks `talkMs` (a 2 s tone) and hangs up. */
   const callIn = (r: Rig, caller: string, talkMs: number) =>
     startSipp({
@@ -148,14 +164,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
 
   it('the operator toolbar: its softphone registers, rings in the tab, Answer answers the SIP session (the B2BUA reports the answer), audio plays, the caller hangs up', async () => {
     const r = await rig('node', { min: 29200, max: 29399 });
-    // The toolbar is served from the server (http://10.231.N.1:port): the microphone needs a secure context, as https gives in production.
-    const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
-    const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${r.srv.url}/operator/`);
-    await page.fill('input[name=login]', 'ann');
-    await page.fill('input[name=password]', 'ann-toolbar-secret');
-    await page.click('button[type=submit]');
+    const { secure, page } = await signedIn(r, '/operator/', 'ann', 'ann-toolbar-secret');
     await until('the toolbar\'s softphone registered', async () => (await page.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
     await page.click('text=Log in');
     await until('available', async () => (await page.locator('.badge').getAttribute('data-state')) === 'available', 10_000);
@@ -183,14 +192,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     await until('the operator answered', async () => (await softphoneState(operator)).confirmed === 1, 20_000);
     const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
     const opLeg = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!.operators[ANN.id]!;
-    // The wallboard is served from the server (http://10.231.N.1:port): the microphone needs a secure context, as https gives in production.
-    const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
-    const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${r.srv.url}/wallboard/`);
-    await page.fill('input[name=login]', 'soft-sup');
-    await page.fill('input[name=password]', 'soft-sup-secret');
-    await page.click('button[type=submit]');
+    const { secure, page } = await signedIn(r, '/wallboard/', 'soft-sup', 'soft-sup-secret');
     const card = page.locator(`.op[data-operator="${ANN.id}"]`);
     await until('the card on a call', async () => (await card.getAttribute('data-state')) === 'on_call', 20_000);
     await card.locator('.op-listen').click();
