@@ -11,6 +11,7 @@ import { OutStream } from '../src/media/node/stream.ts';
 import { DtmfReceiver } from '../src/media/node/dtmf.ts';
 import { downsample2, readSoundWav } from '../src/media/node/sound.ts';
 import { SampleQueue } from '../src/media/node/recorder.ts';
+import { mix } from '../src/media/node/monitor.ts';
 import { MediaError, SOUND_RATE } from '../src/media/plane.ts';
 import { readPcapUdp, sippDtmfPcap } from './helpers/pcap.ts';
 import { align, refAlawDecode, refUlawDecode, refUlawEncode, rms, tone, wavFile } from './media/signals.ts';
@@ -287,5 +288,19 @@ describe('recording queue', () => {
     expect(q.take(out)).toBe(0);
     q.push(new Int16Array(20_000).fill(2));
     expect(q.size).toBe(8000);
+  });
+});
+
+describe("a listener's mix", () => {
+  it('is the sum of the two frames where it fits in 16 bits, clipped to the nearer bound elsewhere, in either order (fast-check)', () => {
+    const frame = fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 160, maxLength: 160 }).map((a) => Int16Array.from(a));
+    fc.assert(
+      fc.property(frame, frame, (a, b) => {
+        const ab = mix(a, b, new Int16Array(160));
+        expect(mix(b, a, new Int16Array(160))).toEqual(ab);
+        for (let i = 0; i < 160; i++) expect(ab[i]).toBe(Math.max(-32768, Math.min(32767, a[i]! + b[i]!)));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
