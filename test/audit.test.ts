@@ -3,24 +3,13 @@
 // and an unrecognised token are not recorded, a supervisor of some groups reading its
 // scope only (and suspending in its own groups only), pages, and refusals of the route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntryAnswer } from '../src/http/routes/audit.ts';
 import { ADMIN_TOKEN, bearerCall, http, startTestServer, vmToken, wsInit, type TestServer } from './helpers/server.ts';
 
 const ACCOUNT = 9;
 const A = `/api/v1/accounts/${ACCOUNT}`;
 
-interface Entry {
-  id: number;
-  at: string;
-  actor: { role: string; id: number; login: string };
-  action: string;
-  operator: number | null;
-  call: number | null;
-  group: number | null;
-  pause: number | null;
-  details: Record<string, unknown>;
-  ip: string;
-  result: string;
-}
+type Entry = AuditEntryAnswer;
 
 let s: TestServer;
 const t = {} as Record<'sup' | 'scoped' | 'api' | 'ana' | 'other', string>;

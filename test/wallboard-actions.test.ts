@@ -123,11 +123,16 @@ describe.skipIf(!haveChromium)('wallboard: a supervisor acts on operators', () =
     expect(await dialog().locator('[data-group]').evaluateAll((bs) => bs.map((b) => `${b.getAttribute('data-group')} ${b.getAttribute('data-action')}`))).toEqual(['130 suspend', '131 suspend']);
     await dialog().locator('[data-group="131"]').click();
     await expect.poll(() => card(ANA).locator('.op-flags').textContent()).toBe('Suspended in Support');
+    // Support's tile counts Bob only meanwhile; Sales still counts Ana.
+    const available = (g: number) => page.locator(`.tile[data-group="${g}"] [data-metric="available"]`).textContent();
+    await expect.poll(() => available(131)).toBe('1/1');
+    expect(await available(130)).toBe('1/1');
     await openActions(ANA);
     expect(await dialog().locator('[data-group="131"]').getAttribute('data-action')).toBe('unsuspend');
     await shots('suspended');
     await dialog().locator('[data-group="131"]').click();
     await expect.poll(() => card(ANA).locator('.op-flags').count()).toBe(0);
+    await expect.poll(() => available(131)).toBe('2/2');
   });
 
   it("shows the server's sentence when it refuses, and logs out after a confirmation", async () => {

@@ -3,7 +3,7 @@
 // id). A supervisor of some groups sees the entries about its operators and groups; a
 // supervisor of the whole account, an admin and the admin token see all.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { Services } from '../services.ts';
 import { errorSchema } from '../schemas.ts';
 import { principalOf, type RouteAuth } from '../auth.ts';
@@ -29,6 +29,9 @@ const Entry = Type.Object({
   ip: Type.String(),
   result: Type.String({ description: "'ok', or the refusal's error code" }),
 });
+
+/** One entry as the route answers it. */
+export type AuditEntryAnswer = Static<typeof Entry>;
 
 /** The most entries one page holds. */
 export const AUDIT_PAGE_MAX = 200;
