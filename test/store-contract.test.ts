@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
-import type { AuditEntry, Store } from '../src/store/types.ts';
+import type { AuditEntry, AuditRecord, Store } from '../src/store/types.ts';
+import fc from 'fast-check';
 import type { CallRecord } from '../src/stats/records.ts';
 import { validateAccountFile } from '../src/directory/load.ts';
 import { hashPasswordSync, verifyPasswordSync } from '../src/auth/passwords.ts';
@@ -191,6 +192,35 @@ describe.each(BACKENDS)('store contract (%s)', (_name, make) => {
       expect(await store.audit.list(911, { limit: 10, scope: { operators: [1], groups: [7] } })).toEqual([inGroup, mine]);
       expect(await store.audit.list(911, { limit: 10, scope: { operators: [], groups: [] } })).toEqual([]);
       expect(await store.audit.list(911, { limit: 10 })).toHaveLength(4);
+    });
+
+    it('pages of any size, with or without a scope, give the matching entries newest first, each once', async () => {
+      let account = 10_000;
+      const optInt = (max: number) => fc.option(fc.integer({ min: 1, max }), { nil: null });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ operatorId: optInt(4), groupId: optInt(3) }), { maxLength: 25 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.option(fc.record({ operators: fc.uniqueArray(fc.integer({ min: 1, max: 4 })), groups: fc.uniqueArray(fc.integer({ min: 1, max: 3 })) }), { nil: undefined }),
+          async (rows, limit, scope) => {
+            const id = ++account;
+            const added: AuditRecord[] = [];
+            for (const [i, r] of rows.entries()) added.push(await store.audit.add(entry(id, i, r)));
+            const sees = (r: AuditRecord) => !scope || (r.operatorId !== null && scope.operators.includes(r.operatorId)) || (r.groupId !== null && scope.groups.includes(r.groupId));
+            const paged: AuditRecord[] = [];
+            let before: number | undefined;
+            for (let n = 0; n <= rows.length; n++) {
+              const page = await store.audit.list(id, { limit, ...(before !== undefined ? { before } : {}), ...(scope ? { scope } : {}) });
+              expect(page.length).toBeLessThanOrEqual(limit);
+              paged.push(...page);
+              if (page.length < limit) break;
+              before = page[page.length - 1]!.id;
+            }
+            expect(paged).toEqual(added.filter(sees).reverse());
+          },
+        ),
+        { numRuns: 40 },
+      );
     });
 
     it('prune forgets entries older than a time, and all but the newest of each account', async () => {

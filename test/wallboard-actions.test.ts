@@ -41,11 +41,11 @@ describe.skipIf(!haveChromium)('wallboard: a supervisor acts on operators', () =
     await card(id, p).locator('.op-actions').click();
     await dialog(p).waitFor();
   };
-  /** The page at both widths (the dialog stays open across the resize). */
-  const shots = async (name: string, p: Page = page) => {
+  /** The page at both widths (the dialog stays open across the resize); `fullPage`: all of it, scrolled. */
+  const shots = async (name: string, p: Page = page, fullPage = false) => {
     for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
       await p.setViewportSize(vp);
-      await p.screenshot({ path: join(SHOTS, `wallboard-${name}-${w}.png`) });
+      await p.screenshot({ path: join(SHOTS, `wallboard-${name}-${w}.png`), fullPage });
     }
     await p.setViewportSize(LAPTOP);
   };
@@ -171,7 +171,7 @@ describe.skipIf(!haveChromium)('wallboard: a supervisor acts on operators', () =
       'sup ended the pause of Ana Lopez',
       'sup paused Ana Lopez (Training)',
     ]);
-    await shots('recent');
+    await shots('recent', page, true);
   });
 
   it('a supervisor of Sales is offered Sales only; an API token no action at all', async () => {
