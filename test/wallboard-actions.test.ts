@@ -111,6 +111,17 @@ describe.skipIf(!haveChromium)('wallboard: a supervisor acts on operators', () =
     expect(await toolbar.textContent('.pause-label')).toBe('Training');
     await toolbar.screenshot({ path: join(SHOTS, 'operator-forced-pause-phone.png') });
 
+    // A toolbar opened during the forced pause starts from it (the snapshot), reason and all.
+    const late = await openPage(browser, PHONE, pageErrors);
+    try {
+      const token = (await wsInit(s.url, 'ana', 'ana-secret', { accountType: 'operator' })).body.id_session as string;
+      await late.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token)}`);
+      await expect.poll(() => late.locator('.badge').getAttribute('data-state')).toBe('paused');
+      expect(await late.textContent('.pause-label')).toBe('Training');
+    } finally {
+      await late.close();
+    }
+
     await openActions(ANA);
     expect(await dialog().locator('[data-pause]').count()).toBe(0);
     await dialog().locator('[data-action="unpause"]').click();
