@@ -12,7 +12,7 @@ const ANA = 132;
 describe('a suspension across a restart', () => {
   it('is lifted by a clean shutdown, in the log and the live state', async () => {
     const first = await startTestServer(['supervise.json']);
-    /** Ana, as a supervisor of the whole account sees her in GET /api/v1/realtime. */
+    /** Ana in GET /api/v1/realtime, as a supervisor of the whole account sees her. */
     const ana = async (url: string) => {
       const token = (await wsInit(url, 'sup', 'sup-secret')).body.id_session as string;
       const snap = (await bearerCall(url, token, 'GET', '/api/v1/realtime')).body as RealtimeSnapshot;
