@@ -12,6 +12,7 @@
 // that reaches the media address directly (LAN, VPN) or through its own NAT (we answer
 // from where its checks come: ICE is symmetric); no STUN/TURN here (see docs/TELEPHONY.md).
 import { MediaError } from '../plane.ts';
+import { sdpVersion, webRtcReanswer } from '../webrtc-sdp.ts';
 
 type Werift = typeof import('werift');
 let werift: Promise<Werift> | undefined;
@@ -24,6 +25,8 @@ export interface WebRtcSide {
   readonly sdp: string;
   /** The browser's answer. @throws MediaError MEDIA_BAD_SDP */
   answered(sdp: string): Promise<void>;
+  /** Our answer to the browser's new offer (hold, resume) on the same transport. @throws MediaError */
+  reanswer(offer: string): string;
   /** Sends one RTP packet (PCMU) to the browser, once DTLS is up (dropped before). */
   send(packet: Buffer): void;
   close(): void;
@@ -74,6 +77,8 @@ export async function webRtcOffer(address: string, rtpPort: number, onRtp: (pack
     close();
     throw new MediaError('MEDIA_NO_PORT', 'WebRTC made no offer.');
   }
+  let theirs: string | undefined;
+  let version = 0;
   return {
     sdp,
     async answered(answer) {
@@ -82,6 +87,12 @@ export async function webRtcOffer(address: string, rtpPort: number, onRtp: (pack
       } catch (e) {
         throw new MediaError('MEDIA_BAD_SDP', `The WebRTC answer was refused: ${e instanceof Error ? e.message : String(e)}`);
       }
+      theirs = answer;
+      version = sdpVersion(sdp);
+    },
+    reanswer(offer) {
+      if (theirs === undefined) throw new MediaError('MEDIA_BAD_SDP', 'The WebRTC leg is not established yet.');
+      return webRtcReanswer(sdp, theirs, offer, ++version);
     },
     send(packet) {
       if (!closed) track.writeRtp(packet);

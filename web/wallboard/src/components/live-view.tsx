@@ -7,11 +7,13 @@ import { LiveChart } from './live-chart.tsx';
 import { OperatorGrid } from './operator-grid.tsx';
 import { ListenPanel, type ListenTarget } from './listen.tsx';
 import { useState } from 'preact/hooks';
+import { RecentActions } from './recent-actions.tsx';
+import type { Supervision } from '../supervision.ts';
 
 /** Pause labels, should the snapshot carry them (a token-only session has no directory). */
 type WithPauses = RealtimeSnapshot & { pauses?: Directory['pauses'] };
 
-export function LiveView({ view, now, directory, listen }: { view: BoardView; now: number; directory: Directory | undefined; listen?: Omit<ListenTarget, 'account'> }) {
+export function LiveView({ view, now, directory, supervision, listen }: { view: BoardView; now: number; directory: Directory | undefined; supervision: Supervision | undefined; listen?: Omit<ListenTarget, 'account'> }) {
   const snap = view.snap! as WithPauses;
   const [listening, setListening] = useState<{ id: number; name: string } | undefined>();
   const groupNames = new Map(snap.groups.map((g) => [g.id, g.name]));
@@ -25,8 +27,11 @@ export function LiveView({ view, now, directory, listen }: { view: BoardView; no
         ))}
       </div>
       <div class="lower">
-        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses ?? snap.pauses} groupNames={groupNames} onListen={listen && ((o) => setListening({ id: o.id, name: o.name }))} />
-        <LiveChart series={view.series} now={now} />
+        <OperatorGrid operators={snap.operators} now={now} pauses={directory?.pauses ?? snap.pauses} groupNames={groupNames} supervision={supervision} onListen={supervision && listen ? (o) => setListening({ id: o.id, name: o.name }) : undefined} />
+        <div class="side">
+          <LiveChart series={view.series} now={now} />
+          {supervision && <RecentActions supervision={supervision} operatorName={(id) => snap.operators.find((o) => o.id === id)?.name ?? supervision.me.operators.find((o) => o.id === id)?.name ?? `operator ${id}`} />}
+        </div>
       </div>
       {listen && listening && <ListenPanel key={listening.id} target={{ ...listen, account: snap.id_client }} operator={listening} onClose={() => setListening(undefined)} />}
     </main>
