@@ -3,7 +3,8 @@
 // server calls it, and the call is answered here at once (with the microphone when the
 // browser gives it, muted while only listening, so that whisper and barge need no new
 // negotiation). Listen / Whisper / Barge switch the mode (PUT), Stop hangs up (DELETE).
-import * as JsSIP from 'jssip';
+// JsSIP is loaded when a panel opens, not with the board.
+import type { UA } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
@@ -46,7 +47,7 @@ export function ListenPanel({ target, operator, onClose }: { target: ListenTarge
   const [status, setStatus] = useState<Status>('starting');
   const [error, setError] = useState<string | undefined>();
   const audio = useRef<HTMLAudioElement>(null);
-  const ua = useRef<JsSIP.UA | undefined>();
+  const ua = useRef<UA | undefined>();
   const session = useRef<RTCSession | undefined>();
   const mic = useRef<MediaStream | undefined>();
 
@@ -60,6 +61,8 @@ export function ListenPanel({ target, operator, onClose }: { target: ListenTarge
         // The microphone, if the browser gives it (https or localhost): muted until whisper or barge.
         mic.current = await navigator.mediaDevices?.getUserMedia({ audio: true, video: false }).catch(() => undefined);
         for (const t of mic.current?.getAudioTracks() ?? []) t.enabled = false;
+        const JsSIP = await import('jssip');
+        if (gone) return void call(target, operator.id, 'DELETE').catch(() => undefined);
         JsSIP.debug.disable();
         const u = new JsSIP.UA({
           sockets: [new JsSIP.WebSocketInterface(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${id.ws_path}`)],
