@@ -40,13 +40,18 @@ export interface Telephony {
   close(): Promise<void>;
 }
 
-/** The address put in SDP: the SIP host, or this machine's first external IPv4 when SIP listens everywhere. */
-export function mediaAddress(sipHost: string): string {
-  if (sipHost !== '0.0.0.0' && sipHost !== '::' && sipHost !== '') return sipHost;
+/** This machine's first external (non-loopback) IPv4 address, if it has one. */
+export function firstExternalIpv4(): string | undefined {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
-  return '127.0.0.1';
+  return undefined;
+}
+
+/** The address put in SDP: the SIP host, or this machine's first external IPv4 when SIP listens everywhere. */
+export function mediaAddress(sipHost: string): string {
+  if (sipHost !== '0.0.0.0' && sipHost !== '::' && sipHost !== '') return sipHost;
+  return firstExternalIpv4() ?? '127.0.0.1';
 }
 
 export async function startTelephony(settings: TelephonySettings, deps: TelephonyDeps): Promise<Telephony> {
@@ -54,6 +59,7 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
   const media = await deps.media(settings.media, {
     events: { dtmf: (leg, digit) => b2bua?.dtmf(leg, digit) },
     address: mediaAddress(settings.sip.host),
+    ...(settings.webrtcAddress ? { webrtcAddress: settings.webrtcAddress } : {}),
     ports: settings.rtpPorts,
     ...(settings.mediaCpus ? { cpus: settings.mediaCpus } : {}),
     ...(deps.log ? { log: deps.log } : {}),

@@ -20,7 +20,7 @@ let werift: Promise<Werift> | undefined;
 const GATHER_MS = 5000;
 
 export interface WebRtcSide {
-  /** Our offer (ICE candidates included: SIP carries no trickle). */
+  /** Our offer or answer (ICE candidates included: SIP carries no trickle). */
   readonly sdp: string;
   /** The browser's answer. @throws MediaError MEDIA_BAD_SDP */
   answered(sdp: string): Promise<void>;
@@ -34,7 +34,19 @@ export interface WebRtcSide {
  * from the bottom: the leg's own even port is bound, so it takes the next); `onRtp` gets every
  * RTP packet the browser sends.
  */
-export async function webRtcOffer(address: string, rtpPort: number, onRtp: (packet: Buffer) => void): Promise<WebRtcSide> {
+export function webRtcOffer(address: string, rtpPort: number, onRtp: (packet: Buffer) => void): Promise<WebRtcSide> {
+  return webRtcSide(address, rtpPort, onRtp);
+}
+
+/**
+ * Our WebRTC answer to a browser's offer (a browser calling in: the demo's phone page), on
+ * the same ports as an offer. @throws MediaError MEDIA_BAD_SDP when werift refuses the offer
+ */
+export async function webRtcAnswer(address: string, rtpPort: number, offerSdp: string, onRtp: (packet: Buffer) => void): Promise<WebRtcSide> {
+  return webRtcSide(address, rtpPort, onRtp, offerSdp);
+}
+
+async function webRtcSide(address: string, rtpPort: number, onRtp: (packet: Buffer) => void, remoteOffer?: string): Promise<WebRtcSide> {
   const w = await (werift ??= import('werift'));
   const pc = new w.RTCPeerConnection({
     codecs: { audio: [new w.RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 })], video: [] },
@@ -43,6 +55,8 @@ export async function webRtcOffer(address: string, rtpPort: number, onRtp: (pack
     iceUseIpv6: false,
   });
   const track = new w.MediaStreamTrack({ kind: 'audio' });
+  // Added before an offer is applied, the transceiver takes the offer's audio section (werift
+  // matches a transceiver without mid by kind).
   const transceiver = pc.addTransceiver(track, { direction: 'sendrecv' });
   transceiver.onTrack.subscribe((remote) => {
     remote.onReceiveRtp.subscribe((rtp) => onRtp(rtp.serialize()));
@@ -53,8 +67,16 @@ export async function webRtcOffer(address: string, rtpPort: number, onRtp: (pack
     closed = true;
     void pc.close().catch(() => undefined);
   };
+  if (remoteOffer !== undefined) {
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
+    } catch (e) {
+      close();
+      throw new MediaError('MEDIA_BAD_SDP', `The WebRTC offer was refused: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   try {
-    await pc.setLocalDescription(await pc.createOffer());
+    await pc.setLocalDescription(remoteOffer === undefined ? await pc.createOffer() : await pc.createAnswer());
     if (pc.iceGatheringState !== 'complete') {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new MediaError('MEDIA_NO_PORT', 'WebRTC gathered no ICE candidate in time.')), GATHER_MS);
@@ -72,7 +94,7 @@ export async function webRtcOffer(address: string, rtpPort: number, onRtp: (pack
   const sdp = pc.localDescription?.sdp;
   if (!sdp) {
     close();
-    throw new MediaError('MEDIA_NO_PORT', 'WebRTC made no offer.');
+    throw new MediaError('MEDIA_NO_PORT', `WebRTC made no ${remoteOffer === undefined ? 'offer' : 'answer'}.`);
   }
   return {
     sdp,
