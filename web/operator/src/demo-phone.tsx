@@ -121,8 +121,12 @@ function DemoPhone() {
             {LABEL[state]}
             {elapsed && <span class="elapsed"> {elapsed}</span>}
           </div>
-          {cfg && <div class="number">+{cfg.service}</div>}
-          {cause && state !== 'connected' && <div class="cause hint">{cause}</div>}
+          {cfg && (
+            <div class="number">
+              +{cfg.service} <span class="hint">from +<span class="from">{cfg.caller}</span></span>
+            </div>
+          )}
+          {cause && state === 'failed' && <div class="cause hint">{cause}</div>}
         </section>
         {error && <p class="error">{error}</p>}
         <div class="pad" role="group" aria-label="Dial pad">
