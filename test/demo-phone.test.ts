@@ -22,7 +22,9 @@ import { startSimulations } from '../src/cli/serve.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { DEFAULT_SIP_TRUST, type TelephonySettings } from '../src/telephony/config.ts';
 import { OPERATOR_DIST } from '../src/http/routes/pages.ts';
-import type { DemoPhoneConfig } from '../src/http/routes/demo-phone.ts';
+import { demoPhoneRoutes, type DemoPhoneConfig } from '../src/http/routes/demo-phone.ts';
+import { installErrorHandling } from '../src/http/errors.ts';
+import Fastify from 'fastify';
 import { haveChromium, warnIfNoChromium } from './helpers/browser.ts';
 import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
 import { http, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
@@ -88,6 +90,20 @@ describe('the demo phone page, served by the demo only', () => {
     expect((await http(`${demo.url}/operator/phone.html`)).status).toBe(404);
     // The toolbar itself is still there.
     expect((await http(`${plain.url}/operator/`)).status).toBe(200);
+  });
+
+  it('says to run npm run build when the page is not built', async () => {
+    const app = Fastify();
+    installErrorHandling(app);
+    await app.register(demoPhoneRoutes, { services: demo.app.services, accountId, wsPath: '/sip', root: '/nonexistent/operator/' });
+    const json = await app.inject('/demo/phone');
+    expect(json.statusCode).toBe(503);
+    expect(json.json()).toEqual({ error: 'DEMO_PHONE_NOT_BUILT', message: expect.stringContaining('npm run build') });
+    const html = await app.inject({ url: '/demo/phone', headers: { accept: 'text/html' } });
+    expect([html.statusCode, html.body]).toEqual([503, expect.stringContaining('The demo phone is not built')]);
+    // Its settings still answer: the page is what is missing, not the demo.
+    expect((await app.inject('/demo/phone.json')).statusCode).toBe(200);
+    await app.close();
   });
 });
 

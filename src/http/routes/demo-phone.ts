@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { vmError } from '../../errors/registry.ts';
 import { sendError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { OPERATOR_DIST } from './pages.ts';
+import { OPERATOR_DIST, sendNotBuilt } from './pages.ts';
 
 export interface DemoPhoneOptions {
   services: Services;
@@ -36,11 +36,7 @@ export const demoPhoneRoutes: FastifyPluginAsync<DemoPhoneOptions> = async (app,
   app.get('/demo/', async (_req, reply) => reply.redirect('/demo/phone'));
   app.get('/demo/phone', { schema: { hide: true } }, async (req, reply) => {
     // Read at each load (it is small): a rebuild shows without a restart.
-    if (!existsSync(file)) {
-      const e = vmError('DEMO_PHONE_NOT_BUILT');
-      if (!(req.headers.accept ?? '').includes('text/html')) return sendError(reply, e);
-      return reply.code(e.status).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>The demo phone is not built</title><h1>The demo phone is not built</h1><p>Run <code>npm run build</code> in the server\'s directory (<code>npm install</code> runs it), then restart the server.</p>');
-    }
+    if (!existsSync(file)) return sendNotBuilt(req, reply, 'DEMO_PHONE_NOT_BUILT', 'demo phone');
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(readFileSync(file, 'utf8'));
   });
   app.get('/demo/phone.json', { schema: { hide: true } }, async (_req, reply) => {

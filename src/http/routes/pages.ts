@@ -57,15 +57,18 @@ function onePage({ name, title, notBuilt, unlisted = [] }: PageSpec, root: strin
       });
       return;
     }
-    const answer = async (req: FastifyRequest, reply: FastifyReply) => {
-      const e = vmError(notBuilt);
-      if (!(req.headers.accept ?? '').includes('text/html')) return sendError(reply, e);
-      return reply
-        .code(e.status)
-        .type('text/html; charset=utf-8')
-        .send(`<!doctype html><meta charset="utf-8"><title>The ${title} is not built</title><h1>The ${title} is not built</h1><p>Run <code>npm run build</code> in the server's directory (<code>npm install</code> runs it), then restart the server.</p>`);
-    };
+    const answer = async (req: FastifyRequest, reply: FastifyReply) => sendNotBuilt(req, reply, notBuilt, title);
     app.get(`/${name}/`, answer);
     app.get(`/${name}/*`, answer);
   };
+}
+
+/** A page whose build is missing: its *_NOT_BUILT error, as a page saying to build for a browser. */
+export function sendNotBuilt(req: FastifyRequest, reply: FastifyReply, code: ErrorCode, title: string): FastifyReply {
+  const e = vmError(code);
+  if (!(req.headers.accept ?? '').includes('text/html')) return sendError(reply, e);
+  return reply
+    .code(e.status)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html><meta charset="utf-8"><title>The ${title} is not built</title><h1>The ${title} is not built</h1><p>Run <code>npm run build</code> in the server's directory (<code>npm install</code> runs it), then restart the server.</p>`);
 }
