@@ -25,7 +25,12 @@ import { OPERATOR_DIST } from '../src/http/routes/pages.ts';
 import { demoPhoneRoutes, type DemoPhoneConfig } from '../src/http/routes/demo-phone.ts';
 import { installErrorHandling } from '../src/http/errors.ts';
 import Fastify from 'fastify';
-import { haveChromium, warnIfNoChromium } from './helpers/browser.ts';
+import { CHROMIUM, haveChromium, warnIfNoChromium } from './helpers/browser.ts';
+import { spawnVm } from './helpers/cli.ts';
+import { chromium } from 'playwright-core';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { firstExternalIpv4 } from '../src/telephony/index.ts';
 import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
 import { http, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
@@ -137,6 +142,82 @@ async function packetsGrow(page: Page, what: string, more: number, timeoutMs = 1
   await until(what, async () => (await rtp(page)).received >= from + more, timeoutMs);
 }
 
+/** What the person's call needs from the rig around it. */
+interface CallRig {
+  /** Opens a page of the server (a path, or a full URL it printed) with its RTCPeerConnections kept. */
+  open(pathOrUrl: string): Promise<Page>;
+  /** The toolbar signed in as the demo's operator: by the form, or the printed link. */
+  toolbar: { path: string; form: boolean };
+  /** The realtime snapshot (what the wallboard reads). */
+  realtime(): Promise<{ operators: Array<{ id: number; state: string }>; groups: Array<{ id: number; operators: { on_call: number } }> }>;
+  shots?(page: Page, name: string): Promise<void>;
+}
+
+/**
+ * The person's own call: the toolbar logs in, the phone page calls the main line, hears the
+ * menu, presses 4, the toolbar rings and answers, audio flows both ways, the snapshot shows
+ * the operator on the call, the phone page hangs up.
+ */
+async function takeYourOwnCall(rig: CallRig): Promise<void> {
+  // The toolbar, signed in as the demo's operator, its softphone registered, logged in.
+  const toolbar = await rig.open(rig.toolbar.path);
+  if (rig.toolbar.form) {
+    await toolbar.fill('input[name=login]', DEMO_OPERATOR.login);
+    await toolbar.fill('input[name=password]', DEMO_OPERATOR.password);
+    await toolbar.click('button[type=submit]');
+  }
+  await until("the toolbar's softphone registered", async () => (await toolbar.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
+  await toolbar.click('text=Log in');
+  const badge = () => toolbar.locator('.badge').getAttribute('data-state');
+  await until('the operator available', async () => (await badge()) === 'available', 10_000);
+
+  // The phone page: ready, its menu listed.
+  const phone = await rig.open('/demo/phone');
+  await phone.locator('button.call:not([disabled])').waitFor({ timeout: 10_000 });
+  expect(await phone.locator('.menu li').count()).toBeGreaterThanOrEqual(5);
+  await rig.shots?.(phone, 'idle');
+
+  // The call: the menu answers it and plays its prompt to the page.
+  await phone.click('button.call');
+  const state = () => phone.locator('.call-state').getAttribute('data-state');
+  await until('the menu answered the call', async () => (await state()) === 'connected', 20_000);
+  await packetsGrow(phone, 'the menu prompt heard in the page', 25);
+
+  // Key 4 (SIP INFO): your desk, where only the demo's operator works.
+  await phone.click('.key[data-key="4"]');
+  expect(await phone.textContent('.sent')).toBe('Keys sent: 4');
+  await toolbar.locator('.ringing-here').waitFor({ timeout: 30_000 });
+  // The page's own caller id reached the toolbar.
+  const caller = await phone.textContent('.from');
+  expect(caller).toMatch(/^33699\d{6}$/);
+  expect(await toolbar.textContent('.call .caller')).toBe(caller);
+  expect(await toolbar.textContent('.call .group')).toBe('Your desk');
+  await toolbar.click('button.answer');
+  await until('on call in the toolbar', async () => (await badge()) === 'connected', 20_000);
+
+  // Audio both ways: each page receives the other's fake microphone.
+  await packetsGrow(toolbar, "the caller's audio in the toolbar", 50);
+  await packetsGrow(phone, "the operator's audio in the phone page", 50);
+  expect((await rtp(phone)).sent).toBeGreaterThan(50);
+  expect((await rtp(toolbar)).sent).toBeGreaterThan(50);
+  await rig.shots?.(phone, 'in-call');
+
+  // The wallboard's source: the realtime snapshot shows the operator on the call, in their group.
+  const snap = await until('the operator on call in the snapshot', async () => {
+    const r = await rig.realtime();
+    return r.operators.find((o) => o.id === DEMO_OPERATOR.id)?.state === 'on_call' ? r : undefined;
+  }, 10_000);
+  expect(snap.groups.find((g) => g.id === 4)?.operators.on_call).toBe(1);
+
+  // The person hangs up from the phone page.
+  await phone.click('button.hangup');
+  await until('the call ended in the phone page', async () => (await state()) === 'ended', 10_000);
+  await until('the call ended in the toolbar', async () => /^(available|wrapup)$/.test((await badge()) ?? ''), 15_000);
+  await rig.shots?.(phone, 'ended');
+  await phone.close();
+  await toolbar.close();
+}
+
 describe.skipIf(!haveChromium || refusal !== undefined)('npm start: your own call from the demo phone to your toolbar (Chromium, WebRTC)', () => {
   let ns: Netns;
   let browser: Browser;
@@ -179,7 +260,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('npm start: your own cal
     const page = await browser.newPage({ viewport: LAPTOP });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.addInitScript({ content: CAPTURE_PEER_CONNECTIONS });
-    await page.goto(`${s.url}${path}`);
+    await page.goto(path.startsWith('http') ? path : `${s.url}${path}`);
     return page;
   }
 
@@ -192,63 +273,81 @@ describe.skipIf(!haveChromium || refusal !== undefined)('npm start: your own cal
   };
 
   it('calls the main line, hears the menu, presses 4: the toolbar rings, answers, audio both ways, the snapshot shows the operator on call, hang up', async () => {
-    // The toolbar, signed in as the demo's operator, its softphone registered, logged in.
-    const toolbar = await open('/operator/');
-    await toolbar.fill('input[name=login]', DEMO_OPERATOR.login);
-    await toolbar.fill('input[name=password]', DEMO_OPERATOR.password);
-    await toolbar.click('button[type=submit]');
-    await until("the toolbar's softphone registered", async () => (await toolbar.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
-    await toolbar.click('text=Log in');
-    const badge = () => toolbar.locator('.badge').getAttribute('data-state');
-    await until('the operator available', async () => (await badge()) === 'available', 10_000);
-
-    // The phone page: ready, its menu listed.
-    const phone = await open('/demo/phone');
-    await phone.locator('button.call:not([disabled])').waitFor({ timeout: 10_000 });
-    expect(await phone.locator('.menu li').count()).toBeGreaterThanOrEqual(5);
-    await shots(phone, 'idle');
-
-    // The call: the menu answers it and plays its prompt to the page.
-    await phone.click('button.call');
-    const state = () => phone.locator('.call-state').getAttribute('data-state');
-    await until('the menu answered the call', async () => (await state()) === 'connected', 20_000);
-    await packetsGrow(phone, 'the menu prompt heard in the page', 25);
-
-    // Key 4 (SIP INFO): your desk, where only the demo's operator works.
-    await phone.click('.key[data-key="4"]');
-    expect(await phone.textContent('.sent')).toBe('Keys sent: 4');
-    await toolbar.locator('.ringing-here').waitFor({ timeout: 30_000 });
-    // The page's own caller id reached the toolbar.
-    const caller = await phone.textContent('.from');
-    expect(caller).toMatch(/^33699\d{6}$/);
-    expect(await toolbar.textContent('.call .caller')).toBe(caller);
-    expect(await toolbar.textContent('.call .group')).toBe('Your desk');
-    await toolbar.click('button.answer');
-    await until('on call in the toolbar', async () => (await badge()) === 'connected', 20_000);
-
-    // Audio both ways: each page receives the other's fake microphone.
-    await packetsGrow(toolbar, "the caller's audio in the toolbar", 50);
-    await packetsGrow(phone, "the operator's audio in the phone page", 50);
-    expect((await rtp(phone)).sent).toBeGreaterThan(50);
-    expect((await rtp(toolbar)).sent).toBeGreaterThan(50);
-    await shots(phone, 'in-call');
-
-    // The wallboard's source: the realtime snapshot shows the operator on the call, in their group.
     const api = await vmToken(s.url, DEMO_API.login, DEMO_API.password, { user_type: 'api' }, ns.hostAddress);
     expect(api.status, JSON.stringify(api.body)).toBe(200);
-    const snap = await until('the operator on call in the snapshot', async () => {
-      const r = await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${api.body.id_session as string}` }, localAddress: ns.hostAddress });
-      const me = (r.body.operators as Array<{ id: number; state: string; groups: number[] }>).find((o) => o.id === DEMO_OPERATOR.id);
-      return me?.state === 'on_call' ? r.body : undefined;
-    }, 10_000);
-    const desk = (snap.groups as Array<{ id: number; operators: { on_call: number } }>).find((g) => g.id === 4);
-    expect(desk?.operators.on_call).toBe(1);
+    await takeYourOwnCall({
+      open,
+      toolbar: { path: '/operator/', form: true },
+      realtime: async () => (await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${api.body.id_session as string}` }, localAddress: ns.hostAddress })).body,
+      shots,
+    });
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
+});
 
-    // The person hangs up from the phone page.
-    await phone.click('button.hangup');
-    await until('the call ended in the phone page', async () => (await state()) === 'ended', 10_000);
-    await until('the call ended in the toolbar', async () => /^(available|wrapup)$/.test((await badge()) ?? ''), 15_000);
-    await shots(phone, 'ended');
+/**
+ * `vm demo` itself, as `npm start` runs it, and Chromium on the same machine as a person's
+ * browser (no namespace, no flag but fake media: mDNS hiding of local addresses as by
+ * default, pages on http://127.0.0.1, a secure context): the printed toolbar link signs in,
+ * the printed phone link calls; the page's INVITE is trusted as from 127.0.0.1, and WebRTC
+ * reaches the machine's first non-loopback IPv4, which the demo picked by itself.
+ */
+const external = firstExternalIpv4();
+if (haveChromium && !external) console.warn('demo-phone.test.ts: the `vm demo` browser call is SKIPPED, this machine has no non-loopback IPv4 for WebRTC');
+
+describe.skipIf(!haveChromium || !external)('npm start, a browser on the same machine: the printed links take your own call', () => {
+  let child: ChildProcess | undefined;
+  let browser: Browser;
+  let line: { url: string; toolbar: string; phone: string; webrtc_address: string | null };
+  const dataDir = mkdtempSync(join(tmpdir(), 'vm-demophone-cli-'));
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PORT: '0', VM_SIP: '127.0.0.1:0', VM_RTP_PORTS: '27800-27899' };
+    for (const k of ['VM_URL', 'HOST', 'VM_DATA', 'VM_MEDIA', 'VM_WEBRTC_ADDRESS', 'VM_SIP_TRUST'] as const) delete env[k];
+    child = spawnVm(['demo', '--data', dataDir, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    line = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`vm demo printed nothing in 45 s: ${stderr}`)), 45_000);
+      createInterface({ input: child!.stdout! }).once('line', (l) => (clearTimeout(t), resolve(JSON.parse(l) as typeof line)));
+      child!.once('close', (code) => reject(new Error(`vm demo exited with ${code}: ${stderr}`)));
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => (child!.kill('SIGKILL'), resolve()), 10_000);
+        child!.once('close', () => (clearTimeout(t), resolve()));
+        child!.kill('SIGTERM');
+      });
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("the toolbar link signs in, the phone link calls: key 4 rings you, audio both ways, you're on call in the snapshot", async () => {
+    expect(line.webrtc_address).toBe(external);
+    const open = async (pathOrUrl: string) => {
+      const page = await browser.newPage({ viewport: LAPTOP });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.addInitScript({ content: CAPTURE_PEER_CONNECTIONS });
+      await page.goto(pathOrUrl.startsWith('http') ? pathOrUrl : `${line.url}${pathOrUrl}`);
+      return page;
+    };
+    expect(line.phone).toBe(`${line.url}/demo/phone`);
+    const api = await vmToken(line.url, DEMO_API.login, DEMO_API.password, { user_type: 'api' });
+    expect(api.status, JSON.stringify(api.body)).toBe(200);
+    await takeYourOwnCall({
+      open,
+      toolbar: { path: line.toolbar, form: false },
+      realtime: async () => (await http(`${line.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${api.body.id_session as string}` } })).body,
+    });
     expect(pageErrors).toEqual([]);
   }, 150_000);
 });
