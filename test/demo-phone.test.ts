@@ -30,7 +30,7 @@ import { spawnVm } from './helpers/cli.ts';
 import { chromium } from 'playwright-core';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { firstExternalIpv4 } from '../src/telephony/index.ts';
+import { webRtcHostAddress } from '../src/telephony/index.ts';
 import { createNetns, netnsRefusal, type Netns } from './helpers/netns.ts';
 import { http, startTestServer, vmToken, type TestServer } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
@@ -292,7 +292,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('npm start: your own cal
  * the printed phone link calls; the page's INVITE is trusted as from 127.0.0.1, and WebRTC
  * reaches the machine's first non-loopback IPv4, which the demo picked by itself.
  */
-const external = firstExternalIpv4();
+const external = webRtcHostAddress();
 if (haveChromium && !external) console.warn('demo-phone.test.ts: the `vm demo` browser call is SKIPPED, this machine has no non-loopback IPv4 for WebRTC');
 
 describe.skipIf(!haveChromium || !external)('npm start, a browser on the same machine: the printed links take your own call', () => {

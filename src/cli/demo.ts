@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { AccountDirectory } from '../directory/schema.ts';
 import type { LiveSimulationOptions } from '../sim/index.ts';
-import { firstExternalIpv4, parseIpv4 } from '../telephony/index.ts';
+import { parseIpv4, webRtcHostAddress } from '../telephony/index.ts';
 import { InvalidArgumentError } from 'commander';
 
 /** The demo's SIP address: 127.0.0.1:5060 when both UDP and TCP 5060 are free, else any free port. */
@@ -45,14 +45,15 @@ export function demoSimulation(dir: Pick<AccountDirectory, 'operators'>): LiveSi
 }
 
 /**
- * Where browsers reach the demo's WebRTC media: VM_WEBRTC_ADDRESS, else this machine's first
- * external IPv4 (a browser gathers no loopback ICE candidate, and SIP and plain RTP stay on
- * 127.0.0.1 for sipp and desk softphones), else none, with a warning.
+ * Where browsers reach the demo's WebRTC media: --webrtc-address / VM_WEBRTC_ADDRESS, else
+ * this machine's first external IPv4 (neither a browser nor werift makes a host ICE candidate
+ * on loopback, and SIP and plain RTP stay on 127.0.0.1 for sipp and desk softphones), else
+ * none, with a warning.
  */
 function demoWebRtcAddress(flag: string | undefined): string | undefined {
   const given = flag ?? process.env.VM_WEBRTC_ADDRESS;
   if (given) return given;
-  const found = firstExternalIpv4();
+  const found = webRtcHostAddress();
   if (!found) console.warn('No non-loopback IPv4 address on this machine: browsers (the demo phone, the toolbar softphone) will get no WebRTC audio; SIP softphones still work.');
   return found;
 }

@@ -41,8 +41,23 @@ export interface Telephony {
 }
 
 /** This machine's first external (non-loopback) IPv4 address, if it has one. */
-export function firstExternalIpv4(): string | undefined {
+function firstExternalIpv4(): string | undefined {
   for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** Interfaces werift (as Chromium) makes no host candidate on: VPN tunnels, VM and container links. */
+const NO_ICE_INTERFACE = /^(ipsec|tun|utun|tap|vmnet|veth)/;
+
+/**
+ * Where browsers on this machine can do ICE with our WebRTC legs: its first external IPv4
+ * on an interface werift advertises candidates for (`vm demo`'s default --webrtc-address).
+ */
+export function webRtcHostAddress(): string | undefined {
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (NO_ICE_INTERFACE.test(name)) continue;
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return undefined;

@@ -6,9 +6,13 @@
 // stay off the fan-out's event loop, and the bridge to a plain leg is a function call, not
 // a hop through another socket. werift is loaded on the first WebRTC leg only.
 //
-// ICE listens on the media address only, on one UDP port: the odd port right above the
-// leg's even RTP port (the plain legs use even ports only), so the plane's --rtp-ports
-// range is all a firewall must open for softphones too. Host candidates only: a browser
+// ICE listens on the media address only (or the WebRTC address, --webrtc-address), on one
+// UDP port: the odd port right above the leg's even RTP port (the plain legs use even ports
+// only; on a WebRTC address of its own, the leg's even port number there), so the plane's
+// --rtp-ports range is all a firewall must open for softphones too. werift advertises a host
+// candidate only for an address among the machine's non-loopback interfaces (as a browser:
+// none on loopback); on 127.0.0.1 it binds there but advertises another address, which a
+// browser reaches only by luck (peer-reflexive checks): hence --webrtc-address. Host candidates only: a browser
 // that reaches the media address directly (LAN, VPN) or through its own NAT (we answer
 // from where its checks come: ICE is symmetric); no STUN/TURN here (see docs/TELEPHONY.md).
 import { MediaError } from '../plane.ts';
