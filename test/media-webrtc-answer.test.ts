@@ -76,6 +76,15 @@ describe('a WebRTC offer answered by the embedded plane', () => {
       clearInterval(timer);
     }
     expect(engine.stats('c1.a')!.txPackets).toBeGreaterThan(25);
+
+    // The browser holds (JsSIP's hold: a re-offer sendonly on the same transport): answered
+    // recvonly with our first transport (fingerprint, candidates) and the DTLS role we took.
+    const setup = (sdp: string) => /^a=setup:(\w+)/m.exec(sdp)?.[1];
+    const fingerprint = (sdp: string) => /^a=fingerprint:(.+)$/m.exec(sdp)?.[1];
+    const hold = await engine.reoffer('c1.a', offer.replace(/^a=sendrecv/m, 'a=sendonly'));
+    expect(hold).toMatch(/^a=recvonly/m);
+    expect([setup(hold), fingerprint(hold)]).toEqual([setup(answer), fingerprint(answer)]);
+    expect(Number(/^o=\S+ \S+ (\d+)/m.exec(hold)?.[1])).toBeGreaterThan(Number(/^o=\S+ \S+ (\d+)/m.exec(answer)?.[1]));
     await engine.close('c1.a');
   }, 30_000);
 

@@ -41,6 +41,8 @@ import { createMediaPlane } from '../media/index.ts';
 import { join, resolve } from 'node:path';
 import { SoundLibrary } from '../sounds/library.ts';
 import { installAuth } from './auth.ts';
+import { AUDIT_KEEP_PER_ACCOUNT, AUDIT_RETENTION_MS, installAudit } from './audit.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
@@ -216,6 +218,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // Who may call each route: one layer, before any route is registered (src/http/auth.ts),
   // after the security headers (refusals carry them too).
   installAuth(http, services);
+  // Supervisor, admin and platform actions on operators and calls (src/http/audit.ts).
+  installAudit(http, { audit: store.audit, now: () => clock.now(), logger: http.log });
   // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });
@@ -228,6 +232,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(vmHistoryRoutes, { services });
   await http.register(recordingRoutes, { services });
   await http.register(meRoutes, { services });
+  await http.register(auditRoutes, { services });
   await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(pageRoutes);
@@ -278,7 +283,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       const pruned = await store.events.prune(clock.now() - retention);
       const tokens = await store.tokens.purgeExpired(clock.now());
       const recordings = await purgeRecordings(store.recordings, clock.now() - retention);
-      if (pruned || tokens || recordings) logger.info({ pruned, tokens, recordings }, 'housekeeping');
+      const audit = await store.audit.prune(clock.now() - AUDIT_RETENTION_MS, AUDIT_KEEP_PER_ACCOUNT);
+      if (pruned || tokens || recordings || audit) logger.info({ pruned, tokens, recordings, audit }, 'housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }

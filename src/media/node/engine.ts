@@ -146,7 +146,7 @@ export class MediaEngine implements MediaPlane {
 
   async reoffer(id: string, offerSdp: string): Promise<string> {
     const leg = this.leg(id);
-    if (leg.webrtc) throw new MediaError('MEDIA_NO_CODEC', 'A new offer on a WebRTC leg is not supported (hold it in the softphone).');
+    if (leg.webrtc) return leg.webrtc.reanswer(offerSdp);
     const a = answer(offerSdp, this.local(leg));
     const before = leg.remote;
     leg.remote = a.remote;

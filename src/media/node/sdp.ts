@@ -176,3 +176,4 @@ export function readAnswer(text: string): RemoteMedia {
   if (!r) throw new MediaError('MEDIA_NO_CODEC', 'The answer has no RTP audio stream in PCMU or PCMA.');
   return r;
 }
+

@@ -16,6 +16,7 @@
 // that reaches the media address directly (LAN, VPN) or through its own NAT (we answer
 // from where its checks come: ICE is symmetric); no STUN/TURN here (see docs/TELEPHONY.md).
 import { MediaError } from '../plane.ts';
+import { sdpVersion, webRtcReanswer } from '../webrtc-sdp.ts';
 
 type Werift = typeof import('werift');
 let werift: Promise<Werift> | undefined;
@@ -28,6 +29,8 @@ export interface WebRtcSide {
   readonly sdp: string;
   /** The browser's answer. @throws MediaError MEDIA_BAD_SDP */
   answered(sdp: string): Promise<void>;
+  /** Our answer to the browser's new offer (hold, resume) on the same transport. @throws MediaError */
+  reanswer(offer: string): string;
   /** Sends one RTP packet (PCMU) to the browser, once DTLS is up (dropped before). */
   send(packet: Buffer): void;
   close(): void;
@@ -100,6 +103,15 @@ async function webRtcSide(address: string, rtpPort: number, onRtp: (packet: Buff
     close();
     throw new MediaError('MEDIA_NO_PORT', `WebRTC made no ${remoteOffer === undefined ? 'offer' : 'answer'}.`);
   }
+  // What the browser's side of the first exchange settled, for re-answers (hold, resume).
+  // Answering, we chose the DTLS role: their side is the other one (their offer said actpass).
+  let theirs: string | undefined;
+  let version = 0;
+  if (remoteOffer !== undefined) {
+    const ours = /^a=setup:(active|passive)\s*$/m.exec(sdp)?.[1];
+    theirs = ours ? remoteOffer.replace(/^a=setup:\w+/gm, `a=setup:${ours === 'active' ? 'passive' : 'active'}`) : remoteOffer;
+    version = sdpVersion(sdp);
+  }
   return {
     sdp,
     async answered(answer) {
@@ -108,6 +120,12 @@ async function webRtcSide(address: string, rtpPort: number, onRtp: (packet: Buff
       } catch (e) {
         throw new MediaError('MEDIA_BAD_SDP', `The WebRTC answer was refused: ${e instanceof Error ? e.message : String(e)}`);
       }
+      theirs = answer;
+      version = sdpVersion(sdp);
+    },
+    reanswer(offer) {
+      if (theirs === undefined) throw new MediaError('MEDIA_BAD_SDP', 'The WebRTC leg is not established yet.');
+      return webRtcReanswer(sdp, theirs, offer, ++version);
     },
     send(packet) {
       if (!closed) track.writeRtp(packet);
