@@ -64,6 +64,7 @@ export const ERRORS = {
   LISTEN_MODE_UNSUPPORTED: { status: 501, message: "This server's media plane cannot do that listen mode (rtpengine 10.5 mixes nothing: use --media node)." },
   WALLBOARD_NOT_BUILT: { status: 503, message: 'The wallboard is not built: run `npm run build` (npm install does it).' },
   OPERATOR_NOT_BUILT: { status: 503, message: 'The operator toolbar is not built: run `npm run build` (npm install does it).' },
+  DEMO_PHONE_NOT_BUILT: { status: 503, message: 'The demo phone page is not built: run `npm run build` (npm install does it).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -20,6 +20,7 @@ import { adminEventRoutes } from './routes/admin-events.ts';
 import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { demoPhoneRoutes } from './routes/demo-phone.ts';
 import { meRoutes } from './routes/me.ts';
 import { softphoneRoutes } from './routes/softphone.ts';
 import { listenRoutes } from './routes/listen.ts';
@@ -89,6 +90,8 @@ export interface AppOptions {
   telephony?: TelephonySettings;
   /** The data directory (recordings are written under it; rtpengine spools there). */
   dataDir?: string;
+  /** `vm demo`: serve the phone page (/demo/phone) that calls this account's main line from a browser. @default off */
+  demoPhone?: { accountId: number };
   /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
   replayBufferBytes?: number;
   /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
@@ -236,6 +239,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(listenRoutes, { listening: telephony?.b2bua.listening, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(pageRoutes);
+  if (opts.demoPhone) await http.register(demoPhoneRoutes, { services, accountId: opts.demoPhone.accountId, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   // The gateway's keep-alive state when one is probed (`up`, `down`, `unknown` before its first answer).
   http.get('/healthz', async () => {
     const gw = telephony?.gateway?.monitor?.health();

@@ -123,6 +123,12 @@ export interface MediaPlaneOptions {
   events: MediaEvents;
   /** Address put in SDP and bound for RTP. @default 127.0.0.1 */
   address?: string;
+  /**
+   * Where WebRTC legs (browsers) do ICE, when not `address`: a browser gathers no loopback
+   * candidate, so a demo whose plain RTP stays on 127.0.0.1 gives browsers on the same
+   * machine a LAN address (embedded plane only). @default address
+   */
+  webrtcAddress?: string;
   /** RTP port range (even ports used for RTP). @default 20000-29999 */
   ports?: { min: number; max: number };
 }
