@@ -3,7 +3,7 @@
 // server calls it, and the call is answered here at once (with the microphone when the
 // browser gives it, muted while only listening, so that whisper and barge need no new
 // negotiation). Listen / Whisper / Barge switch the mode (PUT), Stop hangs up (DELETE).
-// JsSIP is loaded when a panel opens, not with the board.
+// JsSIP (through the toolbar's sip-ua.ts) is loaded when a panel opens, not with the board.
 import type { UA } from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -61,18 +61,10 @@ export function ListenPanel({ target, operator, onClose }: { target: ListenTarge
         // The microphone, if the browser gives it (https or localhost): muted until whisper or barge.
         mic.current = await navigator.mediaDevices?.getUserMedia({ audio: true, video: false }).catch(() => undefined);
         for (const t of mic.current?.getAudioTracks() ?? []) t.enabled = false;
-        const JsSIP = await import('jssip');
+        // The SIP pages' one user-agent setup (the toolbar's), loaded with JsSIP when a panel opens.
+        const { userAgent, playRemote } = await import('../../../operator/src/sip-ua.ts');
         if (gone) return void call(target, operator.id, 'DELETE').catch(() => undefined);
-        JsSIP.debug.disable();
-        const u = new JsSIP.UA({
-          sockets: [new JsSIP.WebSocketInterface(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${id.ws_path}`)],
-          uri: `sip:${id.username}@${location.hostname}`,
-          authorization_user: id.username,
-          ha1: id.ha1,
-          realm: id.realm,
-          register: true,
-          session_timers: false,
-        });
+        const u = userAgent({ wsPath: id.ws_path, user: id.username, auth: { ha1: id.ha1, realm: id.realm }, register: true });
         ua.current = u;
         u.on('registrationFailed', () => setError('The listening phone could not register.'));
         u.on('newRTCSession', (e: { originator: string; session: RTCSession }) => {
@@ -80,13 +72,7 @@ export function ListenPanel({ target, operator, onClose }: { target: ListenTarge
           const s = e.session;
           session.current = s;
           setStatus('ringing');
-          s.on('peerconnection', (p: { peerconnection: RTCPeerConnection }) => {
-            p.peerconnection.addEventListener('track', (ev) => {
-              if (!audio.current) return;
-              audio.current.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
-              void audio.current.play().catch(() => undefined);
-            });
-          });
+          if (audio.current) playRemote(s, audio.current);
           s.on('confirmed', () => setStatus('on'));
           s.on('ended', () => setStatus('ended'));
           s.on('failed', () => setStatus('ended'));
