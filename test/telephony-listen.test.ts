@@ -70,6 +70,22 @@ describe('a supervisor listening to a call over SIP (embedded media)', () => {
       expect(await listenApi(r, 'DELETE', supervisor)).toMatchObject({ status: 404, body: { error: 'LISTEN_NONE' } });
       // The one-time identity is spent: its registration is refused.
       expect(r.srv.app.telephony!.b2bua.listening.credentials(id.username)).toBeUndefined();
+      // Each listening action is in the audit, with who, whom, the mode and the result.
+      const audit = await http(`${r.srv.url}/api/v1/accounts/${r.account}/audit?limit=20`, { headers: { authorization: `Bearer ${supervisor}` } });
+      const listened = (audit.body as { entries: { action: string; operator: number; actor: { login: string }; details: { mode?: string }; result: string }[] }).entries
+        .filter((e) => e.action.startsWith('listen'))
+        .reverse()
+        .map((e) => `${e.actor.login} ${e.action} ${e.operator} ${e.details.mode ?? '-'} ${e.result}`);
+      expect(listened).toEqual([
+        `phones-sup listen ${OP} listen LISTEN_NO_CALL`,
+        `phones-sup listen ${OP} listen ok`,
+        `phones-sup listen ${OP} listen LISTEN_BUSY`,
+        `phones-sup listen-mode ${OP} whisper ok`,
+        `phones-sup listen-mode ${OP} barge ok`,
+        `phones-sup listen-stop ${OP} - ok`,
+        `phones-sup listen-mode ${OP} listen LISTEN_NONE`,
+        `phones-sup listen-stop ${OP} - LISTEN_NONE`,
+      ]);
 
       // Listening again, then the operator hangs up: the call's end hangs the listener up too.
       const again = (await listenApi(r, 'POST', ADMIN_TOKEN, { mode: 'barge' })).body as { username: string; password: string };

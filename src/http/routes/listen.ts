@@ -40,6 +40,8 @@ const Identity = Type.Object({
 const State = Type.Object({ mode: Mode });
 const errors = { '4xx': errorSchema, '5xx': errorSchema };
 const auth = { auth: { roles: ['supervisor', 'admin', 'platform'], account: 'id', operator: 'op' } satisfies RouteAuth };
+/** Each listening action is in the audit (src/http/audit.ts) under its name, with its mode. */
+const audited = (action: string) => ({ ...auth, audit: action });
 const tags = ['supervision'];
 
 export const listenRoutes: FastifyPluginAsyncTypebox<ListenOptions> = async (app, { listening, wsPath }) => {
@@ -50,7 +52,7 @@ export const listenRoutes: FastifyPluginAsyncTypebox<ListenOptions> = async (app
   const path = '/api/v1/accounts/:id/operators/:op/listen';
 
   app.post(path, {
-    config: auth,
+    config: audited('listen'),
     onRequest: async (_req, reply) => {
       reply.header('cache-control', 'no-store');
     },
@@ -66,7 +68,7 @@ export const listenRoutes: FastifyPluginAsyncTypebox<ListenOptions> = async (app
   });
 
   app.put(path, {
-    config: auth,
+    config: audited('listen-mode'),
     schema: { summary: 'Supervisor switches the listen mode (listen, whisper, barge)', tags, params: Params, body: Body, response: { 200: State, ...errors } },
   }, async (req) => {
     const { id, op } = req.params;
@@ -77,7 +79,7 @@ export const listenRoutes: FastifyPluginAsyncTypebox<ListenOptions> = async (app
   });
 
   app.delete(path, {
-    config: auth,
+    config: audited('listen-stop'),
     schema: { summary: 'Supervisor stops listening (the listener is hung up)', tags, params: Params, response: { 204: Type.Null(), ...errors } },
   }, async (req, reply) => {
     const { id, op } = req.params;

@@ -64,6 +64,8 @@ export interface AuditEntry {
   call: number | null;
   group: number | null;
   pause: number | null;
+  /** The request body when small (a listening mode, a transfer target…). */
+  details: Record<string, unknown>;
   result: string;
 }
 

@@ -15,6 +15,9 @@ const VERBS: Record<string, string> = {
   login: 'logged in',
   suspend: 'suspended',
   unsuspend: 'unsuspended',
+  listen: 'listened to',
+  'listen-mode': 'changed how they listen to',
+  'listen-stop': 'stopped listening to',
 };
 
 export function RecentActions({ supervision, operatorName }: { supervision: Supervision; operatorName: (id: number) => string }) {
@@ -44,7 +47,8 @@ export function RecentActions({ supervision, operatorName }: { supervision: Supe
   const describe = (e: AuditEntry) => {
     const who = e.actor.role === 'platform' ? 'Admin token' : e.actor.login || e.actor.role;
     const whom = e.operator !== null ? operatorName(e.operator) : e.call !== null ? `call ${e.call}` : '';
-    const why = e.pause !== null ? ` (${pauseLabel.get(e.pause) ?? `pause ${e.pause}`})` : e.group !== null ? ` in ${supervision.groupName(e.group)}` : '';
+    const mode = typeof e.details.mode === 'string' && e.action.startsWith('listen') && e.action !== 'listen-stop' ? ` (${e.details.mode})` : '';
+    const why = e.pause !== null ? ` (${pauseLabel.get(e.pause) ?? `pause ${e.pause}`})` : e.group !== null ? ` in ${supervision.groupName(e.group)}` : mode;
     return `${who} ${VERBS[e.action] ?? e.action} ${whom}${why}`;
   };
   return (
