@@ -162,6 +162,39 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 
+  it('pops the caller’s page as a call rings (popup_url, popup_on ring): a new tab without opener, values URL-encoded', async () => {
+    const ctx = await browser.newContext({ viewport: LAPTOP });
+    // The CRM of the template, answered by the browser itself.
+    await ctx.route('https://crm.example.invalid/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>CRM</title><p>CRM</p>' }));
+    try {
+      const token = (await wsInit(s.url, 'max', 'max-secret', { accountType: 'operator' })).body as { id_session: string };
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+      await p.waitForSelector('.toolbar');
+      await p.click('text=Log in');
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toBe('available');
+      const popped = ctx.waitForEvent('page', { timeout: 20_000 });
+      const id = (await platform('/calls', { service: '33800000125', caller: '33612340000' })).id_call!;
+      const pop = await popped;
+      await pop.waitForLoadState();
+      const want = `https://crm.example.invalid/contact?caller=33612340000&call=${id}&svc=33800000125&q=125`;
+      expect(pop.url()).toBe(want);
+      expect(await pop.evaluate(() => window.opener)).toBeNull();
+      // The toolbar is still ringing, and keeps the page as a link in the call panel.
+      expect(await p.locator('.badge').getAttribute('data-state')).toBe('ringing');
+      expect(await p.getAttribute('.call .popup a', 'href')).toBe(want);
+      await shots('popup', p);
+      await platform(`/calls/${id}/hangup`);
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toBe('available');
+      // One pop for the call, no more.
+      expect(ctx.pages().length).toBe(2);
+      await p.click('button.logout');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('opens signed in with ?token_session= (a CRM’s agent token), in the operator’s language, and dials ?fiche_num=', async () => {
     const api = await vmToken(s.url, 'toolbar-api', 'api-secret', { user_type: 'agent', id_operator: LEA, keep: 1 });
     expect(api.status, JSON.stringify(api.body)).toBe(200);

@@ -192,6 +192,12 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           </>
         )}
       </dl>
+      {s.popup?.call === call.id && (
+        <p class="popup">
+          {s.popup.blocked && <span class="hint">{t.popupBlocked} </span>}
+          <a href={s.popup.url} target={s.me.popup?.target ?? '_blank'} rel="noopener noreferrer">{t.popupLink}</a>
+        </p>
+      )}
       <div class="actions">
         {d.status === 'ringing' && (
           <>

@@ -5,6 +5,7 @@ import { connect, type ClientState, type Update, type VmClient } from '@voice-ma
 import { act, serverBase, signOut, softphoneOf, whoAmI, type Me } from './api.ts';
 import { applyEvent, deskFromSnapshot, emptyDesk, type Desk } from './desk.ts';
 import type { Phone } from './phone.ts';
+import { expandPopup, openPopup, popupDue, popupValues } from './popup.ts';
 
 const KEY = 'vm-operator-session';
 
@@ -17,6 +18,8 @@ export class Session {
   phone: PhoneView = 'none';
   /** The last refusal or problem, shown until the next action. */
   message: string | undefined;
+  /** The screen pop of the current call (its expanded URL), kept as a link in the call panel. */
+  popup: { call: number; url: string; blocked: boolean } | undefined;
   private softphone: Phone | undefined;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -124,7 +127,16 @@ export class Session {
   }
 
   private apply(u: Update): void {
-    this.update(() => (this.desk = applyEvent(this.desk, u.event, Date.now())));
+    const prev = this.desk;
+    this.update(() => (this.desk = applyEvent(prev, u.event, Date.now())));
+    const pop = this.me.popup;
+    const call = pop && popupDue(prev, this.desk, pop.on);
+    if (pop && call) {
+      const url = expandPopup(pop.url, popupValues(call));
+      // `noopener` makes window.open answer null even when it opened: only a named window tells.
+      const w = openPopup(url, pop.target);
+      this.update(() => (this.popup = { call: call.id, url, blocked: pop.target !== '_blank' && w === null }));
+    }
   }
 
   private update(fn: () => void): void {
