@@ -42,8 +42,8 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
     ['POST', `${A}/events`, {}],
   ].map(([method, path, body]) => ({ method: method as string, path: path as string, body, roles: ['platform'] as Role[] })),
   // The toolbar: the operator itself (92), a supervisor, the API user, the platform.
-  ...['login', 'logout', 'unpause', 'answer', 'hangup', 'reject', 'hold', 'unhold', 'end-wrapup', 'pushes/1/accept', 'pushes/1/refuse'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
-  ...['pause', 'transfer', 'call', 'disposition'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
+  ...['login', 'logout', 'unpause', 'answer', 'hangup', 'reject', 'hold', 'unhold', 'end-wrapup', 'consult/complete', 'consult/cancel', 'pushes/1/accept', 'pushes/1/refuse'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
+  ...['pause', 'transfer', 'consult', 'call', 'disposition'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
   // A supervisor's hand on an operator: not the operator themself.
   ...['suspend', 'unsuspend'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['supervisor', 'api', 'platform'] as Role[] })),
   { method: 'POST', path: `${A}/callbacks`, body: {}, roles: ['supervisor', 'api', 'platform'] },
