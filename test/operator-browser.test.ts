@@ -8,7 +8,7 @@
 // ?fiche_num= dials. Screenshots of the states at laptop and phone widths go to a temp dir
 // (printed), named operator-<state>-<width>.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
@@ -28,6 +28,9 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
+/** A page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
+const scriptErrorsIn = (errors: string[]) => errors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
+
 describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
@@ -41,8 +44,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
     return r.body as { ok: true; id_call?: number };
   };
-  /** The page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
-  const scriptErrors = () => pageErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
+  const scriptErrors = () => scriptErrorsIn(pageErrors);
   const status = () => page.locator('.badge').getAttribute('data-state');
   /** The same page at both widths. */
   const shots = async (name: string, p: Page = page) => {
@@ -162,6 +164,29 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 
+  it('counts an AUTO callback down and dials it by itself when the countdown ends', async () => {
+    await expect.poll(status).toMatch(/^(available|wrapup)$/);
+    if ((await status()) === 'wrapup') await page.click('button.end-wrapup');
+    await expect.poll(status).toBe('available');
+    await platform('/callbacks', { e164: '33633334444', group: 120, type: 'AUTO' });
+    const push = page.locator('.pushes li');
+    await push.waitFor();
+    expect(await push.locator('.number').textContent()).toBe('33633334444');
+    // auto_timeout 8 s: the countdown shows, then goes down.
+    const left = async () => Number(/dials in 0:0(\d)$/.exec((await push.locator('.countdown').textContent()) ?? '')?.[1]);
+    const first = await left();
+    expect(first).toBeGreaterThanOrEqual(5);
+    await shots('push-auto');
+    await expect.poll(left, { timeout: 10_000 }).toBeLessThan(first);
+    // Nobody clicks: it dials at the end of the countdown.
+    await expect.poll(status, { timeout: 20_000 }).toBe('calling');
+    expect(await page.textContent('.call .caller')).toBe('33633334444');
+    expect(await page.locator('.pushes').count()).toBe(0);
+    await page.click('button.hangup');
+    await expect.poll(status).toMatch(/^(available|wrapup)$/);
+    expect(scriptErrors()).toEqual([]);
+  });
+
   it('pops the caller’s page as a call rings (popup_url, popup_on ring): a new tab without opener, values URL-encoded', async () => {
     const ctx = await browser.newContext({ viewport: LAPTOP });
     // The CRM of the template, answered by the browser itself.
@@ -248,5 +273,132 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
     await until('the registration on the server', () => s.app.telephony!.sip.registration('ana-web'));
     await p.close();
     expect(pageErrors).toEqual([]);
+  });
+});
+
+// Two operators, two toolbars: a blind transfer from one to the other, then a consultation
+// (Ana puts the caller on hold and talks with Léa first, then completes). Screenshots of the
+// consulting states go to /tmp/vm-toolbar-shots/.
+describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => {
+  const SHOTS2 = '/tmp/vm-toolbar-shots';
+  let s: TestServer;
+  let browser: Browser;
+  let ana: Page;
+  let lea: Page;
+  const pageErrors: string[] = [];
+  const state = (p: Page) => () => p.locator('.badge').getAttribute('data-state');
+  const shot = async (p: Page, name: string) => {
+    for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+      await p.setViewportSize(vp);
+      await p.screenshot({ path: join(SHOTS2, `operator-${name}-${w}.png`), fullPage: true });
+    }
+    await p.setViewportSize(LAPTOP);
+  };
+  const open = async (login: string, password: string) => {
+    const token = (await wsInit(s.url, login, password, { accountType: 'operator' })).body as { id_session: string };
+    const p = await openPage(browser, LAPTOP, pageErrors);
+    // A step that cannot happen says which (rather than the test's own timeout).
+    p.setDefaultTimeout(15_000);
+    await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+    await p.waitForSelector('.toolbar');
+    return p;
+  };
+  const post = async (path: string, body?: object) => {
+    const r = await accountPost(s.url, ACCOUNT, path, body);
+    expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body as { ok: true; id_call?: number };
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS2, { recursive: true });
+    s = await startTestServer(['toolbar.json']);
+    browser = await launchChromium();
+    ana = await open('ana', 'ana-secret');
+    lea = await open('lea', 'lea-secret');
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('Ana transfers her call to Léa blindly: Ana wraps up, Léa’s toolbar rings with the caller and answers', async () => {
+    await ana.click('button:has-text("Log in")');
+    await expect.poll(state(ana)).toBe('available');
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550001' })).id_call!;
+    await expect.poll(state(ana)).toBe('ringing');
+    await lea.click('button:has-text("Prendre des appels")');
+    await expect.poll(state(lea)).toBe('available');
+    await ana.click('button.answer');
+    await expect.poll(state(ana)).toBe('connected');
+    await ana.selectOption('select[name=transfer]', `operator:${LEA}`);
+    await ana.click('button.do-transfer');
+    await expect.poll(state(ana)).toBe('wrapup');
+    await expect.poll(state(lea)).toBe('ringing');
+    expect(await lea.textContent('.call .caller')).toBe('33655550001');
+    await lea.click('button.answer');
+    await expect.poll(state(lea)).toBe('connected');
+    expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
+    await lea.click('button.hangup');
+    await expect.poll(state(lea)).toBe('wrapup');
+    // Ana's wrap-up ends first: she is the longest idle for the next call.
+    await ana.click('button.end-wrapup');
+    await lea.click('button.end-wrapup');
+    await expect.poll(state(ana)).toBe('available');
+    await expect.poll(state(lea)).toBe('available');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
+  });
+
+  it('Ana consults Léa with the caller on hold, they talk, Ana completes: the caller is Léa’s, Ana wraps up', async () => {
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550002' })).id_call!;
+    await expect.poll(state(ana)).toBe('ringing');
+    await ana.click('button.answer');
+    await expect.poll(state(ana)).toBe('connected');
+    await ana.selectOption('select[name=transfer]', `operator:${LEA}`);
+    await ana.click('button.consult');
+    await expect.poll(state(ana)).toBe('consult');
+    expect(await ana.textContent('.consulting .with strong')).toBe('Léa Roux');
+    expect(await ana.locator('button.complete').isDisabled()).toBe(true);
+    // Hold, Resume and Transfer are not offered while consulting.
+    expect(await ana.locator('button.unhold, button.do-transfer').count()).toBe(0);
+    await expect.poll(state(lea)).toBe('ringing');
+    expect(await lea.textContent('.call .caller')).toBe('33655550002');
+    await shot(ana, 'consult-ringing');
+    await lea.click('button.answer');
+    await expect.poll(() => ana.locator('.consulting').getAttribute('data-answered')).toBe('true');
+    expect(await state(lea)()).toBe('connected');
+    await shot(ana, 'consulting');
+    await ana.click('button.complete');
+    await expect.poll(state(ana)).toBe('wrapup');
+    expect(await state(lea)()).toBe('connected');
+    expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
+    await post(`/calls/${id}/hangup`);
+    await expect.poll(state(lea)).toBe('wrapup');
+    await ana.click('button.end-wrapup');
+    await lea.click('button.end-wrapup');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
+  });
+
+  it('Ana consults Léa and cancels: Léa is free again, the caller stays on hold until Ana resumes', async () => {
+    await expect.poll(state(ana)).toBe('available');
+    await expect.poll(state(lea)).toBe('available');
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550003' })).id_call!;
+    // Whoever rings takes the call and consults the other.
+    const [first, other, otherId] = await until('a toolbar ringing', async () =>
+      (await state(ana)()) === 'ringing' ? ([ana, lea, LEA] as const) : (await state(lea)()) === 'ringing' ? ([lea, ana, ANA] as const) : undefined);
+    await first.click('button.answer');
+    await expect.poll(state(first)).toBe('connected');
+    await first.selectOption('select[name=transfer]', `operator:${otherId}`);
+    await first.click('button.consult');
+    await expect.poll(state(other)).toBe('ringing');
+    await other.click('button.answer');
+    await expect.poll(() => first.locator('.consulting').getAttribute('data-answered')).toBe('true');
+    await first.click('button.cancel-consult');
+    await expect.poll(state(first)).toBe('hold');
+    await expect.poll(state(other)).toBe('available');
+    await first.click('button.unhold');
+    await expect.poll(state(first)).toBe('connected');
+    await post(`/calls/${id}/hangup`);
+    await expect.poll(state(first)).toBe('wrapup');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
   });
 });

@@ -142,6 +142,8 @@ describe('every route × every role', () => {
     const me = await call(srv.url, tokens.operator, 'GET', '/api/v1/me');
     expect(me).toMatchObject({ status: 200, body: { role: 'operator', id_client: ACCOUNT, id_operator: 92, name: 'Ana', pauses: [{ id: 99, label: 'Break' }], groups: [{ id: 90, name: 'Sales' }], operators: [{ id: 92, name: 'Ana' }] } });
     expect((await call(srv.url, tokens.supervisor, 'GET', '/api/v1/me')).body).toMatchObject({ role: 'supervisor', id_operator: null, groups: [{ id: 90 }, { id: 91 }] });
+    // Transfer and consultation targets: the whole account's groups and operators, names only.
+    expect((me.body as { targets: { groups: { id: number }[]; operators: { id: number }[] } }).targets.groups.map((g) => g.id)).toEqual([90, 91]);
     const c = connect(srv.url);
     try {
       expect(await c.init('agent', 92, tokens.operator)).toMatchObject({ ok: true, id_client: ACCOUNT });

@@ -20,6 +20,10 @@ const Me = Type.Object({
   dispositions: Type.Array(Type.Object({ id: Type.Integer(), label: Type.String() })),
   groups: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })),
   operators: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  targets: Type.Object(
+    { groups: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })), operators: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })) },
+    { description: "where the toolbar may transfer a call or consult: every group and operator of the account for an operator (names only), else those the principal sees" },
+  ),
   popup: Type.Union([
     Type.Object({ url: Type.String(), on: Type.Union([Type.Literal('ring'), Type.Literal('answer')]), target: Type.String() }),
     Type.Null(),
@@ -50,6 +54,10 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       dispositions: (dir?.dispositions ?? []).map((x) => ({ id: x.id, label: x.label })),
       groups: (dir?.groups ?? []).filter((g) => seesGroup(p.scope, g.id)).map((g) => ({ id: g.id, name: g.name })),
       operators: (dir?.operators ?? []).filter((o) => seesOperator(p.scope, o.id)).map((o) => ({ id: o.id, name: o.name })),
+      targets: {
+        groups: (dir?.groups ?? []).filter((g) => p.role === 'operator' || seesGroup(p.scope, g.id)).map((g) => ({ id: g.id, name: g.name })),
+        operators: (dir?.operators ?? []).filter((o) => p.role === 'operator' || seesOperator(p.scope, o.id)).map((o) => ({ id: o.id, name: o.name })),
+      },
       popup: op?.popup_url ? { url: op.popup_url, on: op.popup_on ?? 'answer', target: op.popup_target ?? '_blank' } : null,
     };
   });

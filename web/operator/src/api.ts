@@ -46,6 +46,8 @@ export interface Me {
   dispositions: { id: number; label: string }[];
   groups: { id: number; name: string }[];
   operators: { id: number; name: string }[];
+  /** Where a call may be transferred or a consultation rung: the account's groups and operators. */
+  targets: { groups: { id: number; name: string }[]; operators: { id: number; name: string }[] };
   /** The screen pop, when the account file gives the operator a `popup_url`. */
   popup: PopupSetting | null;
 }
