@@ -34,7 +34,7 @@ export function App() {
     if (!token) return setStarting(false);
     open(token)
       .catch((e: unknown) => {
-        sessionStorage.clear();
+        Session.forget();
         setMessage(`${t.tokenRefused} (${e instanceof Error ? e.message : String(e)})`);
       })
       .finally(() => setStarting(false));

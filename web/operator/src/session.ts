@@ -9,6 +9,29 @@ import { expandPopup, openPopup, popupDue, popupValues } from './popup.ts';
 
 const KEY = 'vm-operator-session';
 
+/**
+ * The tab's kept token. A browser that blocks third-party storage (a CRM framing the toolbar
+ * from another site, Safari, private windows) throws on any access to sessionStorage: the
+ * toolbar then works without keeping the token (a reload asks for it again).
+ */
+const kept = {
+  get: (): string | undefined => {
+    try {
+      return sessionStorage.getItem(KEY) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  set: (token: string | undefined): void => {
+    try {
+      if (token === undefined) sessionStorage.removeItem(KEY);
+      else sessionStorage.setItem(KEY, token);
+    } catch {
+      // Storage blocked: nothing is kept.
+    }
+  },
+};
+
 /** The phone as the toolbar shows it: a softphone in this tab, or a desk phone elsewhere. */
 export type PhoneView = 'none' | 'elsewhere' | 'starting' | 'registered' | 'failed';
 
@@ -43,8 +66,8 @@ export class Session {
       s.apply(u);
     });
     client.on('state', (c) => s.update(() => (s.link = c.state)));
-    client.on('token', (t) => sessionStorage.setItem(KEY, t.idSession));
-    sessionStorage.setItem(KEY, idSession);
+    client.on('token', (t) => kept.set(t.idSession));
+    kept.set(idSession);
     const snap = await client.snapshot({ source: 'realtime' }).catch((e: unknown) => {
       client.close('snapshot failed');
       throw e;
@@ -61,7 +84,12 @@ export class Session {
 
   /** The token this tab kept (sessionStorage: gone with the tab). */
   static saved(): string | undefined {
-    return sessionStorage.getItem(KEY) ?? undefined;
+    return kept.get();
+  }
+
+  /** Forgets the token this tab kept (it was refused). */
+  static forget(): void {
+    kept.set(undefined);
   }
 
   token(): string {
@@ -122,7 +150,7 @@ export class Session {
     this.softphone?.stop();
     const token = this.token();
     this.client.close();
-    sessionStorage.removeItem(KEY);
+    kept.set(undefined);
     await signOut(token);
   }
 
