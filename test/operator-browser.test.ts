@@ -285,6 +285,8 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
   let browser: Browser;
   let ana: Page;
   let lea: Page;
+  /** Léa's screen pop (popup_on answer, popup_target "crm"): one window, reused. */
+  let crm: Page | undefined;
   const pageErrors: string[] = [];
   const state = (p: Page) => () => p.locator('.badge').getAttribute('data-state');
   const shot = async (p: Page, name: string) => {
@@ -315,6 +317,7 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
     browser = await launchChromium();
     ana = await open('ana', 'ana-secret');
     lea = await open('lea', 'lea-secret');
+    await lea.context().route('https://crm.example.invalid/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>CRM</title>' }));
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -335,9 +338,13 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
     await expect.poll(state(ana)).toBe('wrapup');
     await expect.poll(state(lea)).toBe('ringing');
     expect(await lea.textContent('.call .caller')).toBe('33655550001');
+    const popped = lea.context().waitForEvent('page', { timeout: 20_000 });
     await lea.click('button.answer');
     await expect.poll(state(lea)).toBe('connected');
     expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
+    // Léa's screen pop opens once she answers, in the window named "crm".
+    crm = await popped;
+    await expect.poll(() => crm!.url()).toBe(`https://crm.example.invalid/lea?c=33655550001&id=${id}`);
     await lea.click('button.hangup');
     await expect.poll(state(lea)).toBe('wrapup');
     // Ana's wrap-up ends first: she is the longest idle for the next call.
@@ -365,11 +372,14 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
     await shot(ana, 'consult-ringing');
     await lea.click('button.answer');
     await expect.poll(() => ana.locator('.consulting').getAttribute('data-answered')).toBe('true');
-    expect(await state(lea)()).toBe('connected');
+    await expect.poll(state(lea)).toBe('connected');
     await shot(ana, 'consulting');
+    // The answer of the consultation pops the caller's page in the same "crm" window: no new one.
+    await expect.poll(() => crm!.url()).toBe(`https://crm.example.invalid/lea?c=33655550002&id=${id}`);
+    expect(lea.context().pages()).toHaveLength(2);
     await ana.click('button.complete');
     await expect.poll(state(ana)).toBe('wrapup');
-    expect(await state(lea)()).toBe('connected');
+    await expect.poll(state(lea)).toBe('connected');
     expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
     await post(`/calls/${id}/hangup`);
     await expect.poll(state(lea)).toBe('wrapup');

@@ -40,7 +40,24 @@ export function popupDue(prev: Desk, next: Desk, on: PopupSetting['on']): DeskCa
   return call;
 }
 
-/** Opens the page: a new tab without opener for `_blank`, else the named window (reused). */
+/** The named windows this page opened, to send the next page to. */
+const named = new Map<string, Window>();
+
+/**
+ * Opens the page: a new tab without opener for `_blank`, else the named window, reused: the
+ * window this page opened under that name is sent to the new address (Chromium forgets a
+ * window's name once it shows another site, so `window.open(url, name)` alone opened a new
+ * window for each call).
+ */
 export function openPopup(url: string, target: string): Window | null {
-  return target === '_blank' ? window.open(url, '_blank', 'noopener') : window.open(url, target);
+  if (target === '_blank') return window.open(url, '_blank', 'noopener');
+  const open = named.get(target);
+  if (open && !open.closed) {
+    open.location.href = url;
+    open.focus();
+    return open;
+  }
+  const w = window.open(url, target);
+  if (w) named.set(target, w);
+  return w;
 }
