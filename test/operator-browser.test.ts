@@ -5,7 +5,8 @@
 // (no softphone here: the REST answer), Hold, Resume, Hang up, the wrap-up's countdown, a
 // disposition that reaches the history, the end of the wrap-up; a CRM's agent token in the
 // URL (?token_session=) opens the toolbar signed in, in the operator's language, and
-// ?fiche_num= dials. Screenshots of the states at laptop and phone widths go to a temp dir
+// ?fiche_num= dials; an AUTO callback counts down and dials by itself; an operator's screen
+// pop opens as the call rings. Screenshots of the states at laptop and phone widths go to a temp dir
 // (printed), named operator-<state>-<width>.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -28,6 +29,15 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
+/** The page at both widths, into `dir` as operator-<name>-<width>.png. */
+async function screenshots(p: Page, dir: string, name: string): Promise<void> {
+  for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+    await p.setViewportSize(vp);
+    await p.screenshot({ path: join(dir, `operator-${name}-${w}.png`), fullPage: true });
+  }
+  await p.setViewportSize(LAPTOP);
+}
+
 /** A page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
 const scriptErrorsIn = (errors: string[]) => errors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
 
@@ -46,14 +56,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   };
   const scriptErrors = () => scriptErrorsIn(pageErrors);
   const status = () => page.locator('.badge').getAttribute('data-state');
-  /** The same page at both widths. */
-  const shots = async (name: string, p: Page = page) => {
-    for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
-      await p.setViewportSize(vp);
-      await p.screenshot({ path: join(SHOTS, `operator-${name}-${w}.png`), fullPage: true });
-    }
-    await p.setViewportSize(LAPTOP);
-  };
+  const shots = (name: string, p: Page = page) => screenshots(p, SHOTS, name);
   /** The stream event of the supervisor's stream matching `pick`. */
   const streamed = (pick: (type: string, event: string, msg: Record<string, unknown>) => boolean) =>
     until('the event on the stream', () => stream.updates.find((u) => pick(u.event.type_notification, u.event.event, u.event.msg as unknown as Record<string, unknown>)));
@@ -289,13 +292,7 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
   let crm: Page | undefined;
   const pageErrors: string[] = [];
   const state = (p: Page) => () => p.locator('.badge').getAttribute('data-state');
-  const shot = async (p: Page, name: string) => {
-    for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
-      await p.setViewportSize(vp);
-      await p.screenshot({ path: join(SHOTS2, `operator-${name}-${w}.png`), fullPage: true });
-    }
-    await p.setViewportSize(LAPTOP);
-  };
+  const shot = (p: Page, name: string) => screenshots(p, SHOTS2, name);
   const open = async (login: string, password: string) => {
     const token = (await wsInit(s.url, login, password, { accountType: 'operator' })).body as { id_session: string };
     const p = await openPage(browser, LAPTOP, pageErrors);

@@ -264,8 +264,10 @@ function Pushes({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: number
           <li data-push={p.id}>
             <span class="number">{p.e164}</span>
             {p.type === 'AUTO' && p.autoTimeout > 0 && <span class="countdown">{t.autoIn} {clock(Math.max(0, p.autoTimeout - elapsed(p.at, now)))}</span>}
-            <button type="button" onClick={() => s.act(`pushes/${p.id}/accept`)}>{t.accept}</button>
-            <button type="button" class="reject" onClick={() => s.act(`pushes/${p.id}/refuse`)}>{t.refuse}</button>
+            <span class="push-actions">
+              <button type="button" onClick={() => s.act(`pushes/${p.id}/accept`)}>{t.accept}</button>
+              <button type="button" class="reject" onClick={() => s.act(`pushes/${p.id}/refuse`)}>{t.refuse}</button>
+            </span>
           </li>
         ))}
       </ul>
