@@ -4,7 +4,7 @@
 // bearer token and kept alive while used, logout, and a supervisor scoped to one group who
 // sees nothing of the other on the stream, the snapshot, the stats and the history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, http, publishHttp, startTestServer, vmToken, wsInit, type HttpAnswer, type TestServer } from './helpers/server.ts';
+import { ADMIN_TOKEN, bearerCall, http, publishHttp, startTestServer, vmToken, wsInit, type TestServer } from './helpers/server.ts';
 import { connect, type TestClient } from './helpers/clients.ts';
 import { until } from './helpers/until.ts';
 import { credentialFingerprint, hashToken, KEEP_MAX_MS, TOKEN_TTL_MS } from '../src/auth/service.ts';
@@ -23,11 +23,7 @@ const operatorLogin = (url: string, login: string, password: string) =>
 const agentToken = (url: string, bearer: string, body: object) =>
   http(`${url}/vm/token`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return http(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-}
+const call = bearerCall;
 
 /** Every route of the HTTP API that takes credentials, with the roles it takes. Bodies are such that an allowed call does no harm. */
 const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] = [
@@ -49,6 +45,8 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
   { method: 'POST', path: `${A}/callbacks`, body: {}, roles: ['supervisor', 'api', 'platform'] },
   { method: 'DELETE', path: `${A}/callbacks/1`, roles: ['supervisor', 'api', 'platform'] },
   { method: 'GET', path: `${A}/calls`, roles: ['supervisor', 'api', 'platform'] },
+  // The audit of actions on operators and calls: supervisors (their scope), the account's admins, the platform.
+  { method: 'GET', path: `${A}/audit`, roles: ['supervisor', 'admin', 'platform'] },
   { method: 'GET', path: `${A}/operators/92/softphone`, roles: ['operator', 'platform'] },
   { method: 'GET', path: `${A}/recordings/1`, roles: ['operator', 'supervisor', 'api', 'platform'] },
   { method: 'PUT', path: A, body: {}, roles: ['admin', 'platform'] },

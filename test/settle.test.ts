@@ -1,7 +1,7 @@
 // The closing routine of a crash recovery, as a property: whatever point a center's stream
 // is cut at (the process died there), the stream followed by the closing events OpenState
 // derives from it is lawful (PROTOCOL §5) and leaves nothing open: every call ended, every
-// leg deleted, no operator on a call, every operator logged out.
+// leg deleted, no operator on a call, every operator logged out, no suspension left.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../src/sim/index.ts';
@@ -84,5 +84,17 @@ describe('settling a cut stream', () => {
       expect(checker.finalErrors(), `cut after ${cut} events`).toEqual([]);
       expect(open.isSettled).toBe(true);
     }
+  });
+
+  it('lifts the suspensions a stream left, the engine after it knowing none', () => {
+    const ui = (event: string, extra: object = {}) => ({ type_notification: 'UI', event, msg: { id_operator: 7, id_client: 1, supp: '', ...extra } }) as Notification;
+    const open = new OpenState(1);
+    for (const n of [ui('login'), ui('suspend', { id_queue: 5 }), ui('suspend', { id_queue: 6 }), ui('unsuspend', { id_queue: 6 })]) open.apply(n, 0);
+    expect(open.isSettled).toBe(false);
+    expect(open.closingEvents(0)).toEqual([ui('unsuspend', { id_queue: 5 }), ui('logout')]);
+    expect(open.isSettled).toBe(true);
+    // Suspended while logged out: lifted too.
+    open.apply(ui('suspend', { id_queue: 5 }), 1);
+    expect(open.closingEvents(1)).toEqual([ui('unsuspend', { id_queue: 5 })]);
   });
 });

@@ -10,6 +10,7 @@ import { validateNotification, type Notification } from '../src/protocol/index.t
 import { liveSimulation, registerSimulateCommand, runSimulation, type LiveSimulationOptions } from '../src/sim/index.ts';
 import { parseDuration, parseSpeed } from '../src/sim/cli.ts';
 import { LawfulChecker } from './engine-lawful.ts';
+import { DEMO_OPERATOR, demoSimulation } from '../src/cli/demo.ts';
 
 const base = { operators: 8, callsPerHour: 180, aht: 120, duration: 4 * 3600 };
 
@@ -106,8 +107,10 @@ describe('demo center', () => {
     const file = readAccountFile('demo/demo-center.yaml');
     expect(checkRouting(file)).toEqual([]);
     expect(file.account).toEqual({ id: 1, name: 'Demo Center' });
-    expect(file.operators).toHaveLength(20);
-    expect(file.groups).toHaveLength(3);
+    // 20 simulated operators and the person's own (in a group of their own).
+    expect(file.operators).toHaveLength(21);
+    expect(file.operators?.find((o) => o.id === DEMO_OPERATOR.id)).toMatchObject({ login: DEMO_OPERATOR.login, password: DEMO_OPERATOR.password, groups: [4], sip: { username: 'operator' } });
+    expect(file.groups).toHaveLength(4);
     expect(file.trunks?.length).toBeGreaterThan(0);
     expect(file.ivrs?.[0]?.input).toBe('both');
     expect(file.supervisors).toEqual([{ id: 1, login: 'supervisor', password: 'demo' }]);
@@ -122,14 +125,16 @@ describe('demo center', () => {
     // happens in the first 300 ms of the simulation, whatever the machine's speed.
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 5, 9, 0, 0) });
     try {
-      const live = await startLive(file, (n) => { seen.push(n); checker.observe(n); }, { seed: 1 });
+      const live = await startLive(file, (n) => { seen.push(n); checker.observe(n); }, { seed: 1, ...demoSimulation(file) });
       vi.advanceTimersByTime(300);
       live.host.stop();
       expect(vi.getTimerCount()).toBe(0); // stop() leaves no timer behind
     } finally {
       vi.useRealTimers();
     }
+    // The demo's simulation logs in its 20 operators, never the person's.
     expect(seen.filter((n) => n.type_notification === 'UI' && n.event === 'login')).toHaveLength(20);
+    expect(seen.some((n) => (n.msg as { id_operator?: number }).id_operator === DEMO_OPERATOR.id)).toBe(false);
     expect(seen.filter((n) => n.type_notification === 'num' && n.event === 'start').length).toBeGreaterThan(0);
     expect(seen.every((n) => validateNotification(n).ok)).toBe(true);
     expect(checker.errors).toEqual([]);
@@ -144,6 +149,25 @@ describe('demo center', () => {
     live.host.stop();
     expect(checker.errors).toEqual([]);
     expect(checker.count).toBeGreaterThan(3000);
+  });
+
+  it("the demo's simulation leaves the person's operator alone for an hour, even logged in: never rung, paused or answered for; its callers never pick key 4", async () => {
+    const file = readAccountFile('demo/demo-center.yaml');
+    const checker = new LawfulChecker(1);
+    const mine: Notification[] = [];
+    const sched = new VirtualScheduler();
+    const live = await startLive(file, (n) => {
+      checker.observe(n);
+      if ((n.msg as { id_operator?: number }).id_operator === DEMO_OPERATOR.id) mine.push(n);
+    }, { seed: 4, ...demoSimulation(file) }, sched);
+    // The person logs in (as the toolbar would) and stays available.
+    expect(live.engine.operatorLogin(DEMO_OPERATOR.id)).toMatchObject({ ok: true });
+    sched.runUntil(sched.now() + 3_600_000);
+    live.host.stop();
+    expect(checker.errors).toEqual([]);
+    expect(checker.count).toBeGreaterThan(3000);
+    // Their login, and nothing else: no ring, no pause, no call.
+    expect(mine.map((n) => `${n.type_notification}/${n.event}`)).toEqual(['UI/login']);
   });
 
   it('phones that refuse or ring out: the simulated telephony reports ring failures, the stream stays lawful', async () => {
@@ -165,8 +189,9 @@ describe('demo center', () => {
       expect(checker.errors).toEqual([]);
       return { ringsPerBridge: commands.get('ring')! / commands.get('bridge')!, bridges: commands.get('bridge')! };
     };
-    const plain = await run({ seed: 3 });
-    const refusing = await run({ seed: 3, ringFailProb: 0.3, ringNoAnswerProb: 0.1 });
+    // The simulated operators only (the person's desk is rung by nobody then).
+    const plain = await run({ seed: 3, ...demoSimulation(file) });
+    const refusing = await run({ seed: 3, ringFailProb: 0.3, ringNoAnswerProb: 0.1, ...demoSimulation(file) });
     expect(refusing.bridges).toBeGreaterThan(50);
     // About four rings in ten are refused or ring out, so it takes clearly more rings per answer.
     expect(refusing.ringsPerBridge).toBeGreaterThan(1.3 * plain.ringsPerBridge);

@@ -10,6 +10,8 @@ import { normalizeAddress, parseCidrs } from '../src/sip/cidr.ts';
 import { createDigestServer, digestResponse } from '../src/sip/digest-auth.ts';
 import { dtmfOfInfo, parseTarget, userOf } from '../src/sip/headers.ts';
 import { createRateLimiter } from '../src/sip/rate-limit.ts';
+import { offersNoAudio } from '../src/media/plane.ts';
+import { webRtcReanswer } from '../src/media/webrtc-sdp.ts';
 import { parseMessage } from '../src/sip/transport.ts';
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
@@ -196,5 +198,70 @@ describe('parser', () => {
       { numRuns: 500 },
     );
     expect(sip.stringify(parseMessage(Buffer.from(good))!)).toContain('CSeq: 1 OPTIONS');
+  });
+});
+
+describe('offersNoAudio (a phone putting the call on hold)', () => {
+  const sdp = (audio: string[], session: string[] = [], c = 'c=IN IP4 192.0.2.7') =>
+    ['v=0', 'o=- 1 2 IN IP4 192.0.2.7', 's=-', c, 't=0 0', ...session, 'm=audio 4000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ...audio].join('\r\n') + '\r\n';
+
+  it('reads the audio stream, then the session, then RFC 2543 zero addresses', () => {
+    expect(offersNoAudio(sdp([]))).toBe(false);
+    expect(offersNoAudio(sdp(['a=sendrecv']))).toBe(false);
+    expect(offersNoAudio(sdp(['a=recvonly']))).toBe(false);
+    expect(offersNoAudio(sdp(['a=sendonly']))).toBe(true);
+    expect(offersNoAudio(sdp(['a=inactive']))).toBe(true);
+    expect(offersNoAudio(sdp([], ['a=sendonly']))).toBe(true);
+    // The stream's own attribute wins over the session's.
+    expect(offersNoAudio(sdp(['a=sendrecv'], ['a=inactive']))).toBe(false);
+    expect(offersNoAudio(sdp([], [], 'c=IN IP4 0.0.0.0'))).toBe(true);
+    expect(offersNoAudio(sdp(['c=IN IP4 0.0.0.0']))).toBe(true);
+    expect(offersNoAudio(sdp(['c=IN IP4 192.0.2.9'], [], 'c=IN IP4 0.0.0.0'))).toBe(false);
+    // A video stream's direction is not the audio's.
+    expect(offersNoAudio(sdp(['a=sendrecv', 'm=video 4002 RTP/AVP 96', 'a=inactive']))).toBe(false);
+    expect(offersNoAudio('')).toBe(false);
+  });
+
+  it('never throws, whatever the text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 400 }), (s) => typeof offersNoAudio(s) === 'boolean'));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a=sendonly', 'a=inactive', 'a=sendrecv', 'a=recvonly', 'c=IN IP4 0.0.0.0', 'a=ptime:20'), { maxLength: 5 }), (extra) => {
+        // Without a zero address, the first direction attribute of the stream decides.
+        const first = extra.find((l) => /^a=(send|recv|inac)/.test(l));
+        const zero = extra.includes('c=IN IP4 0.0.0.0');
+        expect(offersNoAudio(sdp(extra))).toBe(zero || first === 'a=sendonly' || first === 'a=inactive');
+      }),
+    );
+  });
+});
+
+describe("webRtcReanswer (a browser's hold and resume on the same transport)", () => {
+  const ours = ['v=0', 'o=- 77 4 IN IP4 10.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=audio 30000 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 10.0.0.1', 'a=rtpmap:0 PCMU/8000',
+    'a=setup:actpass', 'a=mid:0', 'a=ice-ufrag:us', 'a=ice-pwd:ourpassword0123456789', 'a=fingerprint:sha-256 AA:BB', 'a=candidate:1 1 udp 2130706431 10.0.0.1 30001 typ host', 'a=rtcp-mux', 'a=sendrecv'].join('\r\n') + '\r\n';
+  const browser = (extra: string[], ufrag = 'them', setup = 'active', codecs = '0 8', more: string[] = []) =>
+    ['v=0', 'o=- 9 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', `m=audio 50000 UDP/TLS/RTP/SAVPF ${codecs}`, 'c=IN IP4 10.0.0.2', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
+      `a=setup:${setup}`, 'a=mid:0', `a=ice-ufrag:${ufrag}`, 'a=ice-pwd:theirpassword0123456789', 'a=rtcp-mux', ...extra, ...more].join('\r\n') + '\r\n';
+  const first = browser(['a=sendrecv']);
+
+  it('answers with our transport, the settled DTLS role, the answering direction and a newer version', () => {
+    const held = webRtcReanswer(ours, first, browser(['a=sendonly'], 'them', 'actpass'), 5);
+    expect(held).toMatch(/^o=- 77 5 IN IP4 10\.0\.0\.1$/m);
+    expect(held).toMatch(/^a=recvonly$/m);
+    expect(held).toMatch(/^a=setup:passive$/m);
+    expect(held).toMatch(/^a=ice-ufrag:us$/m);
+    expect(held).toMatch(/^a=fingerprint:sha-256 AA:BB$/m);
+    expect(held).toMatch(/^a=candidate:1 1 udp 2130706431 10\.0\.0\.1 30001 typ host$/m);
+    expect(held).not.toMatch(/^a=sendrecv$/m);
+    expect(webRtcReanswer(ours, first, browser(['a=inactive']), 6)).toMatch(/^a=inactive$/m);
+    expect(webRtcReanswer(ours, first, browser(['a=sendrecv']), 7)).toMatch(/^a=sendrecv$/m);
+    // A browser that took the passive role first keeps it: we stay active.
+    expect(webRtcReanswer(ours, browser(['a=sendrecv'], 'them', 'passive'), browser(['a=sendonly']), 8)).toMatch(/^a=setup:active$/m);
+  });
+
+  it('refuses what needs a new transport or another codec', () => {
+    expect(() => webRtcReanswer(ours, first, browser(['a=sendonly'], 'restarted'), 5)).toThrow(/ICE restart/);
+    expect(() => webRtcReanswer(ours, first, browser(['a=sendonly'], 'them', 'actpass', '8'), 5)).toThrow(/PCMU/);
+    expect(() => webRtcReanswer(ours, first, browser(['a=sendonly'], 'them', 'actpass', '0', ['m=video 50002 UDP/TLS/RTP/SAVPF 96', 'a=mid:1']), 5)).toThrow(/one audio stream/);
+    expect(() => webRtcReanswer(ours, first, 'x'.repeat(17_000), 5)).toThrow(/bytes/);
   });
 });

@@ -1,4 +1,4 @@
-// The store contract for sounds, history and recordings: what every backend of src/store/types.ts
+// The store contract for sounds, history, recordings and the audit log: what every backend of src/store/types.ts
 // must do, run against each factory (SQLite in memory and on disk today; a Redis or
 // PostgreSQL factory joins the list).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
-import type { Store } from '../src/store/types.ts';
+import type { AuditEntry, AuditRecord, Store } from '../src/store/types.ts';
+import fc from 'fast-check';
 import type { CallRecord } from '../src/stats/records.ts';
 import { validateAccountFile } from '../src/directory/load.ts';
 import { hashPasswordSync, verifyPasswordSync } from '../src/auth/passwords.ts';
@@ -160,6 +161,81 @@ describe.each(BACKENDS)('store contract (%s)', (_name, make) => {
       expect(existsSync(files[0]!)).toBe(false);
       expect(statSync(files[2]!).size).toBe(6);
       expect(await store.recordings.get(801, 3)).toBeDefined();
+    });
+  });
+
+  describe('audit', () => {
+    const entry = (accountId: number, at: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
+      accountId, at, actor: { role: 'supervisor', id: 5, login: 'sup' }, action: 'pause', operatorId: 1, callId: null, groupId: null, pauseId: 2,
+      details: { pause: 2 }, ip: '127.0.0.1', result: 'ok', ...over,
+    });
+
+    it('keeps every field, newest first, and pages backwards from an id', async () => {
+      const a = await store.audit.add(entry(901, 1000, { actor: { role: 'platform', id: 0, login: '' }, action: 'transfer', callId: -7, details: { type: 'number', e164: '33612345678' }, result: 'CALL_UNKNOWN' }));
+      expect(a).toEqual({ ...entry(901, 1000), actor: { role: 'platform', id: 0, login: '' }, action: 'transfer', callId: -7, details: { type: 'number', e164: '33612345678' }, result: 'CALL_UNKNOWN', id: expect.any(Number) });
+      const b = await store.audit.add(entry(901, 1001));
+      const c = await store.audit.add(entry(901, 1002, { action: 'suspend', pauseId: null, groupId: 4, details: { group: 4 } }));
+      await store.audit.add(entry(902, 1003));
+      expect(b.id).toBeGreaterThan(a.id);
+      expect(c.id).toBeGreaterThan(b.id);
+      expect(await store.audit.list(901, { limit: 10 })).toEqual([c, b, a]);
+      expect(await store.audit.list(901, { limit: 2 })).toEqual([c, b]);
+      expect(await store.audit.list(901, { limit: 2, before: b.id })).toEqual([a]);
+      expect(await store.audit.list(903, { limit: 2 })).toEqual([]);
+    });
+
+    it("a scope sees the entries about its operators or its groups, nothing of the account's", async () => {
+      const mine = await store.audit.add(entry(911, 1, { operatorId: 1 }));
+      const inGroup = await store.audit.add(entry(911, 2, { operatorId: null, groupId: 7, action: 'callback' }));
+      await store.audit.add(entry(911, 3, { operatorId: 2 }));
+      await store.audit.add(entry(911, 4, { operatorId: null, callId: 3, action: 'call-hangup' }));
+      expect(await store.audit.list(911, { limit: 10, scope: { operators: [1], groups: [7] } })).toEqual([inGroup, mine]);
+      expect(await store.audit.list(911, { limit: 10, scope: { operators: [], groups: [] } })).toEqual([]);
+      expect(await store.audit.list(911, { limit: 10 })).toHaveLength(4);
+    });
+
+    it('pages of any size, with or without a scope, give the matching entries newest first, each once', async () => {
+      let account = 10_000;
+      const optInt = (max: number) => fc.option(fc.integer({ min: 1, max }), { nil: null });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ operatorId: optInt(4), groupId: optInt(3) }), { maxLength: 25 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.option(fc.record({ operators: fc.uniqueArray(fc.integer({ min: 1, max: 4 })), groups: fc.uniqueArray(fc.integer({ min: 1, max: 3 })) }), { nil: undefined }),
+          async (rows, limit, scope) => {
+            const id = ++account;
+            const added: AuditRecord[] = [];
+            for (const [i, r] of rows.entries()) added.push(await store.audit.add(entry(id, i, r)));
+            const sees = (r: AuditRecord) => !scope || (r.operatorId !== null && scope.operators.includes(r.operatorId)) || (r.groupId !== null && scope.groups.includes(r.groupId));
+            const paged: AuditRecord[] = [];
+            let before: number | undefined;
+            for (let n = 0; n <= rows.length; n++) {
+              const page = await store.audit.list(id, { limit, ...(before !== undefined ? { before } : {}), ...(scope ? { scope } : {}) });
+              expect(page.length).toBeLessThanOrEqual(limit);
+              paged.push(...page);
+              if (page.length < limit) break;
+              before = page[page.length - 1]!.id;
+            }
+            expect(paged).toEqual(added.filter(sees).reverse());
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it('prune forgets entries older than a time, and all but the newest of each account', async () => {
+      for (let i = 0; i < 5; i++) await store.audit.add(entry(921, 100 + i));
+      for (let i = 0; i < 2; i++) await store.audit.add(entry(922, 100 + i));
+      await store.audit.add(entry(923, 10));
+      const before = (await store.audit.list(921, { limit: 10 })).map((r) => r.at);
+      expect(before).toEqual([104, 103, 102, 101, 100]);
+      // Other tests' accounts hold entries at small times too: count only these three accounts.
+      const count = async () => (await Promise.all([921, 922, 923].map((a) => store.audit.list(a, { limit: 100 })))).map((l) => l.length);
+      await store.audit.prune(50, 1000);
+      expect(await count()).toEqual([5, 2, 0]);
+      await store.audit.prune(50, 3);
+      expect((await store.audit.list(921, { limit: 10 })).map((r) => r.at)).toEqual([104, 103, 102]);
+      expect(await count()).toEqual([3, 2, 0]);
     });
   });
 });

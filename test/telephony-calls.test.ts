@@ -298,6 +298,33 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     lawful(r.stream, ACCOUNT);
   }, 60_000);
 
+  it("the operator's phone holds (re-INVITE sendonly) and resumes: the call is held as from the toolbar, the caller hears music", async () => {
+    const gw = await freePort();
+    const op = await startSipp({ scenario: scenarioFile('e2e-operator-hold', { ring: 100, talk: 1200, held: 2000 }), localPort: gw, timeoutMs: 40_000 });
+    const r = await rig(gw);
+    await login(r, 7101);
+    const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(12, 440), talk: 6000 }), target: r.sip, service: '33100000072', keys: { caller: '33611100007' }, timeoutMs: 40_000 });
+    const connected = await operatorStatus(r.stream, 'connected').catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${explain(await (await caller).done)}`);
+    });
+    const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
+    const media = r.srv.app.telephony!.media;
+    await until('UI/hold from the phone', () => events(r.stream).find((n) => n.type_notification === 'UI' && n.event === 'hold'), 10_000);
+    if (plane === 'node') {
+      // The caller gets the music while the phone holds (exact counters on the embedded plane).
+      const atHold = media.stats(legs.caller!)?.txPackets ?? 0;
+      await until('music to the caller while the phone holds', () => (media.stats(legs.caller!)?.txPackets ?? 0) >= atHold + 25, 10_000);
+    }
+    await until('UI/unhold from the phone', () => events(r.stream).find((n) => n.type_notification === 'UI' && n.event === 'unhold'), 10_000);
+    const res = await done(op);
+    const reinviteOks = res.messages.split(/^-{10,}.*$/m).filter((m) => /message received/.test(m) && /^SIP\/2\.0 200 OK/m.test(m) && /^CSeq: 10[12] INVITE/m.test(m));
+    expect(reinviteOks.length, 'a 200 for each of the two re-INVITEs').toBe(2);
+    await done(await caller);
+    const call = await callEvents(r.stream);
+    expect(call.map(line)).toEqual([...TALK_SEQUENCE.slice(0, 5), 'UI/hold', 'UI/unhold', ...TALK_SEQUENCE.slice(5)]);
+    lawful(r.stream, ACCOUNT);
+  }, 60_000);
+
   it('refused before the stream: 404 for a number nobody owns, 488 for G.729 only; then an anonymous caller shows as 0', async () => {
     const gw = await freePort();
     const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });

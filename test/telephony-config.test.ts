@@ -38,6 +38,13 @@ describe('telephony settings', () => {
     expect(() => telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_GATEWAY_AUTH: 'nopassword' })).toThrow(/user:password/);
   });
 
+  it('--webrtc-address / VM_WEBRTC_ADDRESS: an IPv4 address for browsers\' ICE, flag first; none by default', () => {
+    expect(telephonySettings({ sip: '127.0.0.1:5060', webrtcAddress: '192.168.1.20' }, { VM_WEBRTC_ADDRESS: '10.0.0.9' })!.webrtcAddress).toBe('192.168.1.20');
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_WEBRTC_ADDRESS: ' 10.0.0.9 ' })!.webrtcAddress).toBe('10.0.0.9');
+    expect(telephonySettings({ sip: '127.0.0.1:5060' }, {})!.webrtcAddress).toBeUndefined();
+    for (const bad of ['lan', '::1', '10.0.0', '10.0.0.256']) expect(() => telephonySettings({ sip: '127.0.0.1:5060', webrtcAddress: bad }, {}), bad).toThrow(/expected an IPv4 address/);
+  });
+
   it('--sip-ws / VM_SIP_WS: SIP over WebSocket at /sip, or a path of its own; never Socket.IO\'s', () => {
     expect(telephonySettings({ sip: '127.0.0.1:5060', sipWs: true }, {})!.ws).toEqual({ path: '/sip' });
     expect(telephonySettings({ sip: '127.0.0.1:5060' }, { VM_SIP_WS: '1' })!.ws).toEqual({ path: '/sip' });

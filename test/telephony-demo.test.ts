@@ -9,14 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEMO_API, DEMO_FILE } from '../src/cli/demo.ts';
+import { DEMO_API, DEMO_FILE, DEMO_OPERATOR } from '../src/cli/demo.ts';
 import { importAccountFile } from '../src/cli/directory.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { liveSimulation } from '../src/sim/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 import { spawnVm } from './helpers/cli.ts';
 import { explain, runSipp, startSipp, untilSipp } from './helpers/sipp.ts';
-import { ADMIN_TOKEN, http } from './helpers/server.ts';
+import { ADMIN_TOKEN, http, wsInit } from './helpers/server.ts';
 import { until } from './helpers/until.ts';
 import { callEvents, done, events, idOf, line, login, telephonyKit } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
@@ -113,7 +113,7 @@ describe.each([['node'], ['rtpengine']] as const)('a SIP call into the live demo
 });
 
 describe('vm demo --json', () => {
-  it('prints a sip URI to call the demo center, which answers SIP', async () => {
+  it('prints a sip URI to call the demo center, which answers SIP; the demo phone and your toolbar (signed in by its link, or operator / demo)', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PORT: '0', VM_SIP: '127.0.0.1:0', VM_RTP_PORTS: '26000-26099' };
     for (const k of ['VM_URL', 'HOST', 'VM_DATA', 'VM_PASSWORD', 'VM_MEDIA'] as const) delete env[k];
     const child = spawnVm(['demo', '--data', join(tmp, 'cli-data'), '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -131,6 +131,24 @@ describe('vm demo --json', () => {
       expect(port).toBeGreaterThan(0);
       const res = await runSipp({ scenario: 'options', target: `127.0.0.1:${port}`, service: '33180000001', keys: { caller: '33622200002' } });
       expect(res.code, explain(res)).toBe(0);
+
+      // The demo phone page, served by the demo.
+      const url = String(line.url);
+      expect(line.phone).toBe(`${url}/demo/phone`);
+      expect((await http(String(line.phone), { headers: { accept: 'text/html' } })).status).toBe(200);
+      // Your toolbar: the link signs in as the demo's operator (an agent token), or log in with these.
+      expect(line.operator).toEqual({ id: DEMO_OPERATOR.id, login: 'operator', password: 'demo' });
+      const toolbar = new URL(String(line.toolbar));
+      expect(`${toolbar.origin}${toolbar.pathname}`).toBe(`${url}/operator/`);
+      const token = toolbar.searchParams.get('token_session');
+      const soft = await http(`${url}/api/v1/accounts/${String(line.account)}/operators/${DEMO_OPERATOR.id}/softphone`, { headers: { authorization: `Bearer ${token}` } });
+      expect(soft.status, JSON.stringify(soft.body)).toBe(200);
+      expect(soft.body).toMatchObject({ ws_path: '/sip', username: 'operator' });
+      const signin = await wsInit(url, 'operator', 'demo', { accountType: 'operator' });
+      expect(signin.status, JSON.stringify(signin.body)).toBe(200);
+      // WebRTC's ICE address: this machine's first non-loopback IPv4 (none: null, and a warning).
+      expect(line.webrtc_address === null || /^\d+\.\d+\.\d+\.\d+$/.test(String(line.webrtc_address))).toBe(true);
+      if (line.webrtc_address === null) expect(stderr).toMatch(/No non-loopback IPv4 address/);
     } finally {
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

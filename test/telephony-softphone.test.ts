@@ -219,7 +219,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
       const page = await softphone(r);
       await until('the softphone registered', async () => (await softphoneState(page)).registered, 30_000);
       await login(r, ANN.id);
-      const caller = callIn(r, '33655555555', 9000);
+      const caller = callIn(r, '33655555555', 14000);
       await until('the page answered and got the ACK', async () => (await softphoneState(page)).confirmed === 1, 20_000);
       const connected = await operatorStatus(r.stream, 'connected', 20_000, ANN.id);
       const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, idOf(connected)!)!;
@@ -240,6 +240,13 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
         return !!st && st.rxPackets > 25 && st.txPackets > 25;
       };
       await until('RTP both ways on the caller leg and the softphone leg', () => flowing(legs.caller) && flowing(legs.operators[ANN.id]), 10_000);
+      // JsSIP's own hold and resume (re-INVITEs on the WebRTC leg) hold the call as the toolbar does.
+      expect(await page.evaluate(() => window.softphone.hold()), 'the hold re-INVITE answered 2xx').toBe(true);
+      await until('UI/hold from the softphone', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'hold'), 10_000);
+      expect(await page.evaluate(() => window.softphone.unhold()), 'the resume re-INVITE answered 2xx').toBe(true);
+      await until('UI/unhold from the softphone', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'unhold'), 10_000);
+      const resumed = (await softphoneStats(page))!;
+      await until('RTP again after the resume', async () => ((await softphoneStats(page))?.packetsReceived ?? 0) > resumed.packetsReceived + 10, 10_000);
       await done(await caller);
       await until('the page saw the BYE', async () => (await softphoneState(page)).ended.length === 1, 10_000);
       expect((await softphoneState(page)).ended).toEqual(['ended:Terminated']);

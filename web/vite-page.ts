@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-export function pageConfig(name: 'wallboard' | 'operator', chunkSizeWarningLimit: number): UserConfig {
+/** `pages`: more HTML entries than index.html (file names in web/<name>), built alongside it. */
+export function pageConfig(name: 'wallboard' | 'operator', chunkSizeWarningLimit: number, pages: string[] = []): UserConfig {
   return defineConfig({
     root: here(`./${name}`),
     base: `/${name}/`,
@@ -17,6 +18,7 @@ export function pageConfig(name: 'wallboard' | 'operator', chunkSizeWarningLimit
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit,
+      ...(pages.length ? { rollupOptions: { input: Object.fromEntries(['index.html', ...pages].map((p) => [p.replace(/\.html$/, ''), here(`./${name}/${p}`)])) } } : {}),
     },
     logLevel: 'warn',
     clearScreen: false,

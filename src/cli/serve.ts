@@ -5,9 +5,9 @@ import { buildApp, DEFAULT_RETENTION_MS, type App } from '../http/app.ts';
 import { trustFunction } from '../http/client-ip.ts';
 import { createSqliteStore } from '../store/sqlite/index.ts';
 import { dataDir, DEFAULT_HOST, formatDuration, parseDuration, parsePort } from './options.ts';
-import { liveSimulation } from '../sim/index.ts';
+import { liveSimulation, type LiveSimulationOptions } from '../sim/index.ts';
 import { checkCorsOrigins, checkFrameAncestors, parseSourceList } from '../http/security.ts';
-import { DEFAULT_GATEWAY_PING_S, parseCidrs, parseCpuList, parseGateway, parseHostPort, parseMedia, parsePingSeconds, parsePortRange, parseWsPath, SettingError, telephonySettings } from '../telephony/config.ts';
+import { DEFAULT_GATEWAY_PING_S, parseCidrs, parseCpuList, parseGateway, parseHostPort, parseIpv4, parseMedia, parsePingSeconds, parsePortRange, parseWsPath, SettingError, telephonySettings } from '../telephony/config.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -24,6 +24,8 @@ export interface ServeOptions {
   corsOrigins?: string[];
   /** Drive these accounts (or all with `true`) with live simulated traffic. */
   simulate?: boolean | number[];
+  /** How the simulation behaves (`vm demo`: which operators are simulated). @default every operator */
+  simulation?: LiveSimulationOptions;
   /** SIP: `ADDR:PORT` to listen on (env VM_SIP); off when absent. */
   sip?: string;
   /** `sip:HOST:PORT` where legs to e164 numbers go (env VM_SIP_GATEWAY). */
@@ -44,6 +46,10 @@ export interface ServeOptions {
   rtpPorts?: string;
   /** CPUs of the embedded media plane's worker thread, e.g. `1` (env VM_MEDIA_CPU). */
   mediaCpu?: string;
+  /** Where WebRTC legs do ICE when not on the media address (env VM_WEBRTC_ADDRESS). */
+  webrtcAddress?: string;
+  /** Serve the demo's phone page (/demo/phone) calling this account: `vm demo` only. */
+  demoPhone?: { accountId: number };
 }
 
 /**
@@ -52,12 +58,12 @@ export interface ServeOptions {
  * the simulation's telephony, and rebuilds them if their events cannot be stored; the
  * app's close drains and stops them.
  */
-export async function startSimulations(app: App, which: true | number[]): Promise<number[]> {
+export async function startSimulations(app: App, which: true | number[], options: LiveSimulationOptions = {}): Promise<number[]> {
   const { store, engines } = app.services;
   const ids = which === true ? (await store.directory.listAccounts()).map((a) => a.id) : which;
   for (const id of ids) {
     if (!(await store.directory.getDirectory(id))) throw new Error(`--simulate: no account ${id}`);
-    await engines.attach(id, liveSimulation());
+    await engines.attach(id, liveSimulation(options));
   }
   return ids;
 }
@@ -86,6 +92,7 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   const app = await buildApp({
     ...(telephony ? { telephony } : {}),
     dataDir: dir,
+    ...(o.demoPhone ? { demoPhone: o.demoPhone } : {}),
     store: createSqliteStore(dir),
     logger,
     adminToken: process.env.VM_ADMIN_TOKEN || undefined,
@@ -101,7 +108,7 @@ export async function startServer(o: ServeOptions): Promise<{ app: App; port: nu
   const host = o.host ?? (process.env.HOST || DEFAULT_HOST);
   const port = await app.listen(o.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080), host);
   const url = `http://${urlHost(host)}:${port}`;
-  if (o.simulate) await startSimulations(app, o.simulate);
+  if (o.simulate) await startSimulations(app, o.simulate, o.simulation);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -181,6 +188,7 @@ export function registerServeCommand(program: Command): void {
     .option('--rtpengine-dtmf <addr:port>', 'where that rtpengine sends its DTMF reports (its --dtmf-log-dest), with --rtpengine (env VM_RTPENGINE_DTMF)', (v: string) => checked(v, parseHostPort))
     .option('--rtp-ports <min-max>', 'UDP ports for RTP (env VM_RTP_PORTS; default 20000-29999)', (v: string) => checked(v, parsePortRange))
     .option('--media-cpu <cpus>', "keep the embedded media plane's thread on these CPUs, e.g. 1 or 2,3 (env VM_MEDIA_CPU; needs taskset; default: where the server runs)", (v: string) => checked(v, parseCpuList))
+    .option('--webrtc-address <ipv4>', "where browsers' WebRTC media (ICE) reaches this server when not the SIP address, e.g. a LAN address while SIP listens on 127.0.0.1 (env VM_WEBRTC_ADDRESS; embedded media plane)", (v: string) => checked(v, parseIpv4))
     .option('--json', 'print one JSON line once listening')
     .action(async (o: ServeOptions) => {
       const { app, port, url } = await startServer(o);

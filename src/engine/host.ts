@@ -313,6 +313,8 @@ export class EngineHost {
         const e = gen.engine;
         for (const id of e.activeCalls()) e.callHangup(id);
         for (const id of e.activePushes()) e.callbackCancel(id);
+        // The next engine knows no suspension: lifted in the log too (as a settle would).
+        for (const op of e.operators()) for (const g of op.suspended) e.operatorSuspend(op.id_operator, g, false);
         for (const op of e.operators()) if (op.logged_in) e.operatorLogout(op.id_operator);
       } finally {
         this.collecting = undefined;

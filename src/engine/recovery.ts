@@ -3,8 +3,9 @@
 // the process that carried them is gone. They get what PROTOCOL §5 makes lawful, in the
 // order the engine itself would emit: the end of a consultation, delete_call of the open
 // leg, `available` (catchup 0) for every operator on the call, num/end; then a pending push
-// is cancelled and every logged-in operator logs out. Only what the engine opened is closed: a telephony system
-// publishing over the admin API carries its calls itself, and they survive our restart.
+// is cancelled, suspensions are lifted and every logged-in operator logs out. Only what the
+// engine opened is closed: a telephony system publishing over the admin API carries its
+// calls itself, and they survive our restart.
 // Pure: fed notifications, asked for closing notifications.
 import type { Notification } from '../protocol/index.ts';
 
@@ -25,6 +26,8 @@ interface OpenOperator {
   push: Record<string, unknown> | null;
   /** The call they hold (UI/hold without its UI/unhold), else null. */
   held: number | null;
+  /** Groups a supervisor suspended them in (UI/suspend without its UI/unsuspend). */
+  suspended: Set<number>;
 }
 
 const secs = (ms: number): number => (ms > 0 ? Math.round(ms / 1000) : 0);
@@ -43,7 +46,7 @@ export class OpenState {
 
   private op(id: number): OpenOperator {
     let o = this.ops.get(id);
-    if (!o) this.ops.set(id, (o = { loggedIn: false, call: null, push: null, held: null }));
+    if (!o) this.ops.set(id, (o = { loggedIn: false, call: null, push: null, held: null, suspended: new Set() }));
     return o;
   }
 
@@ -114,6 +117,8 @@ export class OpenState {
         else if (n.event === 'unhold') o.held = null;
         else if (n.event === 'consult') this.call(n.msg.id_call, at).consultBy = n.msg.id_operator;
         else if (n.event === 'consult_end') delete this.call(n.msg.id_call, at).consultBy;
+        else if (n.event === 'suspend') o.suspended.add(n.msg.id_queue);
+        else if (n.event === 'unsuspend') o.suspended.delete(n.msg.id_queue);
         return;
       }
       default:
@@ -124,7 +129,7 @@ export class OpenState {
   /** Whether anything is open. */
   get isSettled(): boolean {
     if (this.calls.size > 0) return false;
-    for (const o of this.ops.values()) if (o.loggedIn || o.call) return false;
+    for (const o of this.ops.values()) if (o.loggedIn || o.call || o.suspended.size > 0) return false;
     return true;
   }
 
@@ -168,6 +173,9 @@ export class OpenState {
     for (const [id_operator, o] of this.ops) {
       if (o.push) out.push({ type_notification: 'UI', event: 'push_cancel', msg: { ...o.push, id_operator, id_client } } as Notification);
       o.push = null;
+      // A new engine knows no suspension: lifted, so the live state says what it will do.
+      for (const id_queue of o.suspended) out.push({ type_notification: 'UI', event: 'unsuspend', msg: { id_operator, id_client, id_queue, supp: '' } });
+      o.suspended.clear();
       if (o.loggedIn) out.push({ type_notification: 'UI', event: 'logout', msg: { id_operator, id_client, supp: '' } });
       o.loggedIn = false;
     }

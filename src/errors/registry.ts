@@ -59,6 +59,7 @@ export const ERRORS = {
   SOFTPHONE_NO_CREDENTIALS: { status: 404, message: 'The operator has no SIP device credentials: give them `sip: {username, password}` in the account file.' },
   WALLBOARD_NOT_BUILT: { status: 503, message: 'The wallboard is not built: run `npm run build` (npm install does it).' },
   OPERATOR_NOT_BUILT: { status: 503, message: 'The operator toolbar is not built: run `npm run build` (npm install does it).' },
+  DEMO_PHONE_NOT_BUILT: { status: 503, message: 'The demo phone page is not built: run `npm run build` (npm install does it).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

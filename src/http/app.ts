@@ -20,6 +20,7 @@ import { adminEventRoutes } from './routes/admin-events.ts';
 import { adminImportRoutes } from './routes/admin-import.ts';
 import { webRoutes } from './routes/web.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { demoPhoneRoutes } from './routes/demo-phone.ts';
 import { meRoutes } from './routes/me.ts';
 import { softphoneRoutes } from './routes/softphone.ts';
 import type { Services } from './services.ts';
@@ -40,6 +41,8 @@ import { createMediaPlane } from '../media/index.ts';
 import { join, resolve } from 'node:path';
 import { SoundLibrary } from '../sounds/library.ts';
 import { installAuth } from './auth.ts';
+import { AUDIT_KEEP_PER_ACCOUNT, AUDIT_RETENTION_MS, installAudit } from './audit.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { registerWebSecurity, secureSocketIoAnswers, socketIoCors, type WebSecurityOptions } from './security.ts';
 
 export interface AppOptions {
@@ -86,6 +89,8 @@ export interface AppOptions {
   telephony?: TelephonySettings;
   /** The data directory (recordings are written under it; rtpengine spools there). */
   dataDir?: string;
+  /** `vm demo`: serve the phone page (/demo/phone) that calls this account's main line from a browser. @default off */
+  demoPhone?: { accountId: number };
   /** A `since` replay sends while its socket holds at most this many bytes, then waits for the client. @default 64 KiB */
   replayBufferBytes?: number;
   /** A socket cut as a slow consumer is closed after this even if it never reads again. @default 2000 */
@@ -213,6 +218,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // Who may call each route: one layer, before any route is registered (src/http/auth.ts),
   // after the security headers (refusals carry them too).
   installAuth(http, services);
+  // Supervisor, admin and platform actions on operators and calls (src/http/audit.ts).
+  installAudit(http, { audit: store.audit, now: () => clock.now(), logger: http.log });
   // ------------------------------------------------------------------------------------------
   await registerDocs(http);
   await http.register(wsRoutes, { services });
@@ -225,9 +232,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await http.register(vmHistoryRoutes, { services });
   await http.register(recordingRoutes, { services });
   await http.register(meRoutes, { services });
+  await http.register(auditRoutes, { services });
   await http.register(softphoneRoutes, { services, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   await http.register(webRoutes);
   await http.register(pageRoutes);
+  if (opts.demoPhone) await http.register(demoPhoneRoutes, { services, accountId: opts.demoPhone.accountId, wsPath: telephony ? opts.telephony?.ws?.path : undefined });
   // The gateway's keep-alive state when one is probed (`up`, `down`, `unknown` before its first answer).
   http.get('/healthz', async () => {
     const gw = telephony?.gateway?.monitor?.health();
@@ -274,7 +283,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       const pruned = await store.events.prune(clock.now() - retention);
       const tokens = await store.tokens.purgeExpired(clock.now());
       const recordings = await purgeRecordings(store.recordings, clock.now() - retention);
-      if (pruned || tokens || recordings) logger.info({ pruned, tokens, recordings }, 'housekeeping');
+      const audit = await store.audit.prune(clock.now() - AUDIT_RETENTION_MS, AUDIT_KEEP_PER_ACCOUNT);
+      if (pruned || tokens || recordings || audit) logger.info({ pruned, tokens, recordings, audit }, 'housekeeping');
     } catch (err) {
       logger.error({ err }, 'housekeeping failed');
     }

@@ -27,6 +27,24 @@ export class MediaError extends Error {
   }
 }
 
+/**
+ * Whether an offer wants no audio sent to its author, i.e. puts the session on hold
+ * (RFC 3264 §8.4: its audio stream, or else the session, is `sendonly` or `inactive`; or
+ * RFC 2543's zero connection address). No audio stream, or unreadable SDP: false.
+ */
+export function offersNoAudio(sdp: string): boolean {
+  const lines = sdp.split(/\r?\n/).map((l) => l.trim());
+  const m = lines.findIndex((l) => l.startsWith('m=audio '));
+  if (m < 0) return false;
+  const end = lines.findIndex((l, i) => i > m && l.startsWith('m='));
+  const section = lines.slice(m + 1, end < 0 ? undefined : end);
+  const session = lines.slice(0, m);
+  const direction = (ls: string[]) => ls.map((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.exec(l)?.[1]).find((d) => d !== undefined);
+  const d = direction(section) ?? direction(session);
+  const c = section.find((l) => l.startsWith('c=')) ?? session.find((l) => l.startsWith('c='));
+  return d === 'sendonly' || d === 'inactive' || (c !== undefined && /^c=IN IP[46] (0\.0\.0\.0|::)$/.test(c));
+}
+
 export interface LegStats {
   /** RTP packets received from the leg's far end / sent to it. */
   rxPackets: number;
@@ -86,6 +104,12 @@ export interface MediaPlaneOptions {
   events: MediaEvents;
   /** Address put in SDP and bound for RTP. @default 127.0.0.1 */
   address?: string;
+  /**
+   * Where WebRTC legs (browsers) do ICE, when not `address`: a browser gathers no loopback
+   * candidate, so a demo whose plain RTP stays on 127.0.0.1 gives browsers on the same
+   * machine a LAN address (embedded plane only). @default address
+   */
+  webrtcAddress?: string;
   /** RTP port range (even ports used for RTP). @default 20000-29999 */
   ports?: { min: number; max: number };
 }

@@ -7,6 +7,8 @@ export interface OperatorSnapshot {
   id: number;
   name: string;
   groups: number[];
+  /** Those of `groups` a supervisor suspended the operator in (UI/suspend, until UI/unsuspend). */
+  suspended: number[];
   state: OperatorLiveState;
   /** ISO time the operator entered this state. */
   since: string;

@@ -25,7 +25,8 @@ export function liveSimulation(opts: LiveSimulationOptions = {}): DriverFactory 
       telephony: { command: (c) => traffic?.command(c) },
       observe: (n) => traffic?.observe(n),
       start(engine) {
-        const operators = engine.model.operators.size;
+        // The load the simulated operators carry (not the real people among them).
+        const operators = opts.operators?.length ?? engine.model.operators.size;
         const ahtSec = opts.ahtSec ?? 90;
         const behaviour: TrafficBehaviour = {
           callsPerHour: opts.callsPerHour ?? Math.max(60, (operators * (opts.occupancy ?? 0.7) * 3600) / (ahtSec + 15)),

@@ -12,6 +12,8 @@ import type { Notification } from '../protocol/index.ts';
 import type { Engine } from '../engine/index.ts';
 import type { TelephonyCommand, TelephonyPort } from '../engine/telephony.ts';
 import type { Random } from './random.ts';
+import type { Route } from '../directory/routing-schema.ts';
+import type { RoutingModel } from '../engine/config.ts';
 
 export interface TrafficBehaviour {
   /** Mean arrivals per hour (inbound calls plus callback requests). */
@@ -40,7 +42,12 @@ export interface TrafficBehaviour {
   ringFailProb?: number;
   /** Probability that an operator lets a ringing call ring out (the ring timeout). @default 0 */
   ringNoAnswerProb?: number;
-  /** Operators to log in at start (ids). @default all */
+  /**
+   * The simulated operators (ids), logged in at start; the others are real people (the
+   * demo's own operator) the simulation never logs in, pauses or answers for. Simulated
+   * callers then call only the numbers, menu choices and groups some simulated operator
+   * serves, and transfers go to those groups only. @default all
+   */
   operators?: readonly number[];
 }
 
@@ -70,6 +77,7 @@ export class Traffic implements TelephonyPort {
   private readonly groupIds: number[];
   private readonly ivrWords = new Map<number, { keyword: string; dtmf: string | null }[]>();
   readonly loggedIn: number[];
+  private readonly driven: ReadonlySet<number>;
 
   constructor(
     private readonly engine: Engine,
@@ -79,16 +87,18 @@ export class Traffic implements TelephonyPort {
     profileMean = 1,
   ) {
     const m = engine.model;
-    for (const n of m.numbers.values()) (n.route.type === 'ivr' ? this.ivrNumbers : this.plainNumbers).push(n.id);
+    this.loggedIn = [...(b.operators ?? m.operators.keys())];
+    this.driven = new Set(this.loggedIn);
+    const served = servedRoutes(m, this.driven);
+    for (const n of m.numbers.values()) if (served(n.route)) (n.route.type === 'ivr' ? this.ivrNumbers : this.plainNumbers).push(n.id);
     for (const ivr of m.ivrs.values()) {
-      this.ivrWords.set(ivr.id, ivr.options.map((o) => ({ keyword: o.speech[0] ?? '', dtmf: o.dtmf })));
+      this.ivrWords.set(ivr.id, ivr.options.filter((o) => served(o.route)).map((o) => ({ keyword: o.speech[0] ?? '', dtmf: o.dtmf })));
     }
     this.pauseIds = [...m.pauses.keys()];
-    this.groupIds = [...m.groups.keys()];
+    this.groupIds = [...m.groups.keys()].filter((id) => served({ type: 'group', id }));
     this.weights = b.profile ?? null;
     this.weightMax = this.weights ? Math.max(...this.weights) : 1;
     this.rateMax = ((b.callsPerHour / 3600 / 1000) * this.weightMax) / (this.weights ? profileMean : 1);
-    this.loggedIn = [...(b.operators ?? m.operators.keys())];
   }
 
   /** Logs the operators in and starts arrivals and pauses. */
@@ -212,6 +222,8 @@ export class Traffic implements TelephonyPort {
 
   /** The operator's phone rings: answered after the answer delay, refused, or left to ring. */
   private ring(callId: number, opId: number): void {
+    // A real person's phone rings for real: theirs to answer.
+    if (!this.driven.has(opId)) return;
     const ring = `${callId}:${++this.ringSeq}`;
     this.rings.set(opId, ring);
     const fail = this.b.ringFailProb ?? 0;
@@ -285,4 +297,21 @@ export class Traffic implements TelephonyPort {
       }
     });
   }
+}
+
+/**
+ * Whether simulated callers may take a route: a group some simulated operator works in, a
+ * menu with such a choice, anything else (a trunk, a hang-up) always.
+ */
+function servedRoutes(m: RoutingModel, driven: ReadonlySet<number>): (route: Route) => boolean {
+  const staffed = new Set<number>();
+  for (const op of m.operators.values()) if (driven.has(op.id)) for (const g of op.groups) staffed.add(g);
+  const served = (route: Route, depth: number): boolean => {
+    if (route.type === 'group') return route.id !== undefined && staffed.has(route.id);
+    if (route.type !== 'ivr') return true;
+    const ivr = route.id === undefined ? undefined : m.ivrs.get(route.id);
+    // Menus leading to menus: a bound against a loop of them.
+    return !!ivr && depth < 8 && ivr.options.some((o) => served(o.route, depth + 1));
+  };
+  return (route) => served(route, 0);
 }

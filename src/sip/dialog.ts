@@ -184,12 +184,15 @@ export abstract class Dialog extends EventEmitter implements DialogLike {
       this.reinviteOpen = false;
       this.send2xx(rq, sdp, () => {}, () => this.ackTimeout());
     };
-    if (this.listenerCount('reinvite') === 0) {
+    // A refused re-INVITE leaves the session as it was (RFC 3261 §14.2); the dialog goes on.
+    const refuse = (status: number, reason?: string) => {
+      if (replied || this.ended) return;
+      replied = true;
       this.reinviteOpen = false;
-      this.stack.respond(rq, 488);
-      return;
-    }
-    this.emit('reinvite', rq.content ?? '', reply);
+      this.stack.respond(rq, status, reason);
+    };
+    if (this.listenerCount('reinvite') === 0) return refuse(488);
+    this.emit('reinvite', rq.content ?? '', reply, refuse);
   }
 
   protected ackTimeout(): void {

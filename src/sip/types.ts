@@ -67,7 +67,8 @@ export interface IncomingCall extends EventEmitter {
   /** Sends BYE (after accept) or 480 (before). */
   hangup(): void;
   // events: 'cancel' (caller gave up before answer), 'bye' (caller hung up),
-  // 'dtmf' (digit: string) from SIP INFO, 'reinvite' (sdp: string, reply: (sdp: string) => void),
+  // 'dtmf' (digit: string) from SIP INFO, 'reinvite' (sdp: string, reply: (sdp: string) => void,
+  // refuse: (status: number, reason?: string) => void; one of the two, once),
   // 'end' (reason: string; once, whatever ended it)
 }
 
@@ -77,7 +78,7 @@ export interface OutgoingCall extends EventEmitter {
   hangup(): void;
   // events: 'ringing' (), 'early' (sdp: string), 'answered' (sdp: string),
   // 'failed' (status: number, reason: string)  — 486, 603, 408 (our own timeout or theirs), 480, 5xx...
-  // 'bye' (far end hung up), 'dtmf' (digit) from INFO, 'reinvite' (sdp, reply), 'end' (reason; once)
+  // 'bye' (far end hung up), 'dtmf' (digit) from INFO, 'reinvite' (sdp, reply, refuse), 'end' (reason; once)
 }
 
 /** Counters of what the endpoint refused or dropped (monotonic). */

@@ -16,6 +16,8 @@ export class OperatorTracker {
   private accountFrom = 0;
   private lastCall: number | undefined;
   handled = 0;
+  /** Groups a supervisor suspended the operator in. */
+  private readonly suspended = new Set<number>();
   private readonly ms = new Map<OperatorLiveState, number>();
   private readonly pauseMs = new Map<number, number>();
 
@@ -80,6 +82,12 @@ export class OperatorTracker {
         case 'unpause':
           if (this.state === 'paused') this.to('available', at);
           return;
+        case 'suspend':
+          this.suspended.add(n.msg.id_queue);
+          return;
+        case 'unsuspend':
+          this.suspended.delete(n.msg.id_queue);
+          return;
         default:
           return; // push / push_cancel do not change the state
       }
@@ -126,6 +134,8 @@ export class OperatorTracker {
       id: this.id,
       name: this.name,
       groups: this.groups,
+      // A suspension ends with the membership (a re-import that removes it).
+      suspended: this.groups.filter((g) => this.suspended.has(g)),
       state: this.state,
       since: new Date(this.since).toISOString(),
       time_in_state: Math.max(0, Math.floor((now - this.since) / 1000)),

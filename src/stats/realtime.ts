@@ -243,7 +243,8 @@ export class RealtimeState {
     this.rollDay(Math.max(now, 0));
     const ops = [...this.operators.values()].map((o) => o.snapshot(now));
     const groups: GroupSnapshot[] = [...this.groups.values()].map((g) => {
-      const members = ops.filter((o) => o.groups.includes(g.id));
+      // An operator suspended in the group takes none of its calls meanwhile: not counted in it.
+      const members = ops.filter((o) => o.groups.includes(g.id) && !o.suspended.includes(g.id));
       const count = (s: string) => members.filter((o) => o.state === s).length;
       const pausedBy: Record<string, number> = {};
       for (const o of members) if (o.state === 'paused') pausedBy[String(o.pause_id ?? 0)] = (pausedBy[String(o.pause_id ?? 0)] ?? 0) + 1;

@@ -280,6 +280,66 @@ export interface RecordingStore {
   purge(before: number, limit?: number): Promise<RecordingRecord[]>;
 }
 
+/** Who did an audited action: the principal's kind, its id and the login it signed in with. */
+export interface AuditActor {
+  /** supervisor, api, admin, platform (or operator: an operator token refused on another operator). */
+  role: string;
+  /** The supervisor id (supervisor, admin), the operator id (operator), else 0. */
+  id: number;
+  /** The supervisor's or API user's login; '' for the admin token. */
+  login: string;
+}
+
+/** One supervisor, admin or platform action on an operator or a call, as the audit keeps it. */
+export interface AuditEntry {
+  accountId: number;
+  /** When it was answered (ms since epoch). */
+  at: number;
+  actor: AuditActor;
+  /** What was asked: the call-control route's action (pause, unpause, logout, suspend, call-hangup…). */
+  action: string;
+  operatorId: number | null;
+  callId: number | null;
+  groupId: number | null;
+  /** The pause asked for (pause). */
+  pauseId: number | null;
+  /** The rest of the request body (a transfer's target, a dialled number), small; {} when none. */
+  details: Record<string, unknown>;
+  /** The client's address (request.ip: X-Forwarded-For only through a trusted proxy). */
+  ip: string;
+  /** 'ok', or the refusal's error code (FORBIDDEN, OPERATOR_NOT_PAUSED…). */
+  result: string;
+}
+
+/** An entry as stored: with its id, increasing in the order entries were added. */
+export interface AuditRecord extends AuditEntry {
+  id: number;
+}
+
+export interface AuditQuery {
+  /** Only entries with an id below this (the previous page's last id). */
+  before?: number;
+  /** At most this many, newest first. */
+  limit: number;
+  /**
+   * A scope: only entries about one of these operators or groups (a supervisor of some
+   * groups); undefined: the whole account.
+   */
+  scope?: { operators: readonly number[]; groups: readonly number[] };
+}
+
+/** The audit log: who did what to whom, bounded by age and by a count per account. */
+export interface AuditStore {
+  add(entry: AuditEntry): Promise<AuditRecord>;
+  /** An account's entries, newest first. */
+  list(accountId: number, q: AuditQuery): Promise<AuditRecord[]>;
+  /**
+   * Forgets entries older than `before` (ms), and in each account all but its newest
+   * `keepPerAccount`; returns how many were forgotten.
+   */
+  prune(before: number, keepPerAccount: number): Promise<number>;
+}
+
 /** Everything one backend provides. */
 export interface Store {
   events: EventLog;
@@ -289,5 +349,6 @@ export interface Store {
   history: HistoryStore;
   sounds: SoundStore;
   recordings: RecordingStore;
+  audit: AuditStore;
   close(): Promise<void>;
 }

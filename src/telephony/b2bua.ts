@@ -11,7 +11,7 @@
 import type { EngineResult } from '../engine/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DialPurpose, RingFailure, TelephonyCommand, TelephonyPort } from '../engine/telephony.ts';
-import { MediaError, type MediaPlane } from '../media/plane.ts';
+import { MediaError, offersNoAudio, type MediaPlane } from '../media/plane.ts';
 import type { IncomingCall, OutgoingCall, SipEndpoint } from '../sip/index.ts';
 
 /** How an operator's phone is reached: a registered SIP device, else an e164 through the gateway. */
@@ -50,6 +50,8 @@ interface OutLeg {
   answered: boolean;
   /** We hung it up (stop_ring, release, hangup): its later events are ours, not the network's. */
   dropped: boolean;
+  /** An operator's phone that put the call on hold itself (its last re-INVITE offered no audio to it). */
+  phoneHeld?: boolean;
 }
 
 interface CallState {
@@ -172,9 +174,7 @@ export class B2bua {
     inc.on('bye', gone);
     inc.on('end', gone);
     inc.on('dtmf', (digit: string) => this.digit(st, digit));
-    inc.on('reinvite', (sdp: string, reply: (sdp: string) => void) => {
-      this.opts.media.reoffer(st.aMedia!, sdp).then(reply, (err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 're-INVITE refused'));
-    });
+    inc.on('reinvite', (sdp: string, reply: (sdp: string) => void, refuse: (status: number) => void) => this.reoffered(st, st.aMedia!, sdp, reply, refuse));
     try {
       // An INVITE without SDP (late offer): our offer goes in the 200, the answer comes in the ACK.
       st.lateOffer = inc.offer.trim() === '';
@@ -415,7 +415,7 @@ export class B2bua {
       else void this.input(st, (e) => e.ringFailed(st.idCall, operatorId, 'unreachable'));
       return;
     }
-    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
+    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller, operatorId);
     if (!leg) return void this.input(st, (e) => e.ringFailed(st.idCall, operatorId, 'unreachable'));
     st.ops.set(operatorId, leg);
     leg.out.on('answered', (sdp: string) => {
@@ -448,7 +448,7 @@ export class B2bua {
    * An outbound dialog with its media leg; undefined when the media side has no room, or
    * the leg goes to a gateway that is down (it fails at once instead of timing out).
    */
-  private async place(st: CallState, mediaLeg: string, target: string, from: string): Promise<OutLeg | undefined> {
+  private async place(st: CallState, mediaLeg: string, target: string, from: string, operatorId?: number): Promise<OutLeg | undefined> {
     const toGateway = this.gatewayHost !== undefined && target.endsWith(`@${this.gatewayHost}`);
     if (toGateway && this.opts.gatewayDown?.()) return undefined;
     let sdp: string;
@@ -467,11 +467,37 @@ export class B2bua {
     this.byMedia.set(mediaLeg, st);
     const out = this.opts.sip.invite({ target, from, sdp, ...(toGateway && this.opts.gatewayAuth ? { auth: this.opts.gatewayAuth } : {}) });
     const leg: OutLeg = { out, media: mediaLeg, answered: false, dropped: false };
+    out.on('reinvite', (offer: string, reply: (sdp: string) => void, refuse: (status: number) => void) => this.reoffered(st, mediaLeg, offer, reply, refuse, operatorId === undefined ? undefined : { operatorId, leg }));
     out.on('end', () => {
       this.byMedia.delete(mediaLeg);
       this.closeMedia(mediaLeg);
     });
     return leg;
+  }
+
+  /**
+   * A re-INVITE from a leg's far end (hold, resume, a new address): the media side answers it,
+   * or it is refused and the session stays as it was. An operator's phone that holds (offers
+   * no audio to itself: sendonly, inactive, a zero address) holds the call as the toolbar's
+   * button does, the caller hearing the music; its resume takes the caller back. Only a change
+   * of the phone's own hold state acts: a session refresh repeating it does nothing.
+   */
+  private reoffered(st: CallState, mediaLeg: string, offer: string, reply: (sdp: string) => void, refuse: (status: number) => void, phone?: { operatorId: number; leg: OutLeg }): void {
+    this.opts.media.reoffer(mediaLeg, offer).then(
+      (answer) => {
+        reply(answer);
+        if (!phone || st.ended || phone.leg.dropped) return;
+        const held = offersNoAudio(offer);
+        if (held === !!phone.leg.phoneHeld) return;
+        phone.leg.phoneHeld = held;
+        const { operatorId } = phone;
+        void this.input(st, (e) => (held ? e.operatorHold(operatorId) : e.operatorUnhold(operatorId)));
+      },
+      (err: unknown) => {
+        this.opts.log?.warn({ err, call: st.idCall }, 're-INVITE refused');
+        refuse(err instanceof MediaError && (err.code === 'MEDIA_NO_CODEC' || err.code === 'MEDIA_BAD_SDP') ? 488 : 500);
+      },
+    );
   }
 
   /** Frees a media leg; a media side that fails to (a timed-out NG request) is logged, never thrown. */
@@ -556,7 +582,7 @@ export class B2bua {
       if (!this.simulated(st, operatorId, purpose)) void this.input(st, (e) => e.callHangup(st.idCall));
       return false;
     }
-    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller);
+    const leg = await this.place(st, `${st.key}.op${operatorId}`, target, st.caller, operatorId);
     if (!leg) {
       if (!st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
       return false;

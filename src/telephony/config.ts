@@ -30,6 +30,12 @@ export interface TelephonySettings {
   mediaCpus?: number[];
   /** SIP over WebSocket for browser softphones, on the HTTP server's port at `path` (`--sip-ws`). */
   ws?: { path: string };
+  /**
+   * Where WebRTC legs (browsers) do ICE when not on the media address (`--webrtc-address`,
+   * embedded plane): browsers gather no loopback candidate, so SIP and plain RTP on 127.0.0.1
+   * need a LAN address here for a browser on the same machine.
+   */
+  webrtcAddress?: string;
 }
 
 export const DEFAULT_SIP_PORT = 5060;
@@ -120,14 +126,21 @@ export function parsePingSeconds(v: string): number {
   return n;
 }
 
+/** An IPv4 address of this machine's for WebRTC's ICE (`--webrtc-address`). */
+export function parseIpv4(v: string): string {
+  const t = v.trim();
+  if (isIP(t) !== 4) throw new SettingError(`expected an IPv4 address such as 192.168.1.20, got ${JSON.stringify(v)}`);
+  return t;
+}
+
 export function parseMedia(v: string): MediaKind {
   if (v === 'node' || v === 'rtpengine') return v;
   throw new SettingError(`expected node or rtpengine, got ${JSON.stringify(v)}`);
 }
 
-/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_GATEWAY_PING, VM_SIP_TRUST, VM_SIP_WS, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU). */
+/** Flags first, then the environment (VM_SIP, VM_SIP_GATEWAY, VM_SIP_GATEWAY_AUTH, VM_SIP_GATEWAY_PING, VM_SIP_TRUST, VM_SIP_WS, VM_MEDIA, VM_RTPENGINE, VM_RTPENGINE_DTMF, VM_RTP_PORTS, VM_MEDIA_CPU, VM_WEBRTC_ADDRESS). */
 export function telephonySettings(
-  flags: { sip?: string; sipGateway?: string; sipGatewayPing?: string; sipTrust?: string; sipWs?: string | boolean; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string },
+  flags: { sip?: string; sipGateway?: string; sipGatewayPing?: string; sipTrust?: string; sipWs?: string | boolean; media?: string; rtpengine?: string; rtpengineDtmf?: string; rtpPorts?: string; mediaCpu?: string; webrtcAddress?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): TelephonySettings | undefined {
   const sip = flags.sip ?? env.VM_SIP;
@@ -141,6 +154,7 @@ export function telephonySettings(
   const mediaCpu = flags.mediaCpu ?? env.VM_MEDIA_CPU;
   const ping = flags.sipGatewayPing ?? env.VM_SIP_GATEWAY_PING;
   const gwAuth = env.VM_SIP_GATEWAY_AUTH;
+  const webrtc = flags.webrtcAddress ?? env.VM_WEBRTC_ADDRESS;
   const wsPath = parseWsPath(flags.sipWs ?? env.VM_SIP_WS);
   const colon = gwAuth ? gwAuth.indexOf(':') : -1;
   if (gwAuth !== undefined && gwAuth !== '' && colon <= 0) throw new SettingError('VM_SIP_GATEWAY_AUTH must be user:password');
@@ -157,5 +171,6 @@ export function telephonySettings(
     rtpPorts: ports ? parsePortRange(ports) : DEFAULT_RTP_PORTS,
     ...(mediaCpu ? { mediaCpus: parseCpuList(mediaCpu) } : {}),
     ...(wsPath ? { ws: { path: wsPath } } : {}),
+    ...(webrtc ? { webrtcAddress: parseIpv4(webrtc) } : {}),
   };
 }

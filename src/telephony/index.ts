@@ -40,13 +40,33 @@ export interface Telephony {
   close(): Promise<void>;
 }
 
-/** The address put in SDP: the SIP host, or this machine's first external IPv4 when SIP listens everywhere. */
-export function mediaAddress(sipHost: string): string {
-  if (sipHost !== '0.0.0.0' && sipHost !== '::' && sipHost !== '') return sipHost;
+/** This machine's first external (non-loopback) IPv4 address, if it has one. */
+function firstExternalIpv4(): string | undefined {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
-  return '127.0.0.1';
+  return undefined;
+}
+
+/** Interfaces werift (as Chromium) makes no host candidate on: VPN tunnels, VM and container links. */
+const NO_ICE_INTERFACE = /^(ipsec|tun|utun|tap|vmnet|veth)/;
+
+/**
+ * Where browsers on this machine can do ICE with our WebRTC legs: its first external IPv4
+ * on an interface werift advertises candidates for (`vm demo`'s default --webrtc-address).
+ */
+export function webRtcHostAddress(): string | undefined {
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (NO_ICE_INTERFACE.test(name)) continue;
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** The address put in SDP: the SIP host, or this machine's first external IPv4 when SIP listens everywhere. */
+export function mediaAddress(sipHost: string): string {
+  if (sipHost !== '0.0.0.0' && sipHost !== '::' && sipHost !== '') return sipHost;
+  return firstExternalIpv4() ?? '127.0.0.1';
 }
 
 export async function startTelephony(settings: TelephonySettings, deps: TelephonyDeps): Promise<Telephony> {
@@ -54,6 +74,7 @@ export async function startTelephony(settings: TelephonySettings, deps: Telephon
   const media = await deps.media(settings.media, {
     events: { dtmf: (leg, digit) => b2bua?.dtmf(leg, digit) },
     address: mediaAddress(settings.sip.host),
+    ...(settings.webrtcAddress ? { webrtcAddress: settings.webrtcAddress } : {}),
     ports: settings.rtpPorts,
     ...(settings.mediaCpus ? { cpus: settings.mediaCpus } : {}),
     ...(deps.log ? { log: deps.log } : {}),

@@ -77,6 +77,13 @@ export function http(
   });
 }
 
+/** A request with a bearer token (and a JSON body when one is given). */
+export function bearerCall(url: string, token: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return http(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+}
+
 /** The guide's supervisor login: POST /ws/ with the X-JSON header. */
 export function wsInit(url: string, login: string, password: string, opts: { localAddress?: string; field?: 'account_type' | 'count_type'; accountType?: 'supervisor' | 'operator' } = {}) {
   const header = { login, password, [opts.field ?? 'account_type']: opts.accountType ?? 'supervisor' };

@@ -29,6 +29,9 @@ export interface Softphone {
   state(): SoftphoneState;
   stats(): Promise<RtpCounters | undefined>;
   hangup(): void;
+  /** JsSIP's own hold / resume (a re-INVITE a=sendonly / sendrecv): whether the far end accepted it. */
+  hold(): Promise<boolean>;
+  unhold(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +44,28 @@ declare global {
 const state: SoftphoneState = { registered: false, registrationFailed: undefined, incoming: 0, confirmed: 0, ended: [], codecs: [] };
 let ua: JsSIP.UA | undefined;
 let current: RTCSession | undefined;
+
+/** Resolves once the re-INVITE is answered: true on 2xx, false when refused or the call ends. */
+function reinvite(what: 'hold' | 'unhold'): Promise<boolean> {
+  const s = current;
+  if (!s) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), 10_000);
+    const end = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    s.once('ended', end);
+    s.once('failed', end);
+    const ok = () => {
+      clearTimeout(t);
+      s.removeListener('ended', end);
+      resolve(true);
+    };
+    const started = what === 'hold' ? s.hold({}, ok) : s.unhold({}, ok);
+    if (!started) end();
+  });
+}
 
 window.softphone = {
   start(o) {
@@ -94,6 +119,8 @@ window.softphone = {
   hangup() {
     current?.terminate();
   },
+  hold: () => reinvite('hold'),
+  unhold: () => reinvite('unhold'),
   async stop() {
     if (!ua) return;
     const u = ua;

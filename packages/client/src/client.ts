@@ -319,7 +319,8 @@ export class VmClient extends TypedEmitter<ClientEvents> implements AsyncIterabl
   async snapshot(opts: { source?: 'auto' | 'realtime' | 'init' } = {}): Promise<Snapshot> {
     const source = opts.source ?? 'auto';
     const token = this.tokenValue;
-    if (source !== 'init' && token && token.userType !== 'agent') {
+    // Every token reads it (an agent token: its operator and its groups' queues).
+    if (source !== 'init' && token) {
       try {
         const res = await fetch(endpoint(this.opts.url, 'api/v1/realtime'), { headers: { authorization: `Bearer ${token.idSession}` } });
         if (res.ok) {

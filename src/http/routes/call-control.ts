@@ -2,7 +2,8 @@
 // up, transfer, IVR input: the admin token only, or in-process from src/telephony) and
 // operators act (the toolbar: login, pause, answer, push…: the operator itself, a
 // supervisor of its groups, an API user of its account, or the admin token). Who may call
-// each route is its `config.auth` (src/http/auth.ts).
+// each route is its `config.auth` (src/http/auth.ts); what changes a state names its action
+// in `config.audit`, and the audit records who asked (src/http/audit.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
@@ -42,6 +43,8 @@ const toolbar = { auth: { roles: ['operator', 'supervisor', 'api', 'platform'], 
 const account = { auth: { roles: ['supervisor', 'api', 'platform'], account: 'id' } satisfies RouteAuth };
 /** What a supervisor does to one of their operators (not the operator to themself). */
 const supervise = { auth: { roles: ['supervisor', 'api', 'platform'], account: 'id', operator: 'op' } satisfies RouteAuth };
+/** A route config whose answers the audit records under `action` (src/http/audit.ts). */
+const audited = <C extends object>(config: C, action: string) => ({ ...config, audit: action });
 
 function unwrap<T extends object>(r: EngineResult<T>): { ok: true } & T {
   if (!r.ok) throw vmError(r.error, r.message);
@@ -64,7 +67,7 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
 
   // ---- Telephony -----------------------------------------------------------------
   app.post('/api/v1/accounts/:id/calls', {
-    config: telephony,
+    config: audited(telephony, 'call-new'),
     schema: {
       summary: 'A new inbound call on a service number', tags, params: Account, response: responses,
       body: Type.Object({ service: Type.Optional(E164), id_num: Type.Optional(Id), caller: E164 }, { additionalProperties: false }),
@@ -74,22 +77,22 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     const { caller, service, id_num } = req.body;
     return run(req.params, (e) => e.inboundCall({ caller, ...(service !== undefined ? { service } : { numberId: id_num! }) }));
   });
-  app.post('/api/v1/accounts/:id/calls/:call/answer', { config: telephony, schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
+  app.post('/api/v1/accounts/:id/calls/:call/answer', { config: audited(telephony, 'call-answer'), schema: { summary: 'The external party (trunk destination, outgoing call) answered', tags, params: CallParams, response: responses } },
     async (req) => run(req.params, (e) => e.callAnswer(req.params.call)));
-  app.post('/api/v1/accounts/:id/calls/:call/hangup', { config: telephony, schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
+  app.post('/api/v1/accounts/:id/calls/:call/hangup', { config: audited(telephony, 'call-hangup'), schema: { summary: 'The caller hung up', tags, params: CallParams, response: responses } },
     async (req) => run(req.params, (e) => e.callHangup(req.params.call)));
   app.post('/api/v1/accounts/:id/calls/:call/ring-failed', {
-    config: telephony,
+    config: audited(telephony, 'call-ring-failed'),
     schema: {
       summary: "An operator's phone refused the call it rang for (busy, declined, no answer, unreachable): the next operator rings",
       tags, params: CallParams, response: responses,
       body: Type.Object({ id_operator: Id, reason: Type.Enum(RING_FAILURES) }, { additionalProperties: false }),
     },
   }, async (req) => run(req.params, (e) => e.ringFailed(req.params.call, req.body.id_operator, req.body.reason)));
-  app.post('/api/v1/accounts/:id/calls/:call/transfer', { config: telephony, schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
+  app.post('/api/v1/accounts/:id/calls/:call/transfer', { config: audited(telephony, 'call-transfer'), schema: { summary: 'Transfer a connected call', tags, params: CallParams, body: TransferTarget, response: responses } },
     async (req) => run(req.params, (e) => e.callTransfer(req.params.call, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/calls/:call/ivr', {
-    config: telephony,
+    config: audited(telephony, 'call-ivr'),
     schema: {
       summary: 'IVR input: a DTMF key, or recognised speech with its score', tags, params: CallParams, response: responses,
       body: Type.Union([
@@ -101,7 +104,7 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
 
   // ---- Operator toolbar -------------------------------------------------------------
   const opAction = (path: string, summary: string, act: (e: Engine, op: number) => EngineResult<object>) =>
-    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { config: toolbar, schema: { summary, tags, params: OpParams, response: responses } },
+    app.post(`/api/v1/accounts/:id/operators/:op/${path}`, { config: audited(toolbar, path), schema: { summary, tags, params: OpParams, response: responses } },
       async (req) => run(req.params, (e) => act(e, req.params.op)));
   opAction('login', 'Operator logs in', (e, op) => e.operatorLogin(op));
   opAction('logout', 'Operator logs out', (e, op) => e.operatorLogout(op));
@@ -113,20 +116,24 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   opAction('unhold', 'Operator takes the caller back from hold', (e, op) => e.operatorUnhold(op));
   opAction('end-wrapup', 'Operator ends their wrap-up early', (e, op) => e.operatorEndWrapup(op));
   app.post('/api/v1/accounts/:id/operators/:op/disposition', {
-    config: toolbar,
+    config: audited(toolbar, 'disposition'),
     schema: { summary: "Operator tags their call (or the one they wrap up) with a disposition", tags, params: OpParams, body: Type.Object({ disposition: Id }, { additionalProperties: false }), response: responses },
   }, async (req) => run(req.params, (e) => e.operatorDisposition(req.params.op, req.body.disposition)));
   for (const [path, on] of [['suspend', true], ['unsuspend', false]] as const) {
     app.post(`/api/v1/accounts/:id/operators/:op/${path}`, {
-      config: supervise,
+      config: audited(supervise, path),
       schema: { summary: on ? 'Supervisor suspends the operator in one group' : "Supervisor lifts the operator's suspension in one group", tags, params: OpParams, body: Type.Object({ group: Id }, { additionalProperties: false }), response: responses },
-    }, async (req) => run(req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on)));
+    }, async (req) => {
+      // A supervisor of some groups suspends its operators in its own groups only.
+      if (!seesGroup(principalOf(req).scope, req.body.group)) throw vmError('FORBIDDEN', `Group ${req.body.group} is not one of this supervisor's groups.`);
+      return run(req.params, (e) => e.operatorSuspend(req.params.op, req.body.group, on));
+    });
   }
   app.post('/api/v1/accounts/:id/operators/:op/pause', {
-    config: toolbar,
+    config: audited(toolbar, 'pause'),
     schema: { summary: 'Operator takes a pause', tags, params: OpParams, body: Type.Object({ pause: Id }, { additionalProperties: false }), response: responses },
   }, async (req) => run(req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));
-  app.post('/api/v1/accounts/:id/operators/:op/transfer', { config: toolbar, schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
+  app.post('/api/v1/accounts/:id/operators/:op/transfer', { config: audited(toolbar, 'transfer'), schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
     async (req) => run(req.params, (e) => e.operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
   app.post('/api/v1/accounts/:id/operators/:op/consult', {
     config: toolbar,
@@ -138,17 +145,17 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   opAction('consult/complete', 'Operator hands the caller on hold to the operator they consult, and wraps up', (e, op) => e.operatorConsultComplete(op));
   opAction('consult/cancel', 'Operator ends the consultation: the consulted operator is freed, the caller stays on hold until resumed', (e, op) => e.operatorConsultCancel(op));
   app.post('/api/v1/accounts/:id/operators/:op/call', {
-    config: toolbar,
+    config: audited(toolbar, 'call'),
     schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },
   }, async (req) => run(req.params, (e) => e.operatorCall(req.params.op, req.body.e164)));
-  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { config: toolbar, schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/accept', { config: audited(toolbar, 'push-accept'), schema: { summary: 'Operator accepts a pushed callback', tags, params: PushParams, response: responses } },
     async (req) => run(req.params, (e) => e.pushAccept(req.params.op, req.params.push)));
-  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { config: toolbar, schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
+  app.post('/api/v1/accounts/:id/operators/:op/pushes/:push/refuse', { config: audited(toolbar, 'push-refuse'), schema: { summary: 'Operator refuses a pushed callback', tags, params: PushParams, response: responses } },
     async (req) => run(req.params, (e) => e.pushRefuse(req.params.op, req.params.push)));
 
   // ---- Web callback --------------------------------------------------------------------
   app.post('/api/v1/accounts/:id/callbacks', {
-    config: account,
+    config: audited(account, 'callback'),
     schema: {
       summary: 'Ask for a callback (what the signed web link does)', tags, params: Account, response: responses,
       body: Type.Object({
@@ -165,7 +172,7 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     if (scope && (group === undefined || !seesGroup(scope, group))) throw vmError('FORBIDDEN', 'A supervisor of some groups asks for callbacks in one of its groups: give group.');
     return run(req.params, (e) => e.callbackRequest({ e164, ...(priority ? { priority } : {}), ...(type ? { type } : {}), ...(group ? { groupId: group } : {}), ...(vars ? { vars } : {}) }));
   });
-  app.delete('/api/v1/accounts/:id/callbacks/:push', { config: account, schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
+  app.delete('/api/v1/accounts/:id/callbacks/:push', { config: audited(account, 'callback-cancel'), schema: { summary: 'Cancel a callback request', tags, params: Type.Object({ id: Id, push: Id }), response: responses } },
     async (req) => {
       // A push names no group once it is queued: only who sees the whole account cancels one.
       if (principalOf(req).scope) throw vmError('FORBIDDEN', 'A supervisor of some groups cannot cancel callbacks; ask one of the whole account.');

@@ -15,11 +15,14 @@ export interface PageSpec {
   /** What the not-built page calls it. */
   title: string;
   notBuilt: ErrorCode;
+  /** Files of the build not served under /<name>/ (served by another route, or not at all). */
+  unlisted?: readonly string[];
 }
 
 export const PAGES: readonly PageSpec[] = [
   { name: 'wallboard', title: 'wallboard', notBuilt: 'WALLBOARD_NOT_BUILT' },
-  { name: 'operator', title: 'operator toolbar', notBuilt: 'OPERATOR_NOT_BUILT' },
+  // phone.html is the demo's phone page: `vm demo` serves it at /demo/phone (demo-phone.ts).
+  { name: 'operator', title: 'operator toolbar', notBuilt: 'OPERATOR_NOT_BUILT', unlisted: ['phone.html'] },
 ];
 
 /** Where `npm run build` puts a page. */
@@ -38,7 +41,7 @@ export const pageRoutes: FastifyPluginAsync<PagesOptions> = async (app, opts) =>
   for (const page of PAGES) await app.register(onePage(page, opts.roots?.[page.name] ?? pageDist(page.name)));
 };
 
-function onePage({ name, title, notBuilt }: PageSpec, root: string): FastifyPluginAsync {
+function onePage({ name, title, notBuilt, unlisted = [] }: PageSpec, root: string): FastifyPluginAsync {
   return async (app) => {
     // `/wallboard?id_session=…` → `/wallboard/?id_session=…`: the page's assets are relative.
     app.get(`/${name}`, async (req, reply) => reply.redirect(`/${name}/${req.url.slice(name.length + 1)}`));
@@ -47,21 +50,25 @@ function onePage({ name, title, notBuilt }: PageSpec, root: string): FastifyPlug
         root,
         prefix: `/${name}/`,
         decorateReply: false,
+        allowedPath: (path) => !unlisted.some((f) => path === `/${f}`),
         // Hashed asset names never change; the page itself is revalidated on each load.
         setHeaders: (res, path) => res.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
         cacheControl: false,
       });
       return;
     }
-    const answer = async (req: FastifyRequest, reply: FastifyReply) => {
-      const e = vmError(notBuilt);
-      if (!(req.headers.accept ?? '').includes('text/html')) return sendError(reply, e);
-      return reply
-        .code(e.status)
-        .type('text/html; charset=utf-8')
-        .send(`<!doctype html><meta charset="utf-8"><title>The ${title} is not built</title><h1>The ${title} is not built</h1><p>Run <code>npm run build</code> in the server's directory (<code>npm install</code> runs it), then restart the server.</p>`);
-    };
+    const answer = async (req: FastifyRequest, reply: FastifyReply) => sendNotBuilt(req, reply, notBuilt, title);
     app.get(`/${name}/`, answer);
     app.get(`/${name}/*`, answer);
   };
+}
+
+/** A page whose build is missing: its *_NOT_BUILT error, as a page saying to build for a browser. */
+export function sendNotBuilt(req: FastifyRequest, reply: FastifyReply, code: ErrorCode, title: string): FastifyReply {
+  const e = vmError(code);
+  if (!(req.headers.accept ?? '').includes('text/html')) return sendError(reply, e);
+  return reply
+    .code(e.status)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html><meta charset="utf-8"><title>The ${title} is not built</title><h1>The ${title} is not built</h1><p>Run <code>npm run build</code> in the server's directory (<code>npm install</code> runs it), then restart the server.</p>`);
 }

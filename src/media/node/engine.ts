@@ -9,9 +9,9 @@ import { Leg, STAT, STAT_FIELDS } from './leg.ts';
 import { PortPool } from './ports.ts';
 import { Recorder } from './recorder.ts';
 import { buildRtp, parseRtp, type RtpPacket } from './rtp.ts';
-import { answer, offer, readAnswer } from './sdp.ts';
+import { answer, isWebRtcOffer, offer, readAnswer } from './sdp.ts';
 import { SoundCache } from './sound.ts';
-import { webRtcOffer } from './webrtc.ts';
+import { webRtcAnswer, webRtcOffer, type WebRtcSide } from './webrtc.ts';
 
 /** Where a WebRTC leg's packets "come from" for latching: werift hands them over decrypted. */
 const WEBRTC_SOURCE = { address: '0.0.0.0', port: 0, family: 'IPv4', size: 0 } as const;
@@ -34,6 +34,8 @@ export function statsLength(ports = DEFAULT_PORTS): number {
 
 export class MediaEngine implements MediaPlane {
   readonly address: string;
+  /** Where WebRTC legs do ICE. */
+  private readonly webrtcAddress: string;
   private readonly events: MediaEvents;
   private readonly pool: PortPool;
   private readonly statsMem: Float64Array;
@@ -48,6 +50,7 @@ export class MediaEngine implements MediaPlane {
 
   constructor(opts: EngineOptions) {
     this.address = opts.address ?? '127.0.0.1';
+    this.webrtcAddress = opts.webrtcAddress ?? this.address;
     this.events = opts.events;
     this.pool = new PortPool(this.address, opts.ports ?? DEFAULT_PORTS);
     this.statsMem = opts.stats ?? new Float64Array(this.pool.size * STAT_FIELDS);
@@ -87,6 +90,11 @@ export class MediaEngine implements MediaPlane {
   }
 
   async answer(call: string, id: string, offerSdp: string): Promise<string> {
+    if (isWebRtcOffer(offerSdp)) {
+      // A browser calling in: werift answers; the leg is WebRTC from the start.
+      const leg = await this.create(call, id);
+      return this.webrtc(leg, (onRtp) => webRtcAnswer(this.webrtcAddress, leg.port, offerSdp, onRtp), true);
+    }
     // Refuse a bad offer before taking a port.
     answer(offerSdp, { address: this.address, port: 0, sessionId: 0, version: 0 });
     const leg = await this.create(call, id);
@@ -98,9 +106,16 @@ export class MediaEngine implements MediaPlane {
   async offer(call: string, id: string, opts?: { webrtc?: boolean }): Promise<string> {
     const leg = await this.create(call, id);
     if (!opts?.webrtc) return offer(this.local(leg));
-    // The even port is the leg's (its stats slot); ICE takes the odd one above it.
+    return this.webrtc(leg, (onRtp) => webRtcOffer(this.webrtcAddress, leg.port, onRtp), false);
+  }
+
+  /**
+   * Makes `leg` a WebRTC leg (its even port is its stats slot; ICE takes the odd one above
+   * it) and returns our SDP; `answering`: the browser offered, so the far end is known now.
+   */
+  private async webrtc(leg: Leg, start: (onRtp: (packet: Buffer) => void) => Promise<WebRtcSide>, answering: boolean): Promise<string> {
     try {
-      const side = await webRtcOffer(this.address, leg.port, (packet) => {
+      const side = await start((packet) => {
         try {
           this.receive(leg, packet, WEBRTC_SOURCE);
         } catch {
@@ -108,10 +123,13 @@ export class MediaEngine implements MediaPlane {
         }
       });
       if (leg.closed) side.close();
-      else leg.webrtc = side;
+      else {
+        leg.webrtc = side;
+        if (answering) leg.remote = { ...WEBRTC_REMOTE };
+      }
       return side.sdp;
     } catch (e) {
-      await this.close(id);
+      await this.close(leg.id);
       throw e;
     }
   }
@@ -128,7 +146,7 @@ export class MediaEngine implements MediaPlane {
 
   async reoffer(id: string, offerSdp: string): Promise<string> {
     const leg = this.leg(id);
-    if (leg.webrtc) throw new MediaError('MEDIA_NO_CODEC', 'A new offer on a WebRTC leg is not supported (hold it in the softphone).');
+    if (leg.webrtc) return leg.webrtc.reanswer(offerSdp);
     const a = answer(offerSdp, this.local(leg));
     const before = leg.remote;
     leg.remote = a.remote;

@@ -35,6 +35,8 @@ export interface MediaThread {
 
 export interface WorkerData {
   address: string;
+  /** Where WebRTC legs do ICE (MediaPlaneOptions.webrtcAddress). */
+  webrtcAddress?: string;
   ports: NonNullable<MediaPlaneOptions['ports']>;
   /** SharedArrayBuffer of the legs' counters (see leg.ts STAT). */
   stats: SharedArrayBuffer;

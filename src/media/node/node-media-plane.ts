@@ -47,7 +47,7 @@ export class NodeMediaPlane implements MediaPlane {
     const ports = opts.ports ?? DEFAULT_PORTS;
     const stats = new SharedArrayBuffer(statsLength(ports) * Float64Array.BYTES_PER_ELEMENT);
     this.stats_ = new Float64Array(stats);
-    this.data = { address: opts.address ?? '127.0.0.1', ports, stats, ...(opts.cpus?.length ? { cpus: [...opts.cpus] } : {}), ...(opts.preload?.length ? { preload: [...opts.preload] } : {}) };
+    this.data = { address: opts.address ?? '127.0.0.1', ...(opts.webrtcAddress ? { webrtcAddress: opts.webrtcAddress } : {}), ports, stats, ...(opts.cpus?.length ? { cpus: [...opts.cpus] } : {}), ...(opts.preload?.length ? { preload: [...opts.preload] } : {}) };
   }
 
   /**

@@ -66,6 +66,15 @@ function codecOf(m: MediaDescription, pt: number): Codec | 'telephone-event' | u
   return undefined;
 }
 
+/** An offer from a WebRTC endpoint (a browser): DTLS-SRTP audio, `UDP/TLS/RTP/SAVPF`. */
+export function isWebRtcOffer(text: string): boolean {
+  try {
+    return parse(text).media.some((m) => m.type === 'audio' && /^UDP\/TLS\/RTP\/SAVPF$/i.test(String(m.protocol)) && m.port > 0);
+  } catch {
+    return false;
+  }
+}
+
 function isRtpAudio(m: MediaDescription): boolean {
   return m.type === 'audio' && (m.protocol === 'RTP/AVP' || m.protocol === 'RTP/AVPF') && m.port > 0 && m.port < 65536;
 }
@@ -167,3 +176,4 @@ export function readAnswer(text: string): RemoteMedia {
   if (!r) throw new MediaError('MEDIA_NO_CODEC', 'The answer has no RTP audio stream in PCMU or PCMA.');
   return r;
 }
+

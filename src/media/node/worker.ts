@@ -19,6 +19,7 @@ const placed = data.cpus?.length ? pinThread(data.cpus) : { cpus: allowedCpus() 
 
 const engine = new MediaEngine({
   address: data.address,
+  ...(data.webrtcAddress ? { webrtcAddress: data.webrtcAddress } : {}),
   ports: data.ports,
   stats: new Float64Array(data.stats),
   events: {

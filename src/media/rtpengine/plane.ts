@@ -54,6 +54,7 @@ import { NgClient, type NgMessage } from './ng.ts';
 import { pcapToWav } from './recording.ts';
 import { G711Sounds } from './sounds.ts';
 import { answerDirection, audioPort, farEndSdp, holeSdp, readFarEnd, type Direction, type FarEnd } from './sdp.ts';
+import { sdpVersion, webRtcReanswer } from '../webrtc-sdp.ts';
 
 export interface RtpenginePlaneOptions extends MediaPlaneOptions {
   /** rtpengine's NG control address, "host:port" (`--listen-ng`). */
@@ -109,7 +110,8 @@ interface Leg {
   stats: LegStats;
   statsPending: boolean;
   /** A browser's leg (WebRTC): its own answer, re-used when rtpengine re-negotiates it (bridge). */
-  webrtc?: { answer?: string };
+  /** A browser's leg: our offer to it, its answer, the version of our last SDP to it. */
+  webrtc?: { offer?: string; answer?: string; version?: number };
 }
 
 interface CallState {
@@ -167,6 +169,7 @@ export class RtpenginePlane implements MediaPlane {
       const sdp = sdpOf(res);
       l.localPort = audioPort(sdp);
       l.hole = hole;
+      if (l.webrtc) l.webrtc.offer = sdp;
       return sdp;
     });
   }
@@ -188,6 +191,7 @@ export class RtpenginePlane implements MediaPlane {
       const sdp = sdpOf(res);
       l.localPort = audioPort(sdp);
       l.hole = hole;
+      if (l.webrtc) l.webrtc.offer = sdp;
       this.#legs.set(leg, l);
       this.#callState(call).legs.add(leg);
       return sdp;
@@ -206,6 +210,12 @@ export class RtpenginePlane implements MediaPlane {
 
   async reoffer(leg: string, offer: string): Promise<string> {
     const l = this.#leg(leg);
+    // A browser's hold or resume: the same transport, answered without rtpengine (webrtc-sdp.ts).
+    if (l.webrtc) {
+      const { offer: ours, answer: theirs } = l.webrtc;
+      if (ours === undefined || theirs === undefined) throw new MediaError('MEDIA_UNKNOWN_LEG', `leg ${leg} is not established`);
+      return webRtcReanswer(ours, theirs, offer, (l.webrtc.version = (l.webrtc.version ?? sdpVersion(ours)) + 1));
+    }
     return this.#serial(l.call, async () => {
       const far = readFarEnd(offer, l.far?.codec);
       const peer = l.peer !== undefined ? this.#legs.get(l.peer) : undefined;
@@ -390,7 +400,8 @@ export class RtpenginePlane implements MediaPlane {
   async #rehole(l: Leg): Promise<void> {
     const far = l.far!;
     const hole = this.#nextHole(l);
-    await this.#send('offer', { 'call-id': l.call, 'from-tag': l.name, 'to-tag': hole, sdp: farEndSdp(far), ...COMMON });
+    // A browser's leg keeps its WebRTC answer (ICE, DTLS): a plain SDP would turn its side to RTP/AVP.
+    await this.#send('offer', { 'call-id': l.call, 'from-tag': l.name, 'to-tag': hole, sdp: l.webrtc?.answer ?? farEndSdp(far), ...COMMON });
     await this.#send('answer', {
       'call-id': l.call,
       'from-tag': l.name,

@@ -162,6 +162,25 @@ function migrateInTx(db: Db): void {
   operator_id INTEGER NOT NULL,
   password_hash TEXT NOT NULL
 ) WITHOUT ROWID;`);
+  // Supervisor, admin and platform actions on operators and calls (src/http/audit.ts).
+  db.exec(`CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  actor_role TEXT NOT NULL,
+  actor_id INTEGER NOT NULL,
+  actor_login TEXT NOT NULL,
+  action TEXT NOT NULL,
+  operator_id INTEGER,
+  call_id INTEGER,
+  group_id INTEGER,
+  pause_id INTEGER,
+  details TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_account ON audit (account_id, id);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);`);
   db.exec(`CREATE TABLE IF NOT EXISTS token_revisions (
   account_id INTEGER PRIMARY KEY,
   revision INTEGER NOT NULL

@@ -7,6 +7,7 @@ import { sqliteHistoryStore } from './history-store.ts';
 import { sqliteEngineLedger } from './engine-ledger.ts';
 import { sqliteSoundStore } from './sound-store.ts';
 import { sqliteRecordingStore } from './recording-store.ts';
+import { sqliteAuditStore } from './audit-store.ts';
 import type { Store } from '../types.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,7 @@ export function createSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}
     history: sqliteHistoryStore(db, writer),
     sounds: sqliteSoundStore(db, audioDir),
     recordings: sqliteRecordingStore(db),
+    audit: sqliteAuditStore(db),
     async close() {
       await thread?.close();
       db.close();

@@ -3,9 +3,8 @@
 // operator; answering its session is what makes the B2BUA report the operator's answer, so
 // the toolbar's Answer answers here when a softphone is registered. Mute disables the local
 // track. Loaded only when the server has a softphone for the operator.
-import * as JsSIP from 'jssip';
-import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import type { Softphone } from './api.ts';
+import { microphone, playRemote, userAgent, type RTCSession } from './sip-ua.ts';
 
 export type PhoneState = 'starting' | 'registered' | 'failed';
 
@@ -20,18 +19,7 @@ export interface Phone {
 }
 
 export function startPhone(cfg: Softphone, audio: HTMLAudioElement, onChange: () => void): Phone {
-  const host = location.host;
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  JsSIP.debug.disable();
-  const ua = new JsSIP.UA({
-    sockets: [new JsSIP.WebSocketInterface(`${scheme}://${host}${cfg.ws_path}`)],
-    uri: `sip:${cfg.username}@${location.hostname}`,
-    authorization_user: cfg.username,
-    ha1: cfg.ha1,
-    realm: cfg.realm,
-    register: true,
-    session_timers: false,
-  });
+  const ua = userAgent({ wsPath: cfg.ws_path, user: cfg.username, auth: { ha1: cfg.ha1, realm: cfg.realm }, register: true });
   let state: PhoneState = 'starting';
   let incoming: RTCSession | undefined;
   let current: RTCSession | undefined;
@@ -52,12 +40,7 @@ export function startPhone(cfg: Softphone, audio: HTMLAudioElement, onChange: ()
     };
     s.on('ended', done);
     s.on('failed', done);
-    s.on('peerconnection', (p: { peerconnection: RTCPeerConnection }) => {
-      p.peerconnection.addEventListener('track', (t) => {
-        audio.srcObject = t.streams[0] ?? new MediaStream([t.track]);
-        void audio.play().catch(() => undefined);
-      });
-    });
+    playRemote(s, audio);
     onChange();
   });
   ua.start();
@@ -67,10 +50,7 @@ export function startPhone(cfg: Softphone, audio: HTMLAudioElement, onChange: ()
     async answer() {
       const s = incoming;
       if (!s) return;
-      // Ask for the microphone first: a denial is then a clear error, not a failed session.
-      // Browsers give it to secure pages only (https, or localhost).
-      if (!window.isSecureContext || !navigator.mediaDevices) throw new Error('insecure');
-      const mic = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      const mic = await microphone();
       incoming = undefined;
       current = s;
       s.answer({ mediaStream: mic, pcConfig: { iceServers: [] } });

@@ -5,6 +5,7 @@ import { Board } from './board.ts';
 import { clock } from './format.ts';
 import { forgetSession, openWithCredentials, openWithToken, savedSession, serverBase, tokenFromUrl } from './session.ts';
 import type { LiveSource } from './source.ts';
+import { openSupervision, type Supervision } from './supervision.ts';
 import { Login } from './components/login.tsx';
 import { LiveView } from './components/live-view.tsx';
 import { DayView } from './components/day-view.tsx';
@@ -53,7 +54,19 @@ export function App() {
 function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) {
   const [, setTick] = useState(0);
   const [tab, setTab] = useState<Tab>(tabOf());
+  /** null: not known yet (GET /api/v1/me under way). */
+  const [supervision, setSupervision] = useState<Supervision | undefined | null>(null);
   useEffect(() => board.subscribe(() => setTick((n) => n + 1)), [board]);
+  // A supervisor token gets the operators' actions; any other token (API, admin) the board alone.
+  useEffect(() => {
+    let live = true;
+    openSupervision(serverBase(), () => board.source.token().idSession)
+      .then((s) => live && setSupervision(s))
+      .catch(() => live && setSupervision(undefined));
+    return () => {
+      live = false;
+    };
+  }, [board]);
   useEffect(() => {
     const onHash = () => setTab(tabOf());
     addEventListener('hashchange', onHash);
@@ -64,7 +77,7 @@ function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) 
   const snap = view.snap;
   const link = view.error && view.link === 'live' ? 'stale' : view.link;
   return (
-    <div class={`board tab-${tab}`}>
+    <div class={`board tab-${tab}`} data-supervision={supervision === null ? 'pending' : supervision ? 'supervisor' : 'none'}>
       <header class="top">
         <h1>Wallboard</h1>
         <nav>
@@ -91,7 +104,7 @@ function Wallboard({ board, onLogout }: { board: Board; onLogout: () => void }) 
       {!snap ? (
         <main class="loading">{view.error ? `Cannot load the live state: ${view.error}` : 'Loading…'}</main>
       ) : tab === 'live' ? (
-        <LiveView view={view} now={now} directory={board.source.directory} />
+        <LiveView view={view} now={now} directory={board.source.directory} supervision={supervision ?? undefined} />
       ) : (
         <DayView base={serverBase()} token={() => board.source.token().idSession} today={snap.day} cpt={snap.cpt} groups={snap.groups.map((g) => ({ id: g.id, name: g.name }))} />
       )}

@@ -1,6 +1,9 @@
-// The operators: name, state colour, time in state (ticking), pause label, current call.
+// The operators: name, state colour, time in state (ticking), pause label, current call,
+// the groups a supervisor suspended them in, and (a supervisor's operators) the actions.
 import type { Directory, OperatorSnapshot } from '@voice-management/client';
 import { duration, STATE_LABELS, STATE_ORDER } from '../format.ts';
+import type { Supervision } from '../supervision.ts';
+import { OperatorActions } from './operator-actions.tsx';
 
 interface Props {
   operators: OperatorSnapshot[];
@@ -8,9 +11,11 @@ interface Props {
   now: number;
   pauses: Directory['pauses'] | undefined;
   groupNames: Map<number, string>;
+  /** A supervisor's token: actions on the operators it may act on. */
+  supervision: Supervision | undefined;
 }
 
-export function OperatorGrid({ operators, now, pauses, groupNames }: Props) {
+export function OperatorGrid({ operators, now, pauses, groupNames, supervision }: Props) {
   const pauseLabel = new Map((pauses ?? []).map((p) => [Number(p.id), p.value]));
   // Logged-out operators go last; otherwise a stable order by name, easier to follow on a wall.
   const sorted = [...operators].sort((a, b) => Number(a.state === 'logged_out') - Number(b.state === 'logged_out') || a.name.localeCompare(b.name));
@@ -51,6 +56,12 @@ export function OperatorGrid({ operators, now, pauses, groupNames }: Props) {
               <span class="op-today" title="Calls handled today · occupancy">
                 {o.today.handled} {o.today.handled === 1 ? 'call' : 'calls'} · {Math.round(o.today.occupancy * 100)}%
               </span>
+              {(o.suspended ?? []).length > 0 && (
+                <span class="op-flags" data-suspended={o.suspended.join(',')}>
+                  Suspended in {o.suspended.map((g) => groupNames.get(g) ?? `group ${g}`).join(', ')}
+                </span>
+              )}
+              {supervision?.may(o.id) && <OperatorActions op={o} supervision={supervision} />}
             </li>
           );
         })}
