@@ -279,3 +279,107 @@ describe('suspension from one group', () => {
     expect(engine.operator(1)!.suspended).toEqual([]);
   });
 });
+
+describe('consultation (attended transfer)', () => {
+  /** Op 2 talks with a caller of Sales; ops 1 and 3 are logged in afterwards. */
+  const onCall = () => {
+    const t = setup();
+    t.login(2);
+    const id = t.call();
+    t.engine.operatorAnswer(2);
+    t.login(1, 3);
+    t.at(5);
+    t.take();
+    t.news();
+    return { ...t, id };
+  };
+
+  it('holds the caller, rings the consulted operator, connects the two, then completes: the caller is theirs, the consulting operator wraps up', () => {
+    const { engine, take, news, at, id, done } = onCall();
+    expect(engine.operatorConsult(2, { type: 'operator', id: 1 })).toEqual({ ok: true, id_call: id, id_operator: 1 });
+    expect(take()).toEqual([`hold ${id} op2 sales-music`, `ring ${id} op1`]);
+    expect(news()).toEqual(['UI/hold op2', 'UI/consult op2', 'operator/status/ringing op1']);
+    expect(engine.operatorConsultComplete(2)).toMatchObject({ ok: false, error: 'CONSULT_NOT_ANSWERED' });
+    at(8);
+    expect(engine.operatorAnswer(1)).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`consult ${id} op2 op1`]);
+    expect(news()).toEqual(['operator/status/connected op1', 'UI/consult_answer op2']);
+    // The caller stays held while the two talk; neither can take them back or transfer them now.
+    expect(engine.operatorUnhold(2)).toMatchObject({ ok: false, error: 'CONSULT_IN_PROGRESS' });
+    expect(engine.operatorTransfer(2, { type: 'group', id: 2 })).toMatchObject({ ok: false, error: 'CONSULT_IN_PROGRESS' });
+    expect(engine.operatorTransfer(1, { type: 'group', id: 2 })).toMatchObject({ ok: false, error: 'OPERATOR_NOT_ON_CALL' });
+    expect(engine.operatorHold(1)).toMatchObject({ ok: false, error: 'OPERATOR_NOT_ON_CALL' });
+    expect(engine.operatorConsult(2, { type: 'operator', id: 3 })).toMatchObject({ ok: false, error: 'CONSULT_IN_PROGRESS' });
+    at(20);
+    expect(engine.operatorConsultComplete(2)).toEqual({ ok: true, id_call: id, id_operator: 1 });
+    expect(take()).toEqual([`release ${id} op2`, `bridge ${id} op1`]);
+    expect(news()).toEqual([
+      'UI/consult_end op2', 'UI/unhold op2', 'operator/status/transfert_start op2', 'operator/status/transfert_end op2',
+      'queue/delete_call', 'operator/status/available op2',
+    ]);
+    expect(engine.operator(2)!.state).toBe('wrapup');
+    expect(engine.call(id)).toMatchObject({ id_operator: 1 });
+    at(45);
+    expect(engine.operatorHangup(1)).toEqual({ ok: true, id_call: id });
+    expect(news()).toEqual(['operator/status/available op1', 'num/end']);
+    expect(done.calls[0]!.durations.hold).toBe(15);
+  });
+
+  it('cancel frees the consulted operator and leaves the caller on hold until resumed', () => {
+    const { engine, take, news, id } = onCall();
+    engine.operatorConsult(2, { type: 'operator', id: 1 });
+    engine.operatorAnswer(1);
+    take();
+    news();
+    expect(engine.operatorConsultCancel(2)).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`release ${id} op1`]);
+    expect(news()).toEqual(['operator/status/available op1', 'UI/consult_end op2']);
+    expect(engine.operator(1)!.state).toBe('available');
+    expect(engine.operator(2)!.on_hold).toBe(true);
+    expect(engine.operatorConsultCancel(2)).toMatchObject({ ok: false, error: 'NOT_CONSULTING' });
+    expect(engine.operatorUnhold(2)).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`unhold ${id} op2`]);
+  });
+
+  it('a group target rings its longest-idle available member; nobody free is refused', () => {
+    const { engine, take, id, events } = onCall();
+    expect(engine.operatorConsult(2, { type: 'group', id: 2 })).toEqual({ ok: true, id_call: id, id_operator: 1 });
+    expect(take()).toEqual([`hold ${id} op2 sales-music`, `ring ${id} op1`]);
+    const consult = events.findLast((n) => n.type_notification === 'UI' && n.event === 'consult')!;
+    expect(consult.msg).toMatchObject({ id_operator: 2, id_call: id, supp: 'operator:1' });
+    engine.operatorConsultCancel(2);
+    engine.operatorPause(1, 2);
+    engine.operatorPause(3, 2);
+    expect(engine.operatorConsult(2, { type: 'group', id: 2 })).toMatchObject({ ok: false, error: 'CONSULT_TARGET_BUSY' });
+    expect(engine.operatorConsult(2, { type: 'operator', id: 3 })).toMatchObject({ ok: false, error: 'OPERATOR_NOT_AVAILABLE' });
+    expect(engine.operatorConsult(2, { type: 'operator', id: 2 })).toMatchObject({ ok: false, error: 'TRANSFER_TO_SELF' });
+    expect(engine.operatorConsult(2, { type: 'group', id: 99 })).toMatchObject({ ok: false, error: 'TRANSFER_TARGET_UNKNOWN' });
+  });
+
+  it('unanswered (timeout or reject) it fails; the consulted operator hanging up ends it; the caller hanging up frees both', () => {
+    const { engine, take, news, at, id } = onCall();
+    engine.operatorConsult(2, { type: 'operator', id: 1 });
+    news();
+    at(5 + 11);
+    expect(news()).toEqual(['operator/status/available op1', 'UI/consult_end op2']);
+    expect(take().at(-1)).toBe(`stop_ring ${id} op1`);
+    engine.operatorConsult(2, { type: 'operator', id: 3 });
+    news();
+    expect(engine.operatorReject(3)).toEqual({ ok: true, id_call: id });
+    expect(news()).toEqual(['operator/status/available op3', 'UI/consult_end op2']);
+    engine.operatorConsult(2, { type: 'operator', id: 1 });
+    engine.operatorAnswer(1);
+    news();
+    expect(engine.operatorHangup(1)).toEqual({ ok: true, id_call: id });
+    expect(news()).toEqual(['operator/status/available op1', 'UI/consult_end op2']);
+    expect(engine.call(id)).toMatchObject({ id_operator: 2 });
+    engine.operatorConsult(2, { type: 'operator', id: 1 });
+    engine.operatorAnswer(1);
+    take();
+    news();
+    engine.callHangup(id);
+    expect(take()).toEqual([`release ${id} op1`, `hangup ${id}`]);
+    expect(news()).toEqual(['operator/status/available op1', 'UI/consult_end op2', 'UI/unhold op2', 'queue/delete_call', 'operator/status/available op2', 'num/end']);
+    expect(engine.operator(1)!.state).toBe('available');
+  });
+});

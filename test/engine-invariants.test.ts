@@ -92,7 +92,7 @@ function buildAccount(a: AccountShape): AccountFile {
 const ACTIONS = [
   'arrive', 'arrive', 'arrive', 'callback', 'login', 'login', 'logout', 'pause', 'unpause', 'answer', 'answer', 'answer',
   'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback', 'ringFailed',
-  'reject', 'hold', 'unhold', 'endWrapup', 'disposition', 'suspend', 'unsuspend',
+  'reject', 'hold', 'unhold', 'endWrapup', 'disposition', 'suspend', 'unsuspend', 'consult', 'consult', 'consultComplete', 'consultCancel',
 ] as const;
 const stepArb = fc.record({
   action: fc.constantFrom(...ACTIONS),
@@ -142,6 +142,7 @@ function runScenario(shape: AccountShape, steps: Step[]) {
     else if (s.action === 'unpause') op = inState('paused');
     else if (s.action === 'answer' || s.action === 'ringFailed' || s.action === 'reject') op = inState('ringing');
     else if (s.action === 'hangup' || s.action === 'transfer' || s.action === 'hold' || s.action === 'unhold') op = inState('connected', 'calling');
+    else if (s.action === 'consult' || s.action === 'consultComplete' || s.action === 'consultCancel') op = inState('connected');
     else if (s.action === 'endWrapup' || s.action === 'disposition') op = inState('wrapup', 'connected');
     else if (s.action === 'call') op = inState('available');
     else if (s.action === 'pushAccept' || s.action === 'pushRefuse') op = inState('reserved');
@@ -230,6 +231,15 @@ function runScenario(shape: AccountShape, steps: Step[]) {
       case 'unsuspend':
         record(engine.operatorSuspend(op, (s.b % account.groups!.length) + 1, s.action === 'suspend'));
         break;
+      case 'consult':
+        record(engine.operatorConsult(op, s.b % 3 === 0 ? { type: 'group', id: (s.b % account.groups!.length) + 1 } : { type: 'operator', id: pick(ops, s.b)! }));
+        break;
+      case 'consultComplete':
+        record(engine.operatorConsultComplete(op));
+        break;
+      case 'consultCancel':
+        record(engine.operatorConsultCancel(op));
+        break;
       case 'cancelCallback': {
         const id = pick(engine.activePushes(), s.b);
         if (id !== undefined) record(engine.callbackCancel(id));
@@ -266,6 +276,7 @@ function commandProblems(trace: Trace): string[] {
   const holdEvents: string[] = [];
   const holdCommands: string[] = [];
   const held = new Map<number, number>(); // call → operator, from a `hold` command until `unhold`, `release` or `hangup`
+  const consulted = new Set<string>(); // "call:op" rung for a consultation and answered (`consult`): closed by `bridge` or `release`
   for (const item of trace) {
     if ('n' in item) {
       const n = item.n;
@@ -299,22 +310,37 @@ function commandProblems(trace: Trace): string[] {
         if (ringing.has(key)) problems.push(`ring ${key} while it rings`);
         ringing.add(key);
         ringCommands.push(key);
+      } else if (c.op === 'bridge' && consulted.delete(key)) {
+        // A consultation completed: the consulted operator's ring ends in the caller's bridge.
+        if (!ringing.delete(key)) problems.push(`bridge ${key} of a consultation that does not ring`);
       } else {
         if (!ringing.delete(key)) problems.push(`${c.op} ${key} that does not ring`);
+        if (consulted.has(key)) problems.push(`stop_ring ${key} of an answered consultation`);
         (c.op === 'bridge' ? bridgeCommands : stopCommands).push(key);
       }
+    } else if (c.op === 'consult') {
+      // The consulted operator answered: their `connected` is this command, not a bridge.
+      const key = `${id}:${c.id_target}`;
+      if (!ringing.has(key)) problems.push(`consult ${key} that does not ring`);
+      if (held.get(id) !== c.id_operator) problems.push(`consult ${key} while the caller is not held by op ${c.id_operator}`);
+      consulted.add(key);
+      bridgeCommands.push(key);
+    } else if (c.op === 'release' && consulted.delete(`${id}:${c.id_operator}`)) {
+      // The consulted operator leaves after answering (cancel, hang-up).
+      ringing.delete(`${id}:${c.id_operator}`);
     } else if (c.op === 'hold' || c.op === 'unhold') {
       holdCommands.push(`${c.op} ${id}:${c.id_operator}`);
       if (c.op === 'hold' ? held.has(id) : !held.has(id)) problems.push(`${c.op} ${id} while it is ${held.has(id) ? '' : 'not '}held`);
       if (c.op === 'hold') held.set(id, c.id_operator);
       else held.delete(id);
-    } else if ((c.op === 'release' || c.op === 'hangup') && held.has(id)) {
+    } else if ((c.op === 'hangup' || (c.op === 'release' && c.id_operator === held.get(id))) && held.has(id)) {
       // A call transferred or ended on hold: its UI/unhold has no command, the release or
       // hangup ends the music.
       holdCommands.push(`unhold ${id}:${held.get(id)}`);
       held.delete(id);
     }
     if (c.op === 'hangup') {
+      for (const key of consulted) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with consultation ${key} still open`);
       for (const key of ringing) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with ${key} still ringing`);
       if (id > 0 && !ended.has(id)) problems.push(`hangup ${id} before its num/end`);
       hungUp.add(id);
@@ -361,6 +387,20 @@ describe('engine invariants (property-based)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('consultations are exercised: answered, completed, cancelled and failed ones occur across random runs', () => {
+    const seenEnds = new Set<string>();
+    let answered = 0;
+    for (const [shape, steps] of fc.sample(fc.tuple(accountArb, fc.array(stepArb, { minLength: 50, maxLength: 150, size: 'max' })), { numRuns: 150, seed: 11 })) {
+      for (const n of runScenario(shape, steps).seen) {
+        if (n.type_notification !== 'UI') continue;
+        if (n.event === 'consult_answer') answered++;
+        if (n.event === 'consult_end') seenEnds.add(String(n.msg.supp));
+      }
+    }
+    expect(answered).toBeGreaterThan(0);
+    expect([...seenEnds].sort()).toEqual(['cancel', 'complete', 'ended', 'failed']);
   });
 
   it('the same inputs give the same stream (determinism)', () => {

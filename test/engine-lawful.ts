@@ -16,6 +16,8 @@ interface CallTrack {
   /** Operators ringing for or talking on the call. */
   operators: Set<number>;
   outgoing: boolean;
+  /** The consultation on the call (UI/consult … UI/consult_end): who consults whom. */
+  consult: { by: number; with: number } | null;
 }
 
 interface OperatorTrack {
@@ -44,7 +46,7 @@ export class LawfulChecker {
   private call(id: number, outgoing = false): CallTrack {
     let c = this.calls.get(id);
     if (!c) {
-      c = { started: false, ended: false, answeredByIvr: false, leg: null, legConnected: false, legs: 0, operators: new Set(), outgoing };
+      c = { started: false, ended: false, answeredByIvr: false, leg: null, legConnected: false, legs: 0, operators: new Set(), outgoing, consult: null };
       this.calls.set(id, c);
     }
     return c;
@@ -130,6 +132,7 @@ export class LawfulChecker {
           case 'ringing':
           case 'calling':
             if (!o.loggedIn || o.paused) this.fail(`operator ${m.id_operator} ${m.status} while logged out or paused`);
+            if (m.status === 'ringing' && [...c.operators].some((x) => this.op(x).status === 'connected') && c.consult?.with !== m.id_operator) this.fail(`operator ${m.id_operator} rings for ${id}, on which an operator talks, outside a consultation`);
             if (o.call !== null) this.fail(`operator ${m.id_operator} ${m.status} for ${id} while on call ${o.call}`);
             if (m.status === 'ringing' && !c.outgoing && c.leg === null && c.legs > 0 && !c.started) this.fail('ringing without a call');
             o.call = id;
@@ -149,7 +152,9 @@ export class LawfulChecker {
           case 'available':
             if (o.call !== id) this.fail(`operator ${m.id_operator} available for ${id} but on ${o.call}`);
             if (o.status === 'connected' && m.catchup === undefined) this.fail('end of a conversation without catchup');
-            if (o.status === 'connected' && c.leg !== null && !c.outgoing && c.leg.startsWith('queue')) this.fail('operator freed before delete_call');
+            // A consulted operator leaves a call that stays in its queue with the consulting one.
+            if (o.status === 'connected' && c.leg !== null && !c.outgoing && c.leg.startsWith('queue') && c.consult?.with !== m.id_operator) this.fail('operator freed before delete_call');
+            if (c.consult?.by === m.id_operator) this.fail(`operator ${m.id_operator} freed from ${id} during their consultation`);
             if (o.held) this.fail(`operator ${m.id_operator} freed from call ${id} still on hold`);
             o.call = null;
             o.status = null;
@@ -182,7 +187,24 @@ export class LawfulChecker {
           o.held = true;
         } else if (n.event === 'unhold') {
           if (o.call !== n.msg.id_call || !o.held) this.fail(`unhold of ${n.msg.id_call} by operator ${n.msg.id_operator} not holding it`);
+          if (this.call(n.msg.id_call).consult) this.fail(`unhold of ${n.msg.id_call} during its consultation`);
           o.held = false;
+        } else if (n.event === 'consult') {
+          const c = this.call(n.msg.id_call);
+          const target = /^operator:([0-9]+)$/.exec(String(n.msg.supp));
+          if (o.call !== n.msg.id_call || o.status !== 'connected' || !o.held) this.fail(`consult on ${n.msg.id_call} by operator ${n.msg.id_operator} not connected on it with the caller on hold`);
+          if (c.consult) this.fail(`second consultation on ${n.msg.id_call}`);
+          if (!target) this.fail(`consult with supp ${JSON.stringify(n.msg.supp)}`);
+          c.consult = { by: n.msg.id_operator, with: Number(target?.[1]) };
+        } else if (n.event === 'consult_answer') {
+          const c = this.call(n.msg.id_call);
+          if (c.consult?.by !== n.msg.id_operator) this.fail(`consult_answer on ${n.msg.id_call} without its consultation`);
+          else if (this.op(c.consult.with).status !== 'connected' || this.op(c.consult.with).call !== n.msg.id_call) this.fail(`consult_answer before operator ${c.consult.with} is connected on ${n.msg.id_call}`);
+        } else if (n.event === 'consult_end') {
+          const c = this.call(n.msg.id_call);
+          if (c.consult?.by !== n.msg.id_operator) this.fail(`consult_end on ${n.msg.id_call} without its consultation`);
+          if (!['complete', 'cancel', 'failed', 'ended'].includes(String(n.msg.supp))) this.fail(`consult_end with supp ${JSON.stringify(n.msg.supp)}`);
+          c.consult = null;
         }
         return;
       }
@@ -198,6 +220,7 @@ export class LawfulChecker {
       if (!c.outgoing && !c.ended) out.push(`call ${id} never got num/end`);
       if (c.leg) out.push(`call ${id}: ${c.leg} never got delete_call`);
       if (c.operators.size > 0) out.push(`call ${id}: operators ${[...c.operators]} never released`);
+      if (c.consult) out.push(`call ${id}: consultation never ended`);
     }
     for (const [id, o] of this.ops) if (o.call !== null) out.push(`operator ${id} still on call ${o.call}`);
     return out;
@@ -229,6 +252,8 @@ export function commandLine(c: TelephonyCommand): string {
       return `collect ${c.id_call} ivr${c.id_ivr}`;
     case 'hold':
       return `hold ${c.id_call} op${c.id_operator} ${c.sound}`;
+    case 'consult':
+      return `consult ${c.id_call} op${c.id_operator} op${c.id_target}`;
     case 'ring':
     case 'stop_ring':
     case 'bridge':

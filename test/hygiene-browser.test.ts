@@ -169,6 +169,41 @@ describe.skipIf(!haveChromium)('security headers in Chromium', () => {
       }
     });
 
+    it('lets the CRM embed the operator toolbar opened with an agent token (?token_session=); an origin not on the list gets an empty frame', async () => {
+      const t = await vmToken(s2.url, 'api', 'secret2', { user_type: 'agent', id_operator: 8, keep: 1 });
+      expect(t.status, JSON.stringify(t.body)).toBe(200);
+      const src = `${s2.url}/operator/?token_session=${encodeURIComponent((t.body as { id_session: string }).id_session)}`;
+      const page = await browser.newPage();
+      const violations = await watchCsp(page);
+      try {
+        await page.goto(crm.url);
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.setContent(`<iframe id="vm" src="${src}" width="800" height="600"></iframe>`);
+        const frame = await (await page.waitForSelector('#vm')).contentFrame();
+        // This browser context blocks third-party storage, as many do: the toolbar works without it.
+        await frame!.waitForSelector('.toolbar', { timeout: 15_000 });
+        expect(await frame!.textContent('.who')).toBe('Alice Martin');
+        // Signed in and following its stream inside the frame.
+        await expect.poll(() => frame!.textContent('.link'), { timeout: 15_000 }).toBe('Live');
+        expect(await violations()).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+      const stranger = await otherOrigin(`<!doctype html><iframe id="vm" src="${src}"></iframe>`);
+      const other = await browser.newPage();
+      try {
+        await other.goto(stranger.url);
+        const frame = await (await other.waitForSelector('#vm')).contentFrame();
+        await expect.poll(() => frame!.url(), { timeout: 15_000 }).toMatch(/^chrome-error:/);
+        expect(await frame!.locator('.toolbar').count()).toBe(0);
+      } finally {
+        await other.close();
+        await stranger.close();
+      }
+    });
+
     it('refuses the same calls from an origin not on the list', async () => {
       const stranger = await otherOrigin('<!doctype html><title>elsewhere</title>');
       // Same host name as the CRM (localhost) but another port: another origin.

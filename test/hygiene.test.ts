@@ -47,6 +47,8 @@ function expectSecurityHeaders(r: HttpAnswer, frameAncestors = "'self'") {
   expect(csp).not.toContain('unsafe-eval');
   expect(r.headers['x-content-type-options']).toBe('nosniff');
   expect(r.headers['referrer-policy']).toBe('no-referrer');
+  // The toolbar's screen pop keeps a hand on the window it opened (see src/http/security.ts).
+  expect(r.headers['cross-origin-opener-policy']).toBe('same-origin-allow-popups');
 }
 
 describe('security headers, no-store, CORS (default configuration)', () => {

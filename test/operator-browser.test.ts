@@ -5,10 +5,11 @@
 // (no softphone here: the REST answer), Hold, Resume, Hang up, the wrap-up's countdown, a
 // disposition that reaches the history, the end of the wrap-up; a CRM's agent token in the
 // URL (?token_session=) opens the toolbar signed in, in the operator's language, and
-// ?fiche_num= dials. Screenshots of the states at laptop and phone widths go to a temp dir
+// ?fiche_num= dials; an AUTO callback counts down and dials by itself; an operator's screen
+// pop opens as the call rings. Screenshots of the states at laptop and phone widths go to a temp dir
 // (printed), named operator-<state>-<width>.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
@@ -28,6 +29,18 @@ const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
+/** The page at both widths, into `dir` as operator-<name>-<width>.png. */
+async function screenshots(p: Page, dir: string, name: string): Promise<void> {
+  for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+    await p.setViewportSize(vp);
+    await p.screenshot({ path: join(dir, `operator-${name}-${w}.png`), fullPage: true });
+  }
+  await p.setViewportSize(LAPTOP);
+}
+
+/** A page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
+const scriptErrorsIn = (errors: string[]) => errors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
+
 describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
@@ -41,17 +54,9 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
     return r.body as { ok: true; id_call?: number };
   };
-  /** The page's errors but the console lines of the refusals it shows (the 401 of a wrong password, the 404 SOFTPHONE_OFF). */
-  const scriptErrors = () => pageErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[14]\b/.test(e));
+  const scriptErrors = () => scriptErrorsIn(pageErrors);
   const status = () => page.locator('.badge').getAttribute('data-state');
-  /** The same page at both widths. */
-  const shots = async (name: string, p: Page = page) => {
-    for (const [w, vp] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
-      await p.setViewportSize(vp);
-      await p.screenshot({ path: join(SHOTS, `operator-${name}-${w}.png`), fullPage: true });
-    }
-    await p.setViewportSize(LAPTOP);
-  };
+  const shots = (name: string, p: Page = page) => screenshots(p, SHOTS, name);
   /** The stream event of the supervisor's stream matching `pick`. */
   const streamed = (pick: (type: string, event: string, msg: Record<string, unknown>) => boolean) =>
     until('the event on the stream', () => stream.updates.find((u) => pick(u.event.type_notification, u.event.event, u.event.msg as unknown as Record<string, unknown>)));
@@ -162,6 +167,62 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 
+  it('counts an AUTO callback down and dials it by itself when the countdown ends', async () => {
+    await expect.poll(status).toMatch(/^(available|wrapup)$/);
+    if ((await status()) === 'wrapup') await page.click('button.end-wrapup');
+    await expect.poll(status).toBe('available');
+    await platform('/callbacks', { e164: '33633334444', group: 120, type: 'AUTO' });
+    const push = page.locator('.pushes li');
+    await push.waitFor();
+    expect(await push.locator('.number').textContent()).toBe('33633334444');
+    // auto_timeout 8 s: the countdown shows, then goes down.
+    const left = async () => Number(/dials in 0:0(\d)$/.exec((await push.locator('.countdown').textContent()) ?? '')?.[1]);
+    const first = await left();
+    expect(first).toBeGreaterThanOrEqual(5);
+    await shots('push-auto');
+    await expect.poll(left, { timeout: 10_000 }).toBeLessThan(first);
+    // Nobody clicks: it dials at the end of the countdown.
+    await expect.poll(status, { timeout: 20_000 }).toBe('calling');
+    expect(await page.textContent('.call .caller')).toBe('33633334444');
+    expect(await page.locator('.pushes').count()).toBe(0);
+    await page.click('button.hangup');
+    await expect.poll(status).toMatch(/^(available|wrapup)$/);
+    expect(scriptErrors()).toEqual([]);
+  });
+
+  it('pops the caller’s page as a call rings (popup_url, popup_on ring): a new tab without opener, values URL-encoded', async () => {
+    const ctx = await browser.newContext({ viewport: LAPTOP });
+    // The CRM of the template, answered by the browser itself.
+    await ctx.route('https://crm.example.invalid/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>CRM</title><p>CRM</p>' }));
+    try {
+      const token = (await wsInit(s.url, 'max', 'max-secret', { accountType: 'operator' })).body as { id_session: string };
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+      await p.waitForSelector('.toolbar');
+      await p.click('text=Log in');
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toBe('available');
+      const popped = ctx.waitForEvent('page', { timeout: 20_000 });
+      const id = (await platform('/calls', { service: '33800000125', caller: '33612340000' })).id_call!;
+      const pop = await popped;
+      await pop.waitForLoadState();
+      const want = `https://crm.example.invalid/contact?caller=33612340000&call=${id}&svc=33800000125&q=125`;
+      expect(pop.url()).toBe(want);
+      expect(await pop.evaluate(() => window.opener)).toBeNull();
+      // The toolbar is still ringing, and keeps the page as a link in the call panel.
+      expect(await p.locator('.badge').getAttribute('data-state')).toBe('ringing');
+      expect(await p.getAttribute('.call .popup a', 'href')).toBe(want);
+      await shots('popup', p);
+      await platform(`/calls/${id}/hangup`);
+      await expect.poll(() => p.locator('.badge').getAttribute('data-state')).toBe('available');
+      // One pop for the call, no more.
+      expect(ctx.pages().length).toBe(2);
+      await p.click('button.logout');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('opens signed in with ?token_session= (a CRM’s agent token), in the operator’s language, and dials ?fiche_num=', async () => {
     const api = await vmToken(s.url, 'toolbar-api', 'api-secret', { user_type: 'agent', id_operator: LEA, keep: 1 });
     expect(api.status, JSON.stringify(api.body)).toBe(200);
@@ -215,5 +276,136 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
     await until('the registration on the server', () => s.app.telephony!.sip.registration('ana-web'));
     await p.close();
     expect(pageErrors).toEqual([]);
+  });
+});
+
+// Two operators, two toolbars: a blind transfer from one to the other, then a consultation
+// (Ana puts the caller on hold and talks with Léa first, then completes). Screenshots of the
+// consulting states go to /tmp/vm-toolbar-shots/.
+describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => {
+  const SHOTS2 = '/tmp/vm-toolbar-shots';
+  let s: TestServer;
+  let browser: Browser;
+  let ana: Page;
+  let lea: Page;
+  /** Léa's screen pop (popup_on answer, popup_target "crm"): one window, reused. */
+  let crm: Page | undefined;
+  const pageErrors: string[] = [];
+  const state = (p: Page) => () => p.locator('.badge').getAttribute('data-state');
+  const shot = (p: Page, name: string) => screenshots(p, SHOTS2, name);
+  const open = async (login: string, password: string) => {
+    const token = (await wsInit(s.url, login, password, { accountType: 'operator' })).body as { id_session: string };
+    const p = await openPage(browser, LAPTOP, pageErrors);
+    // A step that cannot happen says which (rather than the test's own timeout).
+    p.setDefaultTimeout(15_000);
+    await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+    await p.waitForSelector('.toolbar');
+    return p;
+  };
+  const post = async (path: string, body?: object) => {
+    const r = await accountPost(s.url, ACCOUNT, path, body);
+    expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body as { ok: true; id_call?: number };
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS2, { recursive: true });
+    s = await startTestServer(['toolbar.json']);
+    browser = await launchChromium();
+    ana = await open('ana', 'ana-secret');
+    lea = await open('lea', 'lea-secret');
+    await lea.context().route('https://crm.example.invalid/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>CRM</title>' }));
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('Ana transfers her call to Léa blindly: Ana wraps up, Léa’s toolbar rings with the caller and answers', async () => {
+    await ana.click('button:has-text("Log in")');
+    await expect.poll(state(ana)).toBe('available');
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550001' })).id_call!;
+    await expect.poll(state(ana)).toBe('ringing');
+    await lea.click('button:has-text("Prendre des appels")');
+    await expect.poll(state(lea)).toBe('available');
+    await ana.click('button.answer');
+    await expect.poll(state(ana)).toBe('connected');
+    await ana.selectOption('select[name=transfer]', `operator:${LEA}`);
+    await ana.click('button.do-transfer');
+    await expect.poll(state(ana)).toBe('wrapup');
+    await expect.poll(state(lea)).toBe('ringing');
+    expect(await lea.textContent('.call .caller')).toBe('33655550001');
+    const popped = lea.context().waitForEvent('page', { timeout: 20_000 });
+    await lea.click('button.answer');
+    await expect.poll(state(lea)).toBe('connected');
+    expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
+    // Léa's screen pop opens once she answers, in the window named "crm".
+    crm = await popped;
+    await expect.poll(() => crm!.url()).toBe(`https://crm.example.invalid/lea?c=33655550001&id=${id}`);
+    await lea.click('button.hangup');
+    await expect.poll(state(lea)).toBe('wrapup');
+    // Ana's wrap-up ends first: she is the longest idle for the next call.
+    await ana.click('button.end-wrapup');
+    await lea.click('button.end-wrapup');
+    await expect.poll(state(ana)).toBe('available');
+    await expect.poll(state(lea)).toBe('available');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
+  });
+
+  it('Ana consults Léa with the caller on hold, they talk, Ana completes: the caller is Léa’s, Ana wraps up', async () => {
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550002' })).id_call!;
+    await expect.poll(state(ana)).toBe('ringing');
+    await ana.click('button.answer');
+    await expect.poll(state(ana)).toBe('connected');
+    await ana.selectOption('select[name=transfer]', `operator:${LEA}`);
+    await ana.click('button.consult');
+    await expect.poll(state(ana)).toBe('consult');
+    expect(await ana.textContent('.consulting .with strong')).toBe('Léa Roux');
+    expect(await ana.locator('button.complete').isDisabled()).toBe(true);
+    // Hold, Resume and Transfer are not offered while consulting.
+    expect(await ana.locator('button.unhold, button.do-transfer').count()).toBe(0);
+    await expect.poll(state(lea)).toBe('ringing');
+    expect(await lea.textContent('.call .caller')).toBe('33655550002');
+    await shot(ana, 'consult-ringing');
+    await lea.click('button.answer');
+    await expect.poll(() => ana.locator('.consulting').getAttribute('data-answered')).toBe('true');
+    await expect.poll(state(lea)).toBe('connected');
+    await shot(ana, 'consulting');
+    // The answer of the consultation pops the caller's page in the same "crm" window: no new one.
+    await expect.poll(() => crm!.url()).toBe(`https://crm.example.invalid/lea?c=33655550002&id=${id}`);
+    expect(lea.context().pages()).toHaveLength(2);
+    await ana.click('button.complete');
+    await expect.poll(state(ana)).toBe('wrapup');
+    await expect.poll(state(lea)).toBe('connected');
+    expect(await lea.getAttribute('.call', 'data-call')).toBe(String(id));
+    await post(`/calls/${id}/hangup`);
+    await expect.poll(state(lea)).toBe('wrapup');
+    await ana.click('button.end-wrapup');
+    await lea.click('button.end-wrapup');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
+  });
+
+  it('Ana consults Léa and cancels: Léa is free again, the caller stays on hold until Ana resumes', async () => {
+    await expect.poll(state(ana)).toBe('available');
+    await expect.poll(state(lea)).toBe('available');
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550003' })).id_call!;
+    // Whoever rings takes the call and consults the other.
+    const [first, other, otherId] = await until('a toolbar ringing', async () =>
+      (await state(ana)()) === 'ringing' ? ([ana, lea, LEA] as const) : (await state(lea)()) === 'ringing' ? ([lea, ana, ANA] as const) : undefined);
+    await first.click('button.answer');
+    await expect.poll(state(first)).toBe('connected');
+    await first.selectOption('select[name=transfer]', `operator:${otherId}`);
+    await first.click('button.consult');
+    await expect.poll(state(other)).toBe('ringing');
+    await other.click('button.answer');
+    await expect.poll(() => first.locator('.consulting').getAttribute('data-answered')).toBe('true');
+    await first.click('button.cancel-consult');
+    await expect.poll(state(first)).toBe('hold');
+    await expect.poll(state(other)).toBe('available');
+    await first.click('button.unhold');
+    await expect.poll(state(first)).toBe('connected');
+    await post(`/calls/${id}/hangup`);
+    await expect.poll(state(first)).toBe('wrapup');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
   });
 });

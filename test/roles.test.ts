@@ -38,8 +38,8 @@ const ROUTES: { method: string; path: string; body?: unknown; roles: Role[] }[] 
     ['POST', `${A}/events`, {}],
   ].map(([method, path, body]) => ({ method: method as string, path: path as string, body, roles: ['platform'] as Role[] })),
   // The toolbar: the operator itself (92), a supervisor, the API user, the platform.
-  ...['login', 'logout', 'unpause', 'answer', 'hangup', 'reject', 'hold', 'unhold', 'end-wrapup', 'pushes/1/accept', 'pushes/1/refuse'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
-  ...['pause', 'transfer', 'call', 'disposition'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
+  ...['login', 'logout', 'unpause', 'answer', 'hangup', 'reject', 'hold', 'unhold', 'end-wrapup', 'consult/complete', 'consult/cancel', 'pushes/1/accept', 'pushes/1/refuse'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
+  ...['pause', 'transfer', 'consult', 'call', 'disposition'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['operator', 'supervisor', 'api', 'platform'] as Role[] })),
   // A supervisor's hand on an operator: not the operator themself.
   ...['suspend', 'unsuspend'].map((a) => ({ method: 'POST', path: `${A}/operators/92/${a}`, body: {}, roles: ['supervisor', 'api', 'platform'] as Role[] })),
   { method: 'POST', path: `${A}/callbacks`, body: {}, roles: ['supervisor', 'api', 'platform'] },
@@ -143,6 +143,8 @@ describe('every route × every role', () => {
     const me = await call(srv.url, tokens.operator, 'GET', '/api/v1/me');
     expect(me).toMatchObject({ status: 200, body: { role: 'operator', id_client: ACCOUNT, id_operator: 92, name: 'Ana', pauses: [{ id: 99, label: 'Break' }], groups: [{ id: 90, name: 'Sales' }], operators: [{ id: 92, name: 'Ana' }] } });
     expect((await call(srv.url, tokens.supervisor, 'GET', '/api/v1/me')).body).toMatchObject({ role: 'supervisor', id_operator: null, groups: [{ id: 90 }, { id: 91 }] });
+    // Transfer and consultation targets: the whole account's groups and operators, names only.
+    expect((me.body as { targets: { groups: { id: number }[]; operators: { id: number }[] } }).targets.groups.map((g) => g.id)).toEqual([90, 91]);
     const c = connect(srv.url);
     try {
       expect(await c.init('agent', 92, tokens.operator)).toMatchObject({ ok: true, id_client: ACCOUNT });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../src/sim/index.ts';
 import { OpenState } from '../src/engine/recovery.ts';
+import { Engine, VirtualScheduler } from '../src/engine/index.ts';
 import type { Notification } from '../src/protocol/index.ts';
 import { LawfulChecker } from './engine-lawful.ts';
 
@@ -46,6 +47,43 @@ describe('settling a cut stream', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('closes a consultation cut at any point (consulting operator holding, consulted one ringing or talking, completed)', () => {
+    const sched = new VirtualScheduler();
+    const stream: { n: Notification; at: number }[] = [];
+    const engine = new Engine(
+      {
+        account: { id: 1, name: 'Consult' },
+        groups: [{ id: 1, name: 'Sales', catchup: 10 }],
+        operators: [{ id: 1, name: 'Ann', groups: [1] }, { id: 2, name: 'Bob', groups: [1] }],
+        numbers: [{ id: 1, service: '33100000001', route: { type: 'group', id: 1 } }],
+      },
+      { scheduler: sched, sink: (n, at) => stream.push({ n: JSON.parse(JSON.stringify(n)), at }) },
+    );
+    const ok = (r: { ok: boolean }) => expect(r.ok).toBe(true);
+    ok(engine.operatorLogin(1));
+    const id = engine.inboundCall({ service: '33100000001', caller: '33611111111' });
+    ok(id);
+    ok(engine.operatorAnswer(1));
+    ok(engine.operatorLogin(2));
+    ok(engine.operatorConsult(1, { type: 'operator', id: 2 }));
+    ok(engine.operatorAnswer(2));
+    ok(engine.operatorConsultCancel(1));
+    ok(engine.operatorConsult(1, { type: 'operator', id: 2 }));
+    ok(engine.operatorAnswer(2));
+    ok(engine.operatorConsultComplete(1));
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const open = new OpenState(1);
+      const checker = new LawfulChecker(1);
+      for (const e of stream.slice(0, cut)) {
+        open.apply(e.n, e.at);
+        checker.observe(e.n);
+      }
+      for (const n of open.closingEvents(stream[cut - 1]?.at ?? 0)) checker.observe(n);
+      expect(checker.finalErrors(), `cut after ${cut} events`).toEqual([]);
+      expect(open.isSettled).toBe(true);
+    }
   });
 
   it('lifts the suspensions a stream left, the engine after it knowing none', () => {

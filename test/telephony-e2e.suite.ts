@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { ADMIN_TOKEN, http } from './helpers/server.ts';
 import { explain, freePort, runSipp, startSipp } from './helpers/sipp.ts';
 import { until } from './helpers/until.ts';
-import { callEvents, done, events, idOf, lawful as lawfulOf, line, login, opsWith, telephonyKit, type Rig } from './helpers/telephony.ts';
+import { callEvents, done, events, idOf, lawful as lawfulOf, line, login, operatorStatus, opsWith, telephonyKit, type Rig } from './helpers/telephony.ts';
 import type { TelephonySettings } from '../src/telephony/config.ts';
 
 const ACCOUNT = 71;
@@ -219,6 +219,41 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       await done(bob);
       const call = await callEvents(r.stream);
       expect(opsWith(call, 'connected')).toEqual([7101, 7102]);
+      lawful(r.stream);
+    }, 60_000);
+
+    it("a consultation: the caller on hold, the consulted phone rings and talks with the operator, complete: the caller's voice reaches them", async () => {
+      const gw = await freePort();
+      const ann = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 40_000 });
+      const r = await rig(gw);
+      // Bob's phone echoes what it hears: once he has the caller, RTP flows both ways on his leg.
+      const bob = await kit.phone(r, 'bob-phone', 'bob-secret-2', 'e2e-operator', { ring: 100 }, 1, ['-rtp_echo']);
+      await login(r, 7101);
+      const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(1), talk: 12_000 }), target: r.sip, service: '33100000072', keys: { caller: '33688888888' }, timeoutMs: 40_000 });
+      const connected = await operatorStatus(r.stream, 'connected', 20_000, 7101);
+      const id = idOf(connected)!;
+      await login(r, 7102);
+      const post = (path: string, body?: object) =>
+        http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/7101/${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const c = await post('consult', { type: 'operator', id: 7102 });
+      expect(c.status, JSON.stringify(c.body)).toBe(200);
+      await until('Bob answered the consultation', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'consult_answer' && idOf(n) === id), 20_000);
+      const done2 = await post('consult/complete');
+      expect(done2.status, JSON.stringify(done2.body)).toBe(200);
+      await done(ann); // released: BYE
+      const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, id)!;
+      const media = r.srv.app.telephony!.media;
+      const bobLeg = legs.operators[7102]!;
+      const start = media.stats(bobLeg)!;
+      await until("the caller's RTP relayed to Bob and his echo back", () => {
+        const s = media.stats(bobLeg);
+        return !!s && s.txPackets - start.txPackets > 25 && s.rxPackets - start.rxPackets > 25;
+      }, 10_000);
+      await done(await caller);
+      await done(bob);
+      const call = await callEvents(r.stream, '33688888888');
+      expect(opsWith(call, 'connected')).toEqual([7101, 7102]);
+      expect(call.map(line).filter((l) => l.startsWith('UI/'))).toEqual(['UI/hold', 'UI/consult', 'UI/consult_answer', 'UI/consult_end', 'UI/unhold']);
       lawful(r.stream);
     }, 60_000);
 

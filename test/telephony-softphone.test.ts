@@ -74,12 +74,14 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
   /**
    * One of the server's pages (toolbar, wallboard) signed in through its form, 1280×800, in a
    * Chromium of its own: the page is served from http://10.231.N.1:port and the microphone
-   * needs a secure context, as https gives in production.
+   * needs a secure context, as https gives in production. `before` runs before the page loads
+   * (init scripts).
    */
-  async function signedIn(r: Rig, path: string, user: string, password: string): Promise<{ secure: Browser; page: Page }> {
+  async function signedIn(r: Rig, path: string, user: string, password: string, before?: (page: Page) => Promise<void>): Promise<{ secure: Browser; page: Page }> {
     const secure = await ns.launchChromium([`--unsafely-treat-insecure-origin-as-secure=${r.srv.url}`]);
     const page = await secure.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    await before?.(page);
     await page.goto(`${r.srv.url}${path}`);
     await page.fill('input[name=login]', user);
     await page.fill('input[name=password]', password);
@@ -162,13 +164,26 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     expect(await status(`${base}/socket.io/?EIO=4&transport=websocket`, [])).toBe(101);
   }, 30_000);
 
-  it('the operator toolbar: its softphone registers, rings in the tab, Answer answers the SIP session (the B2BUA reports the answer), audio plays, the caller hangs up', async () => {
+  it('the operator toolbar: its softphone registers, rings in the tab, Answer answers the SIP session (the B2BUA reports the answer), audio plays, Mute silences what the page sends, the caller hangs up', async () => {
     const r = await rig('node', { min: 29200, max: 29399 });
-    const { secure, page } = await signedIn(r, '/operator/', 'ann', 'ann-toolbar-secret');
+    const { secure, page } = await signedIn(r, '/operator/', 'ann', 'ann-toolbar-secret', async (p) => {
+      // Keeps the page's peer connections, to read what its audio sender sends.
+      await p.addInitScript(() => {
+        const Native = window.RTCPeerConnection;
+        const all: RTCPeerConnection[] = [];
+        (window as unknown as { vmPeers: RTCPeerConnection[] }).vmPeers = all;
+        window.RTCPeerConnection = class extends Native {
+          constructor(config?: RTCConfiguration) {
+            super(config);
+            all.push(this);
+          }
+        };
+      });
+    });
     await until('the toolbar\'s softphone registered', async () => (await page.locator('.phone').getAttribute('data-phone')) === 'registered', 30_000);
     await page.click('text=Log in');
     await until('available', async () => (await page.locator('.badge').getAttribute('data-state')) === 'available', 10_000);
-    const caller = callIn(r, '33655555556', 6000);
+    const caller = callIn(r, '33655555556', 20_000);
     await page.locator('.ringing-here').waitFor({ timeout: 30_000 });
     expect(await page.textContent('.call .caller')).toBe('33655555556');
     await page.click('button.answer');
@@ -177,6 +192,32 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     // The caller's audio plays in the page's <audio>.
     await until('the remote audio attached', () => page.evaluate(() => !!document.querySelector('audio')?.srcObject), 10_000);
     expect(await page.locator('button.mute').count()).toBe(1);
+    // Mute: the outbound audio track is disabled and what it sends falls silent (the fake
+    // microphone's beeps gave the media source an audio level); Unmute gives it back.
+    const sent = () =>
+      page.evaluate(async () => {
+        const out: { enabled: boolean; level: number }[] = [];
+        for (const pc of (window as unknown as { vmPeers: RTCPeerConnection[] }).vmPeers) {
+          for (const sender of pc.getSenders()) {
+            if (sender.track?.kind !== 'audio' || pc.connectionState === 'closed') continue;
+            let level = -1;
+            (await sender.getStats()).forEach((x: { type: string; audioLevel?: number }) => {
+              if (x.type === 'media-source' && x.audioLevel !== undefined) level = x.audioLevel;
+            });
+            out.push({ enabled: sender.track.enabled, level });
+          }
+        }
+        return out;
+      });
+    await until('the microphone heard (audio level above 0)', async () => ((await sent())[0]?.level ?? 0) > 0, 10_000);
+    expect((await sent()).map((x) => x.enabled)).toEqual([true]);
+    await page.click('button.mute');
+    expect(await page.getAttribute('button.mute', 'aria-pressed')).toBe('true');
+    expect((await sent()).map((x) => x.enabled)).toEqual([false]);
+    await until('silence sent while muted (audio level 0)', async () => (await sent())[0]?.level === 0, 10_000);
+    await page.click('button.mute');
+    expect((await sent()).map((x) => x.enabled)).toEqual([true]);
+    await until('the microphone heard again', async () => ((await sent())[0]?.level ?? 0) > 0, 10_000);
     await done(await caller);
     await until('the call ended in the toolbar', async () => /^(available|wrapup)$/.test((await page.locator('.badge').getAttribute('data-state')) ?? ''), 15_000);
     expect(pageErrors).toEqual([]);

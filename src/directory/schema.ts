@@ -14,6 +14,10 @@ import { SOUND_ID_PATTERN } from '../sounds/ids.ts';
 const Id = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const E164 = Type.String({ pattern: '^[0-9]{3,20}$' });
+/** A screen-pop template: http or https, no spaces or control characters. */
+export const POPUP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\x00-\\x1f\\x7f]+$';
+/** `_blank`, or a window name (not `_self`, `_top`, `_parent`: the toolbar stays). */
+export const POPUP_TARGET_PATTERN = '^(_blank|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$';
 
 /**
  * A sound of the account (prompts, announcements, hold music): `file` is read at `vm import`
@@ -72,6 +76,15 @@ export const AccountFileSchema = Type.Object(
                 { additionalProperties: false },
               ),
             ),
+            /**
+             * Screen pop: the toolbar opens this http(s) URL for an inbound call, its `{caller}`,
+             * `{id_call}`, `{service}` and `{id_queue}` replaced by the call's values (URL-encoded).
+             */
+            popup_url: Type.Optional(Type.String({ pattern: POPUP_URL_PATTERN, maxLength: 2048, description: 'http(s) URL template: {caller} {id_call} {service} {id_queue}' })),
+            /** When the toolbar opens `popup_url`: as the call rings, or once answered. @default "answer" */
+            popup_on: Type.Optional(Type.Union([Type.Literal('ring'), Type.Literal('answer')])),
+            /** `_blank` (a new tab per call) or a window name (one window, reused). @default "_blank" */
+            popup_target: Type.Optional(Type.String({ pattern: POPUP_TARGET_PATTERN, description: '_blank, or a window name: letters, digits, - and _, up to 64' })),
           },
           { additionalProperties: true },
         ),

@@ -3,7 +3,7 @@
 // through, which emits delete_call → operator available (catchup) → num/end in that order.
 import type { Route } from '../directory/routing-schema.ts';
 import type { NumberConfig, TrunkConfig } from './config.ts';
-import { announcementSound, answerCaller, bridge, conversationStarts, dial, hangup, play } from './commands.ts';
+import { announcementSound, answerCaller, bridge, conversationStarts, dial, hangup, play, release, stopRing } from './commands.ts';
 import { emitLegDelete, enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
 import { emitConnect, emitInsert, emitNum, emitOperatorStatus, emitUiCall } from './emit.ts';
 import { isOpen } from './hours.ts';
@@ -134,6 +134,32 @@ export function endHold(ctx: EngineContext, call: Call, op: OperatorRt): void {
   emitUiCall(ctx, op, 'unhold', call.id, '');
 }
 
+/**
+ * Ends the operator's consultation of another one (cancelled, not answered, or the call or the
+ * consulted operator hung up): the consulted operator is freed — `stop_ring` if still ringing,
+ * else `release` of their leg and `available` (catchup 0) — then `UI/consult_end` with the
+ * reason. The caller stays on hold. Returns the consulted operator, parked for `unpark`.
+ */
+export function dropConsult(ctx: EngineContext, call: Call, reason: 'cancel' | 'failed' | 'ended'): OperatorRt | null {
+  const c = call.consult;
+  if (!c) return null;
+  call.consult = null;
+  c.timer?.cancel();
+  c.timer = null;
+  const b = c.op;
+  if (c.answered) {
+    release(ctx, call, b);
+    releaseOperator(ctx, b, call, 0);
+  } else {
+    b.call = null;
+    setState(ctx, b, 'wrapup');
+    emitOperatorStatus(ctx, b, 'available', call);
+    stopRing(ctx, call, b);
+  }
+  if (call.operator) emitUiCall(ctx, call.operator, 'consult_end', call.id, reason);
+  return b;
+}
+
 /** Frees operators parked by `stopRinging`/`releaseOperator` with no wrap-up timer. */
 export function unpark(ctx: EngineContext, ops: readonly OperatorRt[]): void {
   for (const op of ops) if (op.state === 'wrapup' && op.timer === null) makeAvailable(ctx, op);
@@ -148,11 +174,13 @@ export function endCall(ctx: EngineContext, call: Call): void {
   call.ivrTimer?.cancel();
   call.waitTimer = call.alertTimer = call.ivrTimer = null;
   takeWaiting(call);
+  const consulted = dropConsult(ctx, call, 'ended');
   const leg = call.leg;
   const op = call.phase === 'connected' || (call.phase === 'far_ringing' && !call.inbound) ? call.operator : null;
   if (op) endHold(ctx, call, op);
   emitLegDelete(ctx, call);
   const parked = stopRinging(ctx, call);
+  if (consulted) parked.push(consulted);
   if (op) {
     releaseOperator(ctx, op, call, call.phase === 'connected' ? catchupFor(call, op) : 0);
     parked.push(op);

@@ -37,6 +37,7 @@ export function unhold(ctx: EngineContext, op: OperatorRt): EngineResult<{ id_ca
   if (!c.call) return c.refusal;
   const call = c.call;
   if (!call.held) return fail('CALL_NOT_HELD', `call ${call.id}`);
+  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults operator ${call.consult.op.id}`);
   call.held = false;
   emitUiCall(ctx, op, 'unhold', call.id, '');
   ctx.telephony.command({ op: 'unhold', id_call: call.id, id_operator: op.id });

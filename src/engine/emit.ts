@@ -140,7 +140,7 @@ export function emitUi(ctx: EngineContext, op: OperatorRt, event: 'login' | 'log
 }
 
 /** Our UI extensions about the operator's call: hold, unhold, disposition (`supp` = its id). */
-export function emitUiCall(ctx: EngineContext, op: OperatorRt, event: 'hold' | 'unhold' | 'disposition', callId: number, supp: string | number): void {
+export function emitUiCall(ctx: EngineContext, op: OperatorRt, event: 'hold' | 'unhold' | 'disposition' | 'consult' | 'consult_answer' | 'consult_end', callId: number, supp: string | number): void {
   ctx.emit({ type_notification: 'UI', event, msg: { id_operator: op.id, id_client: ctx.accountId, id_call: callId, supp } });
 }
 

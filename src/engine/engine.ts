@@ -19,6 +19,7 @@ import type { Scheduler } from './scheduler.ts';
 import { countingIds, type IdSource } from './ids.ts';
 import { applyModel, reconfigure, type ReconfigureSummary } from './reconfigure.ts';
 import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
+import { answerConsult, cancelConsult, completeConsult, consult, consultedLeaves, isConsulted, type ConsultTarget } from './consult.ts';
 
 export interface EngineOptions {
   /** Time source and timers: `VirtualScheduler` in tests and simulations, `RealTimeScheduler` live. */
@@ -90,7 +91,7 @@ export interface InboundCallRequest {
   caller: string;
 }
 
-export type { CallbackRequest, IvrInput, RingFailure, TransferTarget };
+export type { CallbackRequest, IvrInput, RingFailure, TransferTarget, ConsultTarget };
 
 const CALLER_RE = /^[0-9]{1,32}$/;
 
@@ -185,7 +186,8 @@ export class Engine {
     const op = this.ctx.operators.get(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if (op.state !== 'ringing' || op.call !== call) return fail('OPERATOR_NOT_RINGING_CALL', `operator ${operatorId} is ${op.state}, call ${callId} is ${call.phase}`);
-    ringFailed(this.ctx, call, op);
+    if (isConsulted(op)) consultedLeaves(this.ctx, op);
+    else ringFailed(this.ctx, call, op);
     return OK;
   }
 
@@ -256,7 +258,8 @@ export class Engine {
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if (op.state !== 'ringing' || !op.call) return fail('OPERATOR_NOT_RINGING', `operator ${operatorId} is ${op.state}`);
     const call = op.call;
-    ringFailed(this.ctx, call, op);
+    if (isConsulted(op)) consultedLeaves(this.ctx, op);
+    else ringFailed(this.ctx, call, op);
     // The phone is told to stop ringing as after any refusal (`stop_ring`).
     return { ok: true, id_call: call.id };
   }
@@ -302,7 +305,8 @@ export class Engine {
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if (op.state !== 'ringing' || !op.call) return fail('OPERATOR_NOT_RINGING', `operator ${operatorId} is ${op.state}`);
     const id = op.call.id;
-    answerByOperator(this.ctx, op);
+    if (isConsulted(op)) answerConsult(this.ctx, op);
+    else answerByOperator(this.ctx, op);
     return { ok: true, id_call: id };
   }
 
@@ -312,7 +316,9 @@ export class Engine {
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     if ((op.state !== 'connected' && op.state !== 'calling') || !op.call) return fail('OPERATOR_NOT_ON_CALL', `operator ${operatorId} is ${op.state}`);
     const call = op.call;
-    endCall(this.ctx, call);
+    // The consulted operator hanging up ends the consultation, not the caller's call.
+    if (isConsulted(op)) consultedLeaves(this.ctx, op);
+    else endCall(this.ctx, call);
     return { ok: true, id_call: call.id };
   }
 
@@ -320,6 +326,27 @@ export class Engine {
     const op = this.ctx.operators.get(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     return transfer(this.ctx, op, target);
+  }
+
+  /** The connected operator puts the caller on hold and rings another operator (or a group's) to talk first. */
+  operatorConsult(operatorId: number, target: ConsultTarget): EngineResult<{ id_call: number; id_operator: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return consult(this.ctx, op, target);
+  }
+
+  /** The consulting operator hands the caller to the consulted one. */
+  operatorConsultComplete(operatorId: number): EngineResult<{ id_call: number; id_operator: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return completeConsult(this.ctx, op);
+  }
+
+  /** The consulting operator ends the consultation and goes back to the caller (on hold). */
+  operatorConsultCancel(operatorId: number): EngineResult<{ id_call: number }> {
+    const op = this.ctx.operators.get(operatorId);
+    if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
+    return cancelConsult(this.ctx, op);
   }
 
   /** The operator dials a number (outgoing call, negative id). */

@@ -37,6 +37,10 @@ export const ENGINE_ERRORS = {
   OPERATOR_NOT_IN_GROUP: { status: 409, message: 'The operator is not a member of this group.' },
   OPERATOR_ALREADY_SUSPENDED: { status: 409, message: 'The operator is already suspended in this group.' },
   OPERATOR_NOT_SUSPENDED: { status: 409, message: 'The operator is not suspended in this group.' },
+  CONSULT_IN_PROGRESS: { status: 409, message: 'The operator is consulting someone: complete or cancel the consultation first.' },
+  NOT_CONSULTING: { status: 409, message: 'The operator is not consulting anyone.' },
+  CONSULT_NOT_ANSWERED: { status: 409, message: 'The consulted operator has not answered yet: wait, or cancel.' },
+  CONSULT_TARGET_BUSY: { status: 409, message: 'No operator of the group is available to consult.' },
   PUSH_UNKNOWN: { status: 404, message: 'No such pending push (callback request).' },
   PUSH_NOT_ASSIGNED: { status: 409, message: 'The push is not assigned to this operator.' },
   // The host's, not a routing rule: the command ran but its events could not be stored.

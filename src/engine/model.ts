@@ -107,6 +107,11 @@ export class Call {
   recording = false;
   /** The operator put the caller on hold (UI/hold … UI/unhold). */
   held = false;
+  /**
+   * The operator consults another one while the caller is on hold (UI/consult …
+   * UI/consult_end): who, whether they answered, and their ring timer.
+   */
+  consult: Consult | null = null;
 
   constructor(
     readonly id: number,
@@ -117,6 +122,13 @@ export class Call {
     readonly startedAt: number,
     public rec: 0 | 1,
   ) {}
+}
+
+export interface Consult {
+  /** The consulted operator: ringing for the call, then connected to the consulting one. */
+  readonly op: OperatorRt;
+  answered: boolean;
+  timer: TimerHandle | null;
 }
 
 export interface QueueEntry {

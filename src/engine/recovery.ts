@@ -1,10 +1,11 @@
 // What an account's log leaves open, and the lawful events that close it. After a crash
 // (or when an engine had to be discarded), the calls the log shows in progress did end:
 // the process that carried them is gone. They get what PROTOCOL §5 makes lawful, in the
-// order the engine itself would emit: delete_call of the open leg, `available` (catchup 0)
-// for every operator on the call, num/end; then a pending push is cancelled, suspensions
-// are lifted and every logged-in operator logs out. Only what the engine opened is closed: a telephony system
-// publishing over the admin API carries its calls itself, and they survive our restart.
+// order the engine itself would emit: the end of a consultation, delete_call of the open
+// leg, `available` (catchup 0) for every operator on the call, num/end; then a pending push
+// is cancelled, suspensions are lifted and every logged-in operator logs out. Only what the
+// engine opened is closed: a telephony system publishing over the admin API carries its
+// calls itself, and they survive our restart.
 // Pure: fed notifications, asked for closing notifications.
 import type { Notification } from '../protocol/index.ts';
 
@@ -14,6 +15,8 @@ interface OpenCall {
   num?: { id_num: number; service: string; caller_id_num: string; type_dest: 'GROUPE' | 'TRUNK' | 'NO'; srv?: number };
   caller: string;
   leg?: { kind: 'queue' | 'trunk'; id: number; at: number };
+  /** The operator consulting another one on the call (UI/consult without its UI/consult_end). */
+  consultBy?: number;
 }
 
 interface OpenOperator {
@@ -112,6 +115,8 @@ export class OpenState {
         else if (n.event === 'push_cancel') o.push = null;
         else if (n.event === 'hold') o.held = n.msg.id_call;
         else if (n.event === 'unhold') o.held = null;
+        else if (n.event === 'consult') this.call(n.msg.id_call, at).consultBy = n.msg.id_operator;
+        else if (n.event === 'consult_end') delete this.call(n.msg.id_call, at).consultBy;
         else if (n.event === 'suspend') o.suspended.add(n.msg.id_queue);
         else if (n.event === 'unsuspend') o.suspended.delete(n.msg.id_queue);
         return;
@@ -134,6 +139,8 @@ export class OpenState {
     const out: Notification[] = [];
     for (const c of this.calls.values()) {
       const leg = c.leg;
+      // A consultation ends first: the consulting operator then leaves as from any call.
+      if (c.consultBy !== undefined) out.push({ type_notification: 'UI', event: 'consult_end', msg: { id_operator: c.consultBy, id_client, id_call: c.id, supp: 'ended' } });
       if (leg?.kind === 'queue') {
         out.push({ type_notification: 'queue', event: 'delete_call', msg: { id_call: c.id, id_queue: leg.id, id_client, duration_in_queue: secs(at - leg.at) } });
       } else if (leg?.kind === 'trunk') {

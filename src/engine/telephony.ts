@@ -25,12 +25,18 @@
 // - `stop_ring`: for each operator that stops ringing without answering — ring timeout,
 //   another operator answered under ring-all, the caller hung up, an overflow, and after
 //   `ringFailed` too (idempotent for the port) — so every `ring` of a (call, operator) is
-//   closed by exactly one `stop_ring` or `bridge`, always before the call's `hangup`.
+//   closed by exactly one `stop_ring` or `bridge` (or, for a consultation, `release`), always
+//   before the call's `hangup`.
 // - `bridge`: the ringing operator answered (calls.ts answerByOperator), after the
 //   `stop_ring` of the others. It answers the caller's leg first if it is not answered yet
 //   and stops what plays.
 // - `release`: a transfer (transfer.ts), before the new leg's command: `play` of the
-//   group's music, `ring` of the operator, or `dial` of the number.
+//   group's music, `ring` of the operator, or `dial` of the number. A consultation
+//   (consult.ts) that ends after the consulted operator answered: `release` of their leg
+//   (their `ring` is closed by it); one that completes: `release` of the consulting
+//   operator's leg, then `bridge` of the caller with the consulted operator's.
+// - `consult`: the operator rang for a consultation (a `ring` for the call while the caller
+//   is on hold) answered: connect them with the consulting operator's leg.
 // - `dial`: a trunk leg (purpose `trunk`, e164 = the trunk's destination: arrival, IVR,
 //   overflow, or a transfer to a number that is a trunk's destination); an operator's
 //   outgoing call (`outgoing`) or a callback attempt (`callback`), with `id_operator`; a
@@ -100,6 +106,13 @@ export type TelephonyCommand =
   | { op: 'hold'; id_call: number; id_operator: number; sound: string }
   /** The operator takes the caller back: stop the music, bridge the two legs again. */
   | { op: 'unhold'; id_call: number; id_operator: number }
+  /**
+   * Consultation: the consulted operator (`id_target`, rung for this call) answered; connect
+   * the consulting operator's leg with theirs while the caller stays on hold. A `release` of
+   * the consulted operator ends it (cancel); `release` of the consulting one then `bridge` of
+   * the caller with the consulted one completes it.
+   */
+  | { op: 'consult'; id_call: number; id_operator: number; id_target: number }
   /** The operator leaves the call (transfer): hang up the operator's leg, keep the caller. */
   | { op: 'release'; id_call: number; id_operator: number }
   /**

@@ -13,7 +13,8 @@ import type { EngineContext, OperatorRt } from './model.ts';
 
 export type TransferTarget = { type: 'operator'; id: number } | { type: 'group'; id: number } | { type: 'number'; e164: string };
 
-const DIRECT_RING_MS = 20_000;
+/** How long an operator rings for a call handed to them directly (transfer, consultation) when they have no group. */
+export const DIRECT_RING_MS = 20_000;
 export const E164_RE = /^[0-9]{3,20}$/;
 
 /** True when `e164` starts with one of the account's forbidden prefixes. */
@@ -23,9 +24,10 @@ export function isForbidden(ctx: EngineContext, e164: string): boolean {
 
 export function transfer(ctx: EngineContext, op: OperatorRt, target: TransferTarget): EngineResult<{ id_call: number }> {
   const call = op.call;
-  if (op.state !== 'connected' || !call || call.phase !== 'connected') {
-    return fail('OPERATOR_NOT_ON_CALL', `operator ${op.id} is ${op.state}`);
+  if (op.state !== 'connected' || !call || call.phase !== 'connected' || call.operator !== op) {
+    return fail('OPERATOR_NOT_ON_CALL', `operator ${op.id} is ${op.state === 'connected' ? 'consulted on a call' : op.state}`);
   }
+  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults operator ${call.consult.op.id}`);
   let to: OperatorRt | undefined;
   if (target.type === 'operator') {
     to = ctx.operators.get(target.id);

@@ -90,6 +90,10 @@ export function helmetOptions(opts: WebSecurityOptions): HelmetOptions {
     referrerPolicy: { policy: 'no-referrer' },
     // HSTS belongs to whoever terminates TLS (this server only speaks HTTP).
     strictTransportSecurity: false,
+    // The toolbar's screen pop keeps its named window to send the next caller's page to it:
+    // with helmet's `same-origin`, a window opened on the CRM's site is cut off at once
+    // (closed to its opener) and each call opened another one. Pages opening us stay apart.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
   };
 }
 

@@ -51,8 +51,11 @@ const UiMsg = msg({
 /**
  * Our extensions (additive, PROTOCOL §5 "Extensions"): an operator puts a call on hold and
  * takes it back (`hold` / `unhold`), tags it with a disposition (`disposition`, `supp` = the
- * disposition id), and a supervisor suspends / unsuspends an operator in one group
- * (`suspend` / `unsuspend`, `id_queue`).
+ * disposition id), consults someone while the caller is on hold (`consult`, `supp` = the
+ * operator consulted, `operator:<id>`; `consult_answer` when they answer; `consult_end`, `supp`
+ * = `complete` (the caller is now theirs), `cancel`, `failed` (no answer) or `ended` (the
+ * call or the consulted operator hung up)), and a supervisor suspends / unsuspends an
+ * operator in one group (`suspend` / `unsuspend`, `id_queue`).
  */
 const UiCallMsg = msg({
   id_operator: Id,
@@ -178,6 +181,9 @@ export const CATALOGUE = {
     hold: UiCallMsg,
     unhold: UiCallMsg,
     disposition: UiCallMsg,
+    consult: UiCallMsg,
+    consult_answer: UiCallMsg,
+    consult_end: UiCallMsg,
     suspend: UiGroupMsg,
     unsuspend: UiGroupMsg,
   },

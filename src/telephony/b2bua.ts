@@ -363,6 +363,14 @@ export class B2bua {
         st.bridged = leg.media;
         return;
       }
+      case 'consult': {
+        // The consulted operator answered: the two operators talk; the caller keeps the music.
+        const a = st.ops.get(cmd.id_operator);
+        const b = st.ops.get(cmd.id_target);
+        if (a && b) await media.bridge(a.media, b.media);
+        else this.fallbacks.get(st.accountId)?.command(cmd);
+        return;
+      }
       case 'dial':
         // Not awaited: an operator's own call waits for their phone to answer, and the
         // call's next commands (a timeout's hangup) must not wait behind it.

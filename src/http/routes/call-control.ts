@@ -24,11 +24,15 @@ const TransferTarget = Type.Union([
   Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('number'), e164: E164 }, { additionalProperties: false }),
 ]);
+const ConsultTarget = Type.Union([
+  Type.Object({ type: Type.Literal('operator'), id: Id }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),
+]);
 const Account = Type.Object({ id: Id });
 const CallParams = Type.Object({ id: Id, call: CallId });
 const OpParams = Type.Object({ id: Id, op: Id });
 const PushParams = Type.Object({ id: Id, op: Id, push: Id });
-const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
+const OkAnswer = Type.Object({ ok: Type.Literal(true), id_call: Type.Optional(Type.Integer()), id_operator: Type.Optional(Type.Integer()), id_push: Type.Optional(Type.Integer()), matched: Type.Optional(Type.Boolean()), merged: Type.Optional(Type.Boolean()) });
 const responses = { 200: OkAnswer, '4xx': errorSchema, '5xx': errorSchema };
 
 /** The telephony side: the engine's inputs (a PBX, or the B2BUA in-process). */
@@ -131,6 +135,15 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   }, async (req) => run(req.params, (e) => e.operatorPause(req.params.op, req.body.pause)));
   app.post('/api/v1/accounts/:id/operators/:op/transfer', { config: audited(toolbar, 'transfer'), schema: { summary: "Operator transfers their call", tags, params: OpParams, body: TransferTarget, response: responses } },
     async (req) => run(req.params, (e) => e.operatorTransfer(req.params.op, req.body as Static<typeof TransferTarget>)));
+  app.post('/api/v1/accounts/:id/operators/:op/consult', {
+    config: toolbar,
+    schema: {
+      summary: 'Operator puts the caller on hold and rings another operator (or the longest-idle available one of a group) to talk first (consultative transfer)',
+      tags, params: OpParams, body: ConsultTarget, response: responses,
+    },
+  }, async (req) => run(req.params, (e) => e.operatorConsult(req.params.op, req.body as Static<typeof ConsultTarget>)));
+  opAction('consult/complete', 'Operator hands the caller on hold to the operator they consult, and wraps up', (e, op) => e.operatorConsultComplete(op));
+  opAction('consult/cancel', 'Operator ends the consultation: the consulted operator is freed, the caller stays on hold until resumed', (e, op) => e.operatorConsultCancel(op));
   app.post('/api/v1/accounts/:id/operators/:op/call', {
     config: audited(toolbar, 'call'),
     schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },

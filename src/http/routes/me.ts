@@ -1,7 +1,8 @@
 // `GET /api/v1/me`: who a token is, for a page opened with only a token in its URL (the
 // operator toolbar's `?token_session=`): its role, account and operator, the operator's name
 // and language, and what the toolbar lists: the account's pauses and dispositions, and the
-// groups the principal sees (names for the call's group, transfer targets).
+// groups the principal sees (names for the call's group, transfer targets), and the
+// operator's screen pop.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../services.ts';
@@ -19,6 +20,14 @@ const Me = Type.Object({
   dispositions: Type.Array(Type.Object({ id: Type.Integer(), label: Type.String() })),
   groups: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })),
   operators: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  targets: Type.Object(
+    { groups: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })), operators: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })) },
+    { description: "where the toolbar may transfer a call or consult: every group and operator of the account for an operator (names only), else those the principal sees" },
+  ),
+  popup: Type.Union([
+    Type.Object({ url: Type.String(), on: Type.Union([Type.Literal('ring'), Type.Literal('answer')]), target: Type.String() }),
+    Type.Null(),
+  ], { description: "the operator's screen pop (`popup_url`, `popup_on`, `popup_target` of the account file), else null" }),
 });
 
 export const meRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -45,6 +54,11 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       dispositions: (dir?.dispositions ?? []).map((x) => ({ id: x.id, label: x.label })),
       groups: (dir?.groups ?? []).filter((g) => seesGroup(p.scope, g.id)).map((g) => ({ id: g.id, name: g.name })),
       operators: (dir?.operators ?? []).filter((o) => seesOperator(p.scope, o.id)).map((o) => ({ id: o.id, name: o.name })),
+      targets: {
+        groups: (dir?.groups ?? []).filter((g) => p.role === 'operator' || seesGroup(p.scope, g.id)).map((g) => ({ id: g.id, name: g.name })),
+        operators: (dir?.operators ?? []).filter((o) => p.role === 'operator' || seesOperator(p.scope, o.id)).map((o) => ({ id: o.id, name: o.name })),
+      },
+      popup: op?.popup_url ? { url: op.popup_url, on: op.popup_on ?? 'answer', target: op.popup_target ?? '_blank' } : null,
     };
   });
 };

@@ -2,6 +2,7 @@
 // (GET /api/v1/me), the desk actions (POST …/operators/:op/<action>), the softphone's
 // registration (GET …/softphone) and the logout (DELETE /vm/token/<token>). A refusal is
 // thrown as ApiError with the server's message, which the page shows as is.
+import type { PopupSetting } from './popup.ts';
 
 export class ApiError extends Error {
   constructor(readonly code: string, message: string, readonly status: number) {
@@ -45,6 +46,10 @@ export interface Me {
   dispositions: { id: number; label: string }[];
   groups: { id: number; name: string }[];
   operators: { id: number; name: string }[];
+  /** Where a call may be transferred or a consultation rung: the account's groups and operators. */
+  targets: { groups: { id: number; name: string }[]; operators: { id: number; name: string }[] };
+  /** The screen pop, when the account file gives the operator a `popup_url`. */
+  popup: PopupSetting | null;
 }
 
 export const whoAmI = (token: string) => request<Me>('api/v1/me', { token });

@@ -34,7 +34,7 @@ export function App() {
     if (!token) return setStarting(false);
     open(token)
       .catch((e: unknown) => {
-        sessionStorage.clear();
+        Session.forget();
         setMessage(`${t.tokenRefused} (${e instanceof Error ? e.message : String(e)})`);
       })
       .finally(() => setStarting(false));
@@ -132,6 +132,7 @@ function StatePanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: nu
   const pause = s.me.pauses.find((p) => p.id === d.pauseId);
   const [reason, setReason] = useState(s.me.pauses[0]?.id ?? 0);
   const held = d.call?.held && d.status === 'connected';
+  const consulting = d.call?.consult && d.status === 'connected';
   // The wrap-up's countdown, or the pause's (it ends by itself after max_duration).
   const left =
     d.status === 'wrapup' && d.wrapUntil !== null ? Math.max(0, Math.ceil((d.wrapUntil - now) / 1000))
@@ -140,7 +141,7 @@ function StatePanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: nu
   return (
     <section class="state">
       <div class="status">
-        <span class="badge" data-state={held ? 'hold' : d.status}>{held ? t.onHold : t[d.status]}</span>
+        <span class="badge" data-state={consulting ? 'consult' : held ? 'hold' : d.status}>{consulting ? t.consulting : held ? t.onHold : t[d.status]}</span>
         {pause && <span class="pause-label">{pause.label}</span>}
         <time class="timer">{clock(elapsed(d.since, now))}</time>
         {left !== undefined && <span class="countdown">{clock(left)} {t.left}</span>}
@@ -173,6 +174,10 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
     const [type, id] = target.split(':');
     void s.act('transfer', type === 'number' ? { type, e164 } : { type, id: Number(id) });
   };
+  const consult = () => {
+    const [type, id] = target.split(':');
+    void s.act('consult', { type, id: Number(id) });
+  };
   return (
     <section class="call" data-call={call.id}>
       {d.status === 'ringing' && s.ringingHere() && <p class="ringing-here">{t.ringingHere}</p>}
@@ -192,6 +197,12 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           </>
         )}
       </dl>
+      {s.popup?.call === call.id && (
+        <p class="popup">
+          {s.popup.blocked && <span class="hint">{t.popupBlocked} </span>}
+          <a href={s.popup.url} target={s.me.popup?.target ?? '_blank'} rel="noopener noreferrer">{t.popupLink}</a>
+        </p>
+      )}
       <div class="actions">
         {d.status === 'ringing' && (
           <>
@@ -200,7 +211,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           </>
         )}
         {(d.status === 'connected' || d.status === 'calling') && <button type="button" class="hangup" onClick={() => s.act('hangup')}>{t.hangUp}</button>}
-        {d.status === 'connected' && (call.held
+        {d.status === 'connected' && !call.consult && (call.held
           ? <button type="button" class="unhold" onClick={() => s.act('unhold')}>{t.unhold}</button>
           : <button type="button" class="hold" onClick={() => s.act('hold')}>{t.hold}</button>)}
         {d.status === 'connected' && s.phone === 'registered' && (
@@ -216,16 +227,28 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           </select>
         </label>
       )}
-      {d.status === 'connected' && (
+      {d.status === 'connected' && !call.consult && (
         <div class="transfer">
           <select name="transfer" aria-label={t.transferTo} value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
             <option value="" disabled>{t.transferTo}</option>
-            {s.me.groups.map((g) => <option value={`group:${g.id}`}>{g.name}</option>)}
-            {s.me.operators.filter((o) => o.id !== s.me.id_operator).map((o) => <option value={`operator:${o.id}`}>{o.name}</option>)}
+            {s.me.targets.groups.map((g) => <option value={`group:${g.id}`}>{g.name}</option>)}
+            {s.me.targets.operators.filter((o) => o.id !== s.me.id_operator).map((o) => <option value={`operator:${o.id}`}>{o.name}</option>)}
             <option value="number:">{t.toNumber}</option>
           </select>
           {target === 'number:' && <input type="tel" inputMode="tel" value={e164} onInput={(e) => setE164(e.currentTarget.value)} />}
-          <button type="button" disabled={!target} onClick={transfer}>{t.transfer}</button>
+          <button type="button" class="do-transfer" disabled={!target} onClick={transfer}>{t.transfer}</button>
+          {/* A consultation rings an operator (or a group's): not a number. */}
+          <button type="button" class="consult" disabled={!target || target === 'number:'} onClick={consult}>{t.consult}</button>
+        </div>
+      )}
+      {d.status === 'connected' && call.consult && (
+        <div class="consulting" data-answered={String(call.consult.answered)}>
+          <span class="with">
+            {t.consultWith} <strong>{s.me.targets.operators.find((o) => o.id === call.consult!.operator)?.name ?? `#${call.consult.operator}`}</strong>
+            {!call.consult.answered && <span class="hint"> — {t.ringing}</span>}
+          </span>
+          <button type="button" class="complete" disabled={!call.consult.answered} onClick={() => s.act('consult/complete')}>{t.complete}</button>
+          <button type="button" class="cancel-consult" onClick={() => s.act('consult/cancel')}>{t.cancelConsult}</button>
         </div>
       )}
     </section>
@@ -241,8 +264,10 @@ function Pushes({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: number
           <li data-push={p.id}>
             <span class="number">{p.e164}</span>
             {p.type === 'AUTO' && p.autoTimeout > 0 && <span class="countdown">{t.autoIn} {clock(Math.max(0, p.autoTimeout - elapsed(p.at, now)))}</span>}
-            <button type="button" onClick={() => s.act(`pushes/${p.id}/accept`)}>{t.accept}</button>
-            <button type="button" class="reject" onClick={() => s.act(`pushes/${p.id}/refuse`)}>{t.refuse}</button>
+            <span class="push-actions">
+              <button type="button" onClick={() => s.act(`pushes/${p.id}/accept`)}>{t.accept}</button>
+              <button type="button" class="reject" onClick={() => s.act(`pushes/${p.id}/refuse`)}>{t.refuse}</button>
+            </span>
           </li>
         ))}
       </ul>

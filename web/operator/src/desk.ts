@@ -1,7 +1,8 @@
 // What the operator's toolbar shows, from the stream: their state with its start time, the
 // call they ring for, talk on or wrap up (caller, group, time waited, hold, disposition),
 // their pause and the callbacks pushed to them. Pure: a snapshot entry to start from, then
-// one event at a time, in cpt order, as the SDK delivers them.
+// one event at a time, in cpt order, as the SDK delivers them. A consultation (the caller on
+// hold while the operator talks with another one) is kept on the call.
 import type { Notification, OperatorSnapshot } from '@voice-management/client';
 
 export type DeskStatus = 'logged_out' | 'available' | 'ringing' | 'connected' | 'calling' | 'wrapup' | 'paused';
@@ -19,6 +20,8 @@ export interface DeskCall {
   outgoing: boolean;
   held: boolean;
   disposition: number | undefined;
+  /** The operator consulted while the caller is on hold (UI/consult … UI/consult_end), and whether they answered. */
+  consult?: { operator: number; answered: boolean } | undefined;
 }
 
 export interface DeskPush {
@@ -104,6 +107,14 @@ export function applyEvent(d: Desk, n: Notification, at: number): Desk {
         return d.call && d.call.id === n.msg.id_call ? { ...d, call: { ...d.call, held: n.event === 'hold' } } : d;
       case 'disposition':
         return d.call && d.call.id === n.msg.id_call ? { ...d, call: { ...d.call, disposition: Number(n.msg.supp) } } : d;
+      case 'consult':
+      case 'consult_answer': {
+        const with_ = /^operator:([0-9]+)$/.exec(String(n.msg.supp));
+        if (!d.call || d.call.id !== n.msg.id_call || !with_) return d;
+        return { ...d, call: { ...d.call, consult: { operator: Number(with_[1]), answered: n.event === 'consult_answer' } } };
+      }
+      case 'consult_end':
+        return d.call && d.call.id === n.msg.id_call ? { ...d, call: { ...d.call, consult: undefined } } : d;
       case 'push': {
         const p = n.msg as unknown as { id_push?: number; e164: string; type: 'AUTO' | 'MANUAL'; priority: number; auto_timeout?: number };
         if (p.id_push === undefined) return d;

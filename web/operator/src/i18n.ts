@@ -58,6 +58,13 @@ const en = {
   live: 'Live',
   reconnecting: 'Reconnecting…',
   closed: 'Disconnected',
+  popupLink: 'Caller’s page',
+  popupBlocked: 'The browser blocked the pop-up; allow pop-ups for this page or open it here:',
+  consult: 'Consult',
+  consulting: 'Consulting',
+  consultWith: 'Consulting with',
+  complete: 'Complete transfer',
+  cancelConsult: 'Back to the caller',
 } as const;
 
 export type Strings = { readonly [K in keyof typeof en]: string };
@@ -120,6 +127,13 @@ const fr: Strings = {
   live: 'En direct',
   reconnecting: 'Reconnexion…',
   closed: 'Déconnecté',
+  popupLink: 'Fiche de l’appelant',
+  popupBlocked: 'Le navigateur a bloqué la fenêtre ; autorisez les fenêtres pour cette page ou ouvrez-la ici :',
+  consult: 'Consulter',
+  consulting: 'En consultation',
+  consultWith: 'En consultation avec',
+  complete: 'Transférer',
+  cancelConsult: 'Revenir à l’appelant',
 };
 
 /** The table for a language tag (`fr`, `fr-FR` → French; anything else → English). */

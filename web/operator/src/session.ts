@@ -5,8 +5,32 @@ import { connect, type ClientState, type Update, type VmClient } from '@voice-ma
 import { act, serverBase, signOut, softphoneOf, whoAmI, type Me } from './api.ts';
 import { applyEvent, deskFromSnapshot, emptyDesk, type Desk } from './desk.ts';
 import type { Phone } from './phone.ts';
+import { expandPopup, openPopup, popupDue, popupValues } from './popup.ts';
 
 const KEY = 'vm-operator-session';
+
+/**
+ * The tab's kept token. A browser that blocks third-party storage (a CRM framing the toolbar
+ * from another site, Safari, private windows) throws on any access to sessionStorage: the
+ * toolbar then works without keeping the token (a reload asks for it again).
+ */
+const kept = {
+  get: (): string | undefined => {
+    try {
+      return sessionStorage.getItem(KEY) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  set: (token: string | undefined): void => {
+    try {
+      if (token === undefined) sessionStorage.removeItem(KEY);
+      else sessionStorage.setItem(KEY, token);
+    } catch {
+      // Storage blocked: nothing is kept.
+    }
+  },
+};
 
 /** The phone as the toolbar shows it: a softphone in this tab, or a desk phone elsewhere. */
 export type PhoneView = 'none' | 'elsewhere' | 'starting' | 'registered' | 'failed';
@@ -17,6 +41,8 @@ export class Session {
   phone: PhoneView = 'none';
   /** The last refusal or problem, shown until the next action. */
   message: string | undefined;
+  /** The screen pop of the current call (its expanded URL), kept as a link in the call panel. */
+  popup: { call: number; url: string; blocked: boolean } | undefined;
   private softphone: Phone | undefined;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -40,8 +66,8 @@ export class Session {
       s.apply(u);
     });
     client.on('state', (c) => s.update(() => (s.link = c.state)));
-    client.on('token', (t) => sessionStorage.setItem(KEY, t.idSession));
-    sessionStorage.setItem(KEY, idSession);
+    client.on('token', (t) => kept.set(t.idSession));
+    kept.set(idSession);
     const snap = await client.snapshot({ source: 'realtime' }).catch((e: unknown) => {
       client.close('snapshot failed');
       throw e;
@@ -58,7 +84,12 @@ export class Session {
 
   /** The token this tab kept (sessionStorage: gone with the tab). */
   static saved(): string | undefined {
-    return sessionStorage.getItem(KEY) ?? undefined;
+    return kept.get();
+  }
+
+  /** Forgets the token this tab kept (it was refused). */
+  static forget(): void {
+    kept.set(undefined);
   }
 
   token(): string {
@@ -119,12 +150,21 @@ export class Session {
     this.softphone?.stop();
     const token = this.token();
     this.client.close();
-    sessionStorage.removeItem(KEY);
+    kept.set(undefined);
     await signOut(token);
   }
 
   private apply(u: Update): void {
-    this.update(() => (this.desk = applyEvent(this.desk, u.event, Date.now())));
+    const prev = this.desk;
+    this.update(() => (this.desk = applyEvent(prev, u.event, Date.now())));
+    const pop = this.me.popup;
+    const call = pop && popupDue(prev, this.desk, pop.on);
+    if (pop && call) {
+      const url = expandPopup(pop.url, popupValues(call));
+      // `noopener` makes window.open answer null even when it opened: only a named window tells.
+      const w = openPopup(url, pop.target);
+      this.update(() => (this.popup = { call: call.id, url, blocked: pop.target !== '_blank' && w === null }));
+    }
   }
 
   private update(fn: () => void): void {
