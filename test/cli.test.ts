@@ -126,7 +126,8 @@ describe('durations', () => {
   });
 });
 
-describe('listening address', () => {
+// Three `vm serve` processes in one test (seconds each to load on a loaded machine).
+describe('listening address', { timeout: 90_000 }, () => {
   // 127.0.0.2 is loopback too on Linux, but a server bound to 127.0.0.1 does not answer there.
   it('vm serve listens on 127.0.0.1 unless told otherwise; --host and HOST choose', async () => {
     const local = await start(['serve', '--port', '0', '--data', dataDir()]);
