@@ -201,6 +201,30 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     lawful(r.stream, ACCOUNT);
   }, 60_000);
 
+  it("click-to-call: the operator's registered phone answers first, then the number is dialled at the gateway with the account's presentation", async () => {
+    const gw = await freePort();
+    const far = await startSipp({ scenario: scenarioFile('e2e-operator-bye', { ring: 200, talk: 1500 }), localPort: gw, timeoutMs: 30_000 });
+    const r = await rig(gw, ['phones-callback.json']);
+    const ann = await kit.phone(r, 'ann-phone', 'ann-secret-1', 'e2e-operator', { ring: 300 });
+    await login(r, 7101);
+    const placed = await http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/7101/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ e164: '33655500002' }),
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(200);
+    const farRes = await done(far);
+    await done(ann);
+    const invite = farRes.messages.split(/^-{10,}.*$/m).find((m) => /^INVITE sip:33655500002@/m.test(m));
+    expect(invite, 'the INVITE at the gateway').toBeDefined();
+    // The account has no caller_id: its first service number is presented.
+    expect(invite).toMatch(/^From:[^\r\n]*<sip:33100000071@/m);
+    const calling = await operatorStatus(r.stream, 'calling');
+    await until('the call ended', () => events(r.stream).some((n) => n.type_notification === 'operator' && idOf(n) === idOf(calling) && (n.msg as { status: string }).status !== 'calling' && (n.msg as { status: string }).status !== 'connected'), 15_000);
+    expect(opsWith(events(r.stream).filter((n) => idOf(n) === idOf(calling)), 'connected')).toEqual([7101]);
+    lawful(r.stream, ACCOUNT);
+  }, 60_000);
+
   it('web callback to a forbidden destination is refused before anything is dialled', async () => {
     const gw = await freePort();
     const gateway = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });

@@ -21,8 +21,8 @@ describe('operator contacts', () => {
       if (current instanceof Error) throw current;
       return current;
     });
-    expect(await contacts.get(1, 1)).toEqual({ e164: '33600000001', sipUser: 'ann-desk' });
-    expect(await contacts.get(1, 2)).toEqual({});
+    expect(await contacts.get(1, 1)).toEqual({ e164: '33600000001', sipUser: 'ann-desk', callerId: '0' });
+    expect(await contacts.get(1, 2)).toEqual({ callerId: '0' });
     expect(await contacts.get(1, 3)).toBeUndefined();
     expect(reads).toBe(1);
     current = dir('33600000009');
@@ -36,5 +36,25 @@ describe('operator contacts', () => {
     current = dir('33600000010');
     expect((await contacts.get(1, 1))?.e164).toBe('33600000010');
     expect(reads).toBe(4);
+  });
+});
+
+describe("the number an operator's own calls present", () => {
+  const presentation = async (account: Partial<AccountDirectory['account']>, op: { caller_id?: string }, numbers: string[] = []) => {
+    const d: AccountDirectory = {
+      account: { id: 1, name: 'A', ...account },
+      operators: [{ id: 1, name: 'Ann', ...op }],
+      numbers: numbers.map((service, i) => ({ id: i + 1, service, route: { type: 'group', id: 1 } })),
+    } as AccountDirectory;
+    return (await new OperatorContacts(async () => d).get(1, 1))?.callerId;
+  };
+
+  it("is the operator's caller_id, else the account's, else the account's first service number, else anonymous (0)", async () => {
+    expect(await presentation({ caller_id: '33100000009' }, { caller_id: '33100000005' }, ['33100000001'])).toBe('33100000005');
+    expect(await presentation({ caller_id: '33100000009' }, {}, ['33100000001'])).toBe('33100000009');
+    expect(await presentation({}, {}, ['33100000001', '33100000002'])).toBe('33100000001');
+    expect(await presentation({}, {}, [])).toBe('0');
+    expect(await presentation({ caller_id: 'anonymous' }, {}, ['33100000001'])).toBe('0');
+    expect(await presentation({ caller_id: '33100000009' }, { caller_id: 'anonymous' }, ['33100000001'])).toBe('0');
   });
 });

@@ -45,7 +45,19 @@ export const SIP_REALM = 'voice-management';
 
 export const AccountFileSchema = Type.Object(
   {
-    account: Type.Object({ id: Id, name: Name }, { additionalProperties: true }),
+    account: Type.Object(
+      {
+        id: Id,
+        name: Name,
+        /**
+         * The number presented (SIP From) on the calls the account places: an operator's
+         * click-to-call and web callbacks. Default: the account's first service number;
+         * "anonymous": none (From 0).
+         */
+        caller_id: Type.Optional(Type.Union([E164, Type.Literal('anonymous')])),
+      },
+      { additionalProperties: true },
+    ),
     groups: Type.Optional(Type.Array(Type.Object({ id: Id, name: Name, ...GroupRoutingFields }, { additionalProperties: true }))),
     operators: Type.Optional(
       Type.Array(
@@ -55,6 +67,8 @@ export const AccountFileSchema = Type.Object(
             name: Name,
             groups: Type.Optional(Type.Array(Id)),
             e164: Type.Optional(E164),
+            /** The number this operator's own calls present, instead of the account's `caller_id`. */
+            caller_id: Type.Optional(Type.Union([E164, Type.Literal('anonymous')])),
             login: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             /**
              * With `login`, the operator signs in to the toolbar (`POST /ws/` with account_type

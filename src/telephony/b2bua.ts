@@ -19,6 +19,8 @@ import { Listenings, type ListenLeg } from './listen.ts';
 export interface OperatorContact {
   sipUser?: string;
   e164?: string;
+  /** What their own calls (click-to-call, callbacks) present as From; "0": anonymous. */
+  callerId?: string;
 }
 
 export interface B2buaOptions {
@@ -554,7 +556,11 @@ export class B2bua {
       if (!ok) return;
     }
     if (st.ended) return;
-    const far = await this.place(st, `${st.key}.far`, this.gatewayUri(e164), st.inbound ? st.caller : '0');
+    // A caller's call shows the caller to the far end (a trunk, a transfer); the account's own
+    // call shows its presentation (the operator's, the account's caller_id, its first number).
+    const from = st.inbound ? st.caller : ((operatorId !== null ? (await this.opts.operatorContact(st.accountId, operatorId))?.callerId : undefined) ?? '0');
+    if (st.ended) return;
+    const far = await this.place(st, `${st.key}.far`, this.gatewayUri(e164), from);
     if (!far) {
       if (!st.ended) void this.input(st, (e) => e.callHangup(st.idCall));
       return;

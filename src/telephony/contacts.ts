@@ -1,5 +1,6 @@
-// How each operator's phone is reached (registered SIP user, else e164 at the gateway),
-// read from the account's directory once and kept until the directory changes: a ring
+// How each operator's phone is reached (registered SIP user, else e164 at the gateway), and
+// the number their own calls present (`caller_id`: the operator's, the account's, or the
+// account's first service number), read from the account's directory once and kept until the directory changes: a ring
 // costs a map lookup, not a directory read.
 import type { AccountDirectory } from '../directory/schema.ts';
 import type { OperatorContact } from './b2bua.ts';
@@ -31,8 +32,11 @@ export class OperatorContacts {
   private async load(accountId: number): Promise<Map<number, OperatorContact>> {
     const dir = await this.directory(accountId);
     const out = new Map<number, OperatorContact>();
+    const presented = (id: string | undefined) => (id === 'anonymous' ? '0' : id);
+    // The account's presentation: its own `caller_id`, else its first service number.
+    const account = presented(dir?.account.caller_id) ?? dir?.numbers?.[0]?.service ?? '0';
     for (const op of dir?.operators ?? []) {
-      out.set(op.id, { ...(op.e164 ? { e164: op.e164 } : {}), ...(op.sip ? { sipUser: op.sip.username } : {}) });
+      out.set(op.id, { ...(op.e164 ? { e164: op.e164 } : {}), ...(op.sip ? { sipUser: op.sip.username } : {}), callerId: presented(op.caller_id) ?? account });
     }
     return out;
   }
