@@ -299,6 +299,28 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       lawful(r.stream);
     }, 60_000);
 
+    it('a consulted number that is busy (486) ends the consultation as failed: the caller stays on hold until resumed', async () => {
+      const gw = await freePort();
+      const busy = await startSipp({ scenario: scenarioFile('e2e-busy', {}), localPort: gw, timeoutMs: 30_000 });
+      const r = await rig(gw);
+      const ann = await phone(r, 'ann-phone', 'ann-secret-1', 'e2e-operator', { ring: 100 });
+      await login(r, 7101);
+      const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(1), talk: 6000 }), target: r.sip, service: '33100000072', keys: { caller: '33686868686' }, timeoutMs: 30_000 });
+      const id = idOf(await operatorStatus(r.stream, 'connected', 20_000, 7101))!;
+      const c = await opAction(r, 7101, 'consult', { type: 'number', e164: '33612340001' });
+      expect(c.status, JSON.stringify(c.body)).toBe(200);
+      const end = await until('the consultation ended', () => events(r.stream).find((n) => n.type_notification === 'UI' && n.event === 'consult_end' && idOf(n) === id), 20_000);
+      expect(end.msg).toMatchObject({ supp: 'failed' });
+      await done(busy);
+      const back = await opAction(r, 7101, 'unhold');
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      await done(await caller);
+      await done(ann);
+      const call = await callEvents(r.stream, '33686868686');
+      expect(call.map(line).filter((l) => l.startsWith('UI/'))).toEqual(['UI/hold', 'UI/consult', 'UI/consult_end', 'UI/unhold']);
+      lawful(r.stream);
+    }, 60_000);
+
     it('an untrusted source is challenged, gets 403 with wrong credentials, and creates nothing; junk datagrams harm nothing; then a good call works', async () => {
       const gw = await freePort();
       const op = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 100 }), localPort: gw, timeoutMs: 30_000 });
