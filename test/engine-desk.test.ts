@@ -26,6 +26,7 @@ const account = (): AccountFile => ({
     { id: 1, service: '33100000001', route: { type: 'group', id: 1 } },
     { id: 2, service: '33100000002', route: { type: 'group', id: 2 } },
   ],
+  forbidden_destinations: ['3389'],
   pauses: [
     { id: 1, label: 'Break', max_duration: 300 },
     { id: 2, label: 'Training' },
@@ -381,5 +382,86 @@ describe('consultation (attended transfer)', () => {
     expect(take()).toEqual([`release ${id} op1`, `hangup ${id}`]);
     expect(news()).toEqual(['operator/status/available op1', 'UI/consult_end op2', 'UI/unhold op2', 'queue/delete_call', 'operator/status/available op2', 'num/end']);
     expect(engine.operator(1)!.state).toBe('available');
+  });
+
+  it('an external number: checked as a blind transfer, dialled with the caller on hold, answered, then completed as a transfer to a number', () => {
+    const { engine, take, news, at, id, events } = onCall();
+    expect(engine.operatorConsult(2, { type: 'number', e164: '33899000000' })).toMatchObject({ ok: false, error: 'TRANSFER_FORBIDDEN' });
+    expect(engine.operatorConsult(2, { type: 'number', e164: '12' })).toMatchObject({ ok: false, error: 'DESTINATION_INVALID' });
+    expect(engine.operatorConsult(1, { type: 'number', e164: '33612345678' })).toMatchObject({ ok: false, error: 'OPERATOR_NOT_ON_CALL' });
+    expect(engine.consultAnswer(id)).toMatchObject({ ok: false, error: 'CONSULT_NOT_DIALLED' });
+    expect(take()).toEqual([]);
+    expect(news()).toEqual([]);
+    expect(engine.operatorConsult(2, { type: 'number', e164: '33612345678' })).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`hold ${id} op2 sales-music`, `dial ${id} 33612345678 consult op2`]);
+    expect(news()).toEqual(['UI/hold op2', 'UI/consult op2']);
+    expect(events.at(-1)!.msg).toMatchObject({ id_operator: 2, id_call: id, supp: 'number:33612345678' });
+    expect(engine.operatorConsultComplete(2)).toMatchObject({ ok: false, error: 'CONSULT_NOT_ANSWERED' });
+    expect(engine.operatorConsult(2, { type: 'operator', id: 1 })).toMatchObject({ ok: false, error: 'CONSULT_IN_PROGRESS', message: expect.stringContaining('number:33612345678') });
+    at(10);
+    expect(engine.consultAnswer(id)).toEqual({ ok: true });
+    expect(engine.consultAnswer(id)).toMatchObject({ ok: false, error: 'CONSULT_NOT_DIALLED' });
+    expect(take()).toEqual([]);
+    expect(news()).toEqual(['UI/consult_answer op2']);
+    expect(events.at(-1)!.msg).toMatchObject({ supp: 'number:33612345678' });
+    at(40); // past any ring timeout: an answered consultation stays
+    expect(news()).toEqual([]);
+    expect(engine.operatorConsultComplete(2)).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`release ${id} op2`, `consult_join ${id}`]);
+    expect(news()).toEqual([
+      'UI/consult_end op2', 'UI/unhold op2', 'operator/status/transfert_start op2', 'operator/status/transfert_end op2',
+      'queue/delete_call', 'operator/status/available op2',
+    ]);
+    expect(engine.operator(2)!.state).toBe('wrapup');
+    expect(engine.call(id)).toMatchObject({ phase: 'external' });
+    expect(engine.consultHangup(id)).toMatchObject({ ok: false, error: 'CONSULT_NOT_DIALLED' });
+    engine.callHangup(id);
+    expect(take()).toEqual([`hangup ${id}`]);
+    expect(news()).toEqual(['num/end']);
+  });
+
+  it('an external number: cancel hangs it up; unanswered, failing or hanging up it ends the consultation; the caller hanging up drops it', () => {
+    const { engine, take, news, at, id, events } = onCall();
+    const supp = () => (events.findLast((n) => n.type_notification === 'UI' && n.event === 'consult_end')!.msg as { supp: string }).supp;
+    engine.operatorConsult(2, { type: 'number', e164: '33612345678' });
+    engine.consultAnswer(id);
+    take();
+    news();
+    expect(engine.operatorConsultCancel(2)).toEqual({ ok: true, id_call: id });
+    expect(take()).toEqual([`consult_drop ${id}`]);
+    expect(news()).toEqual(['UI/consult_end op2']);
+    expect(supp()).toBe('cancel');
+    expect(engine.operator(2)!.on_hold).toBe(true);
+    expect(engine.consultHangup(id)).toMatchObject({ ok: false, error: 'CONSULT_NOT_DIALLED' });
+    // Not answered within 20 s: failed.
+    engine.operatorConsult(2, { type: 'number', e164: '33612345678' });
+    take();
+    news();
+    at(5 + 19);
+    expect(news()).toEqual([]);
+    at(5 + 21);
+    expect(take()).toEqual([`consult_drop ${id}`]);
+    expect(news()).toEqual(['UI/consult_end op2']);
+    expect(supp()).toBe('failed');
+    // Busy / unreachable (reported before an answer): failed; the far party hanging up: ended.
+    for (const answered of [false, true]) {
+      engine.operatorConsult(2, { type: 'number', e164: '33612345678' });
+      if (answered) engine.consultAnswer(id);
+      take();
+      news();
+      expect(engine.consultHangup(id)).toEqual({ ok: true });
+      expect(take()).toEqual([`consult_drop ${id}`]);
+      expect(news()).toEqual(['UI/consult_end op2']);
+      expect(supp()).toBe(answered ? 'ended' : 'failed');
+    }
+    // The caller hangs up during the consultation.
+    engine.operatorConsult(2, { type: 'number', e164: '33612345678' });
+    engine.consultAnswer(id);
+    take();
+    news();
+    engine.callHangup(id);
+    expect(take()).toEqual([`consult_drop ${id}`, `hangup ${id}`]);
+    expect(news()).toEqual(['UI/consult_end op2', 'UI/unhold op2', 'queue/delete_call', 'operator/status/available op2', 'num/end']);
+    expect(supp()).toBe('ended');
   });
 });

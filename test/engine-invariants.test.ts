@@ -93,6 +93,7 @@ const ACTIONS = [
   'arrive', 'arrive', 'arrive', 'callback', 'login', 'login', 'logout', 'pause', 'unpause', 'answer', 'answer', 'answer',
   'hangup', 'transfer', 'call', 'pushAccept', 'pushRefuse', 'callHangup', 'callAnswer', 'ivr', 'cancelCallback', 'ringFailed',
   'reject', 'hold', 'unhold', 'endWrapup', 'disposition', 'suspend', 'unsuspend', 'consult', 'consult', 'consultComplete', 'consultCancel',
+  'consultAnswer', 'consultAnswer', 'consultHangup', 'consultComplete',
 ] as const;
 const stepArb = fc.record({
   action: fc.constantFrom(...ACTIONS),
@@ -110,6 +111,8 @@ function runScenario(shape: AccountShape, steps: Step[]) {
   const seen: Notification[] = [];
   /** Notifications and telephony commands in the order the engine produced them. */
   const trace: ({ n: Notification } | { c: TelephonyCommand })[] = [];
+  /** Calls with a consulted number dialled and not yet dropped or joined. */
+  const dialled = new Set<number>();
   const engine = new Engine(account, {
     scheduler: sched,
     sink: (n) => {
@@ -117,7 +120,13 @@ function runScenario(shape: AccountShape, steps: Step[]) {
       trace.push({ n });
       checker.observe(n);
     },
-    telephony: { command: (c) => trace.push({ c }) },
+    telephony: {
+      command: (c) => {
+        trace.push({ c });
+        if (c.op === 'dial' && c.purpose === 'consult') dialled.add(c.id_call);
+        if (c.op === 'consult_drop' || c.op === 'consult_join' || c.op === 'hangup') dialled.delete(c.id_call);
+      },
+    },
   });
   const results: EngineResult<object>[] = [];
   const ops = account.operators!.map((o) => o.id);
@@ -232,8 +241,24 @@ function runScenario(shape: AccountShape, steps: Step[]) {
         record(engine.operatorSuspend(op, (s.b % account.groups!.length) + 1, s.action === 'suspend'));
         break;
       case 'consult':
-        record(engine.operatorConsult(op, s.b % 3 === 0 ? { type: 'group', id: (s.b % account.groups!.length) + 1 } : { type: 'operator', id: pick(ops, s.b)! }));
+        record(
+          engine.operatorConsult(
+            op,
+            s.b % 3 === 0
+              ? { type: 'group', id: (s.b % account.groups!.length) + 1 }
+              : s.b % 3 === 1
+                ? { type: 'number', e164: s.b % 7 === 0 ? '33899123456' : `336${String(s.b).padStart(8, '0')}` }
+                : { type: 'operator', id: pick(ops, s.b)! },
+          ),
+        );
         break;
+      case 'consultAnswer':
+      case 'consultHangup': {
+        // Mostly a call with a number being consulted; sometimes any call (refused).
+        const target = s.b % 5 !== 0 ? (pick([...dialled], s.a) ?? call) : call;
+        if (target !== undefined) record(s.action === 'consultAnswer' ? engine.consultAnswer(target) : engine.consultHangup(target));
+        break;
+      }
       case 'consultComplete':
         record(engine.operatorConsultComplete(op));
         break;
@@ -277,6 +302,8 @@ function commandProblems(trace: Trace): string[] {
   const holdCommands: string[] = [];
   const held = new Map<number, number>(); // call → operator, from a `hold` command until `unhold`, `release` or `hangup`
   const consulted = new Set<string>(); // "call:op" rung for a consultation and answered (`consult`): closed by `bridge` or `release`
+  const dialledConsult = new Map<number, number>(); // call → consulting operator, from `dial … consult` until `consult_drop` / `consult_join`
+  const released = new Set<string>(); // "call:op" released (a consulting operator before `consult_join`)
   for (const item of trace) {
     if ('n' in item) {
       const n = item.n;
@@ -325,6 +352,15 @@ function commandProblems(trace: Trace): string[] {
       if (held.get(id) !== c.id_operator) problems.push(`consult ${key} while the caller is not held by op ${c.id_operator}`);
       consulted.add(key);
       bridgeCommands.push(key);
+    } else if (c.op === 'dial' && c.purpose === 'consult') {
+      if (dialledConsult.has(id)) problems.push(`second consultation dial for call ${id}`);
+      if (c.id_operator === null || held.get(id) !== c.id_operator) problems.push(`dial consult ${id} while the caller is not held by op ${c.id_operator}`);
+      dialledConsult.set(id, c.id_operator ?? 0);
+    } else if (c.op === 'consult_drop' || c.op === 'consult_join') {
+      const by = dialledConsult.get(id);
+      if (by === undefined) problems.push(`${c.op} ${id} without a consultation dial`);
+      if (c.op === 'consult_join' && !released.has(`${id}:${by}`)) problems.push(`consult_join ${id} before the release of operator ${by}`);
+      dialledConsult.delete(id);
     } else if (c.op === 'release' && consulted.delete(`${id}:${c.id_operator}`)) {
       // The consulted operator leaves after answering (cancel, hang-up).
       ringing.delete(`${id}:${c.id_operator}`);
@@ -339,7 +375,9 @@ function commandProblems(trace: Trace): string[] {
       holdCommands.push(`unhold ${id}:${held.get(id)}`);
       held.delete(id);
     }
+    if (c.op === 'release') released.add(`${id}:${c.id_operator}`);
     if (c.op === 'hangup') {
+      if (dialledConsult.has(id)) problems.push(`hangup ${id} with its consultation dial still open`);
       for (const key of consulted) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with consultation ${key} still open`);
       for (const key of ringing) if (key.startsWith(`${id}:`)) problems.push(`hangup ${id} with ${key} still ringing`);
       if (id > 0 && !ended.has(id)) problems.push(`hangup ${id} before its num/end`);
@@ -389,18 +427,20 @@ describe('engine invariants (property-based)', () => {
     );
   });
 
-  it('consultations are exercised: answered, completed, cancelled and failed ones occur across random runs', () => {
+  it('consultations are exercised: answered, completed, cancelled and failed ones, of operators and numbers, occur across random runs', () => {
     const seenEnds = new Set<string>();
     let answered = 0;
-    for (const [shape, steps] of fc.sample(fc.tuple(accountArb, fc.array(stepArb, { minLength: 50, maxLength: 150, size: 'max' })), { numRuns: 150, seed: 11 })) {
+    for (const [shape, steps] of fc.sample(fc.tuple(accountArb, fc.array(stepArb, { minLength: 50, maxLength: 150, size: 'max' })), { numRuns: 300, seed: 11 })) {
+      const kind = new Map<number, string>(); // call → "operator" | "number", from UI/consult
       for (const n of runScenario(shape, steps).seen) {
         if (n.type_notification !== 'UI') continue;
+        if (n.event === 'consult') kind.set(n.msg.id_call, String(n.msg.supp).split(':')[0]!);
         if (n.event === 'consult_answer') answered++;
-        if (n.event === 'consult_end') seenEnds.add(String(n.msg.supp));
+        if (n.event === 'consult_end') seenEnds.add(`${kind.get(n.msg.id_call)} ${String(n.msg.supp)}`);
       }
     }
     expect(answered).toBeGreaterThan(0);
-    expect([...seenEnds].sort()).toEqual(['cancel', 'complete', 'ended', 'failed']);
+    expect([...seenEnds].sort()).toEqual(['number cancel', 'number complete', 'number ended', 'number failed', 'operator cancel', 'operator complete', 'operator ended', 'operator failed']);
   });
 
   it('the same inputs give the same stream (determinism)', () => {

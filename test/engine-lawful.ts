@@ -16,8 +16,8 @@ interface CallTrack {
   /** Operators ringing for or talking on the call. */
   operators: Set<number>;
   outgoing: boolean;
-  /** The consultation on the call (UI/consult … UI/consult_end): who consults whom. */
-  consult: { by: number; with: number } | null;
+  /** The consultation on the call (UI/consult … UI/consult_end): who consults whom (null: a number). */
+  consult: { by: number; with: number | null; answered: boolean } | null;
 }
 
 interface OperatorTrack {
@@ -191,19 +191,22 @@ export class LawfulChecker {
           o.held = false;
         } else if (n.event === 'consult') {
           const c = this.call(n.msg.id_call);
-          const target = /^operator:([0-9]+)$/.exec(String(n.msg.supp));
+          const target = /^(operator|number):([0-9]+)$/.exec(String(n.msg.supp));
           if (o.call !== n.msg.id_call || o.status !== 'connected' || !o.held) this.fail(`consult on ${n.msg.id_call} by operator ${n.msg.id_operator} not connected on it with the caller on hold`);
           if (c.consult) this.fail(`second consultation on ${n.msg.id_call}`);
           if (!target) this.fail(`consult with supp ${JSON.stringify(n.msg.supp)}`);
-          c.consult = { by: n.msg.id_operator, with: Number(target?.[1]) };
+          c.consult = { by: n.msg.id_operator, with: target?.[1] === 'operator' ? Number(target[2]) : null, answered: false };
         } else if (n.event === 'consult_answer') {
           const c = this.call(n.msg.id_call);
           if (c.consult?.by !== n.msg.id_operator) this.fail(`consult_answer on ${n.msg.id_call} without its consultation`);
-          else if (this.op(c.consult.with).status !== 'connected' || this.op(c.consult.with).call !== n.msg.id_call) this.fail(`consult_answer before operator ${c.consult.with} is connected on ${n.msg.id_call}`);
+          else if (c.consult.answered) this.fail(`second consult_answer on ${n.msg.id_call}`);
+          else if (c.consult.with !== null && (this.op(c.consult.with).status !== 'connected' || this.op(c.consult.with).call !== n.msg.id_call)) this.fail(`consult_answer before operator ${c.consult.with} is connected on ${n.msg.id_call}`);
+          if (c.consult) c.consult.answered = true;
         } else if (n.event === 'consult_end') {
           const c = this.call(n.msg.id_call);
           if (c.consult?.by !== n.msg.id_operator) this.fail(`consult_end on ${n.msg.id_call} without its consultation`);
           if (!['complete', 'cancel', 'failed', 'ended'].includes(String(n.msg.supp))) this.fail(`consult_end with supp ${JSON.stringify(n.msg.supp)}`);
+          if (n.msg.supp === 'complete' && !c.consult?.answered) this.fail(`consultation on ${n.msg.id_call} completed before it was answered`);
           c.consult = null;
         }
         return;

@@ -406,6 +406,34 @@ describe.skipIf(!haveChromium)('two toolbars: transfer and consultation', () => 
     await expect.poll(state(first)).toBe('connected');
     await post(`/calls/${id}/hangup`);
     await expect.poll(state(first)).toBe('wrapup');
+    await first.click('button.end-wrapup');
+    expect(scriptErrorsIn(pageErrors)).toEqual([]);
+  });
+
+  it('Ana consults a number typed in the transfer-to-number field: the caller on hold, the number shown until she cancels', async () => {
+    await expect.poll(state(ana)).toBe('available');
+    await expect.poll(state(lea)).toBe('available');
+    const id = (await post('/calls', { service: '33800000120', caller: '33655550004' })).id_call!;
+    const first = await until('a toolbar ringing', async () => ((await state(ana)()) === 'ringing' ? ana : (await state(lea)()) === 'ringing' ? lea : undefined));
+    await first.click('button.answer');
+    await expect.poll(state(first)).toBe('connected');
+    await first.selectOption('select[name=transfer]', 'number:');
+    // No number typed yet: nothing to consult.
+    expect(await first.locator('button.consult').isDisabled()).toBe(true);
+    await first.fill('.transfer input[type=tel]', '33612345678');
+    await first.click('button.consult');
+    await expect.poll(state(first)).toBe('consult');
+    expect(await first.textContent('.consulting .with strong')).toBe('33612345678');
+    // Not answered (no network reports it here): Complete waits.
+    expect(await first.locator('button.complete').isDisabled()).toBe(true);
+    await shot(first, 'consult-number');
+    await first.click('button.cancel-consult');
+    await expect.poll(state(first)).toBe('hold');
+    await first.click('button.unhold');
+    await expect.poll(state(first)).toBe('connected');
+    await post(`/calls/${id}/hangup`);
+    await expect.poll(state(first)).toBe('wrapup');
+    await first.click('button.end-wrapup');
     expect(scriptErrorsIn(pageErrors)).toEqual([]);
   });
 });

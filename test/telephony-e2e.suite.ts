@@ -28,6 +28,9 @@ const rig = (gatewayPort?: number, telephony: Partial<TelephonySettings> = {}): 
   });
 const phone = (r: Rig, user: string, password: string, scenario: string, values: Record<string, string | number>) => kit.phone(r, user, password, scenario, values);
 const lawful = (stream: Rig['stream']) => lawfulOf(stream, ACCOUNT);
+/** An operator's toolbar action through the call-control API (`consult`, `consult/complete`…). */
+const opAction = (r: Rig, op: number, path: string, body?: object) =>
+  http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/${op}/${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
 
 /** The suite, for one media plane (test/telephony-e2e*.test.ts: one file per plane, so they run side by side). */
 export function e2eSuite(plane: TelephonySettings['media']): void {
@@ -233,8 +236,7 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       const connected = await operatorStatus(r.stream, 'connected', 20_000, 7101);
       const id = idOf(connected)!;
       await login(r, 7102);
-      const post = (path: string, body?: object) =>
-        http(`${r.srv.url}/api/v1/accounts/${ACCOUNT}/operators/7101/${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const post = (path: string, body?: object) => opAction(r, 7101, path, body);
       const c = await post('consult', { type: 'operator', id: 7102 });
       expect(c.status, JSON.stringify(c.body)).toBe(200);
       await until('Bob answered the consultation', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'consult_answer' && idOf(n) === id), 20_000);
@@ -254,6 +256,68 @@ export function e2eSuite(plane: TelephonySettings['media']): void {
       const call = await callEvents(r.stream, '33688888888');
       expect(opsWith(call, 'connected')).toEqual([7101, 7102]);
       expect(call.map(line).filter((l) => l.startsWith('UI/'))).toEqual(['UI/hold', 'UI/consult', 'UI/consult_answer', 'UI/consult_end', 'UI/unhold']);
+      lawful(r.stream);
+    }, 60_000);
+
+    it("a consultation of a number: dialled through the gateway while the caller is on hold, complete: the caller's voice reaches the far party", async () => {
+      const gw = await freePort();
+      // The far party (the gateway) echoes what it hears: once it has the caller, RTP flows both ways on its leg.
+      const far = await startSipp({ scenario: scenarioFile('e2e-operator', { ring: 200 }), localPort: gw, timeoutMs: 40_000, extraArgs: ['-rtp_echo'] });
+      const r = await rig(gw);
+      const ann = await phone(r, 'ann-phone', 'ann-secret-1', 'e2e-operator', { ring: 100 });
+      await login(r, 7101);
+      const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(1), talk: 12_000 }), target: r.sip, service: '33100000072', keys: { caller: '33687878787' }, timeoutMs: 40_000 });
+      const id = idOf(await operatorStatus(r.stream, 'connected', 20_000, 7101))!;
+      const post = (path: string, body?: object) => opAction(r, 7101, path, body);
+      const forbidden = await post('consult', { type: 'number', e164: '33890000000' });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body).toMatchObject({ error: 'TRANSFER_FORBIDDEN' });
+      const c = await post('consult', { type: 'number', e164: '33612340000' });
+      expect(c.status, JSON.stringify(c.body)).toBe(200);
+      await until('the number answered the consultation', () => events(r.stream).some((n) => n.type_notification === 'UI' && n.event === 'consult_answer' && idOf(n) === id), 20_000);
+      const completed = await post('consult/complete');
+      expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+      await done(ann); // released: BYE
+      const legs = r.srv.app.telephony!.b2bua.mediaLegs(ACCOUNT, id)!;
+      const media = r.srv.app.telephony!.media;
+      const farLeg = legs.far!;
+      expect(farLeg).toBeDefined();
+      const start = media.stats(farLeg)!;
+      await until("the caller's RTP relayed to the far party and its echo back", () => {
+        const s = media.stats(farLeg);
+        return !!s && s.txPackets - start.txPackets > 25 && s.rxPackets - start.rxPackets > 25;
+      }, 10_000);
+      await done(await caller);
+      const res = await far.done;
+      expect(res.code, explain(res)).toBe(0);
+      expect(res.messages).toMatch(/INVITE sip:33612340000@/);
+      const call = await callEvents(r.stream, '33687878787');
+      expect(opsWith(call, 'connected')).toEqual([7101]);
+      expect(call.map(line).filter((l) => l.startsWith('UI/') || l.startsWith('operator/status:transfert'))).toEqual([
+        'UI/hold', 'UI/consult', 'UI/consult_answer', 'UI/consult_end', 'UI/unhold', 'operator/status:transfert_start', 'operator/status:transfert_end',
+      ]);
+      lawful(r.stream);
+    }, 60_000);
+
+    it('a consulted number that is busy (486) ends the consultation as failed: the caller stays on hold until resumed', async () => {
+      const gw = await freePort();
+      const busy = await startSipp({ scenario: scenarioFile('e2e-busy', {}), localPort: gw, timeoutMs: 30_000 });
+      const r = await rig(gw);
+      const ann = await phone(r, 'ann-phone', 'ann-secret-1', 'e2e-operator', { ring: 100 });
+      await login(r, 7101);
+      const caller = startSipp({ scenario: scenarioFile('e2e-caller-talks', { wav: toneWav(1), talk: 6000 }), target: r.sip, service: '33100000072', keys: { caller: '33686868686' }, timeoutMs: 30_000 });
+      const id = idOf(await operatorStatus(r.stream, 'connected', 20_000, 7101))!;
+      const c = await opAction(r, 7101, 'consult', { type: 'number', e164: '33612340001' });
+      expect(c.status, JSON.stringify(c.body)).toBe(200);
+      const end = await until('the consultation ended', () => events(r.stream).find((n) => n.type_notification === 'UI' && n.event === 'consult_end' && idOf(n) === id), 20_000);
+      expect(end.msg).toMatchObject({ supp: 'failed' });
+      await done(busy);
+      const back = await opAction(r, 7101, 'unhold');
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      await done(await caller);
+      await done(ann);
+      const call = await callEvents(r.stream, '33686868686');
+      expect(call.map(line).filter((l) => l.startsWith('UI/'))).toEqual(['UI/hold', 'UI/consult', 'UI/consult_end', 'UI/unhold']);
       lawful(r.stream);
     }, 60_000);
 

@@ -3,7 +3,7 @@
 // through, which emits delete_call → operator available (catchup) → num/end in that order.
 import type { Route } from '../directory/routing-schema.ts';
 import type { NumberConfig, TrunkConfig } from './config.ts';
-import { announcementSound, answerCaller, bridge, conversationStarts, dial, hangup, play, release, stopRing } from './commands.ts';
+import { announcementSound, answerCaller, bridge, consultDrop, conversationStarts, dial, hangup, play, release, stopRing } from './commands.ts';
 import { emitLegDelete, enqueue, makeAvailable, setState, stopRinging, takeWaiting } from './dispatch.ts';
 import { emitConnect, emitInsert, emitNum, emitOperatorStatus, emitUiCall } from './emit.ts';
 import { isOpen } from './hours.ts';
@@ -137,8 +137,9 @@ export function endHold(ctx: EngineContext, call: Call, op: OperatorRt): void {
 /**
  * Ends the operator's consultation of another one (cancelled, not answered, or the call or the
  * consulted operator hung up): the consulted operator is freed — `stop_ring` if still ringing,
- * else `release` of their leg and `available` (catchup 0) — then `UI/consult_end` with the
- * reason. The caller stays on hold. Returns the consulted operator, parked for `unpark`.
+ * else `release` of their leg and `available` (catchup 0) — or a consulted number's leg hung
+ * up (`consult_drop`), then `UI/consult_end` with the reason. The caller stays on hold.
+ * Returns the consulted operator (null for a number), parked for `unpark`.
  */
 export function dropConsult(ctx: EngineContext, call: Call, reason: 'cancel' | 'failed' | 'ended'): OperatorRt | null {
   const c = call.consult;
@@ -147,7 +148,9 @@ export function dropConsult(ctx: EngineContext, call: Call, reason: 'cancel' | '
   c.timer?.cancel();
   c.timer = null;
   const b = c.op;
-  if (c.answered) {
+  if (!b) {
+    consultDrop(ctx, call);
+  } else if (c.answered) {
     release(ctx, call, b);
     releaseOperator(ctx, b, call, 0);
   } else {

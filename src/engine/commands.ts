@@ -55,6 +55,11 @@ export function dial(ctx: EngineContext, call: Call, e164: string, purpose: Dial
   ctx.telephony.command({ op: 'dial', id_call: call.id, e164, purpose, id_operator: op?.id ?? null });
 }
 
+/** Hangs up the consultation's dialled leg (the port ignores it when the leg is gone). */
+export function consultDrop(ctx: EngineContext, call: Call): void {
+  ctx.telephony.command({ op: 'consult_drop', id_call: call.id });
+}
+
 /** A conversation starts (bridge, or a dialled leg answered): recording on for a `rec` call, once. */
 export function conversationStarts(ctx: EngineContext, call: Call): void {
   if (call.rec !== 1 || call.recording) return;

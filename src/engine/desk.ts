@@ -8,7 +8,7 @@ import { makeAvailable } from './dispatch.ts';
 import { DEFAULT_SOUNDS } from './commands.ts';
 import { fail, OK, type EngineResult } from './errors.ts';
 import { applyModel } from './reconfigure.ts';
-import type { EngineContext, OperatorRt } from './model.ts';
+import { consultee, type EngineContext, type OperatorRt } from './model.ts';
 
 /** The connected operator's call, or the refusal. */
 function connectedCall(op: OperatorRt) {
@@ -37,7 +37,7 @@ export function unhold(ctx: EngineContext, op: OperatorRt): EngineResult<{ id_ca
   if (!c.call) return c.refusal;
   const call = c.call;
   if (!call.held) return fail('CALL_NOT_HELD', `call ${call.id}`);
-  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults operator ${call.consult.op.id}`);
+  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults ${consultee(call.consult)}`);
   call.held = false;
   emitUiCall(ctx, op, 'unhold', call.id, '');
   ctx.telephony.command({ op: 'unhold', id_call: call.id, id_operator: op.id });

@@ -19,7 +19,7 @@ import type { Scheduler } from './scheduler.ts';
 import { countingIds, type IdSource } from './ids.ts';
 import { applyModel, reconfigure, type ReconfigureSummary } from './reconfigure.ts';
 import { E164_RE, isForbidden, transfer, type TransferTarget } from './transfer.ts';
-import { answerConsult, cancelConsult, completeConsult, consult, consultedLeaves, isConsulted, type ConsultTarget } from './consult.ts';
+import { answerConsult, cancelConsult, completeConsult, consult, consultedLeaves, isConsulted, numberAnswered, numberLeaves, type ConsultTarget } from './consult.ts';
 
 export interface EngineOptions {
   /** Time source and timers: `VirtualScheduler` in tests and simulations, `RealTimeScheduler` live. */
@@ -164,6 +164,20 @@ export class Engine {
     if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
     endCall(this.ctx, call);
     return OK;
+  }
+
+  /** The external number consulted on the call answered (the port connected it with the consulting operator). */
+  consultAnswer(callId: number): EngineResult {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    return numberAnswered(this.ctx, call);
+  }
+
+  /** The external number consulted on the call failed (busy, no answer, unreachable) or hung up. */
+  consultHangup(callId: number): EngineResult {
+    const call = this.ctx.calls.get(callId);
+    if (!call) return fail('CALL_UNKNOWN', `call ${callId}`);
+    return numberLeaves(this.ctx, call);
   }
 
   /** A DTMF key or recognised speech in the IVR menu the call is in. */
@@ -328,15 +342,15 @@ export class Engine {
     return transfer(this.ctx, op, target);
   }
 
-  /** The connected operator puts the caller on hold and rings another operator (or a group's) to talk first. */
-  operatorConsult(operatorId: number, target: ConsultTarget): EngineResult<{ id_call: number; id_operator: number }> {
+  /** The connected operator puts the caller on hold and rings another operator (a group's, or a number) to talk first. */
+  operatorConsult(operatorId: number, target: ConsultTarget): EngineResult<{ id_call: number; id_operator?: number }> {
     const op = this.ctx.operators.get(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     return consult(this.ctx, op, target);
   }
 
   /** The consulting operator hands the caller to the consulted one. */
-  operatorConsultComplete(operatorId: number): EngineResult<{ id_call: number; id_operator: number }> {
+  operatorConsultComplete(operatorId: number): EngineResult<{ id_call: number; id_operator?: number }> {
     const op = this.ctx.operators.get(operatorId);
     if (!op) return fail('OPERATOR_UNKNOWN', `operator ${operatorId}`);
     return completeConsult(this.ctx, op);

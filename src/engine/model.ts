@@ -125,10 +125,17 @@ export class Call {
 }
 
 export interface Consult {
-  /** The consulted operator: ringing for the call, then connected to the consulting one. */
-  readonly op: OperatorRt;
+  /** The consulted operator: ringing for the call, then connected to the consulting one; null for a number. */
+  readonly op: OperatorRt | null;
+  /** The external number consulted (a `dial` of purpose `consult`), or null for an operator. */
+  readonly e164: string | null;
   answered: boolean;
   timer: TimerHandle | null;
+}
+
+/** Who a consultation is with, for messages and `UI/consult`'s supp: `operator:<id>` or `number:<e164>`. */
+export function consultee(c: Consult): string {
+  return c.op ? `operator:${c.op.id}` : `number:${c.e164}`;
 }
 
 export interface QueueEntry {

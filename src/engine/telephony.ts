@@ -4,7 +4,8 @@
 // through the call-control API) carries it out and reports back through the engine's
 // inputs: `callAnswer` (far party answered), `callHangup` (caller or far party hung up),
 // `ivrInput` (a DTMF key), `operatorAnswer`/`operatorHangup` (the operator's phone) and
-// `ringFailed` (the operator's phone was busy, declined, did not answer or is unreachable).
+// `ringFailed` (the operator's phone was busy, declined, did not answer or is unreachable),
+// `consultAnswer`/`consultHangup` (a consulted external number answered, failed or hung up).
 //
 // Rules, as for the notification sink: `command` must not throw and must not call the
 // engine synchronously (the engine is mid-operation); it queues what it has to do.
@@ -47,6 +48,13 @@
 //   engine from then on: only its end, `callHangup`, is reported). A dialled leg that
 //   fails (busy, no answer) is reported as `callHangup` (the engine's ring timeout ends it
 //   otherwise).
+// - `dial` of purpose `consult` (consult.ts, an external number consulted, `id_operator` the
+//   consulting operator, the caller on hold): once it answers the port connects it with that
+//   operator's leg and reports `consultAnswer`; its failure (busy, no answer, unreachable) or
+//   its hang-up is reported as `consultHangup` (the engine's ring timeout ends it otherwise).
+//   `consult_drop` hangs it up (cancel, failure, the call ends — before its `hangup`);
+//   `consult_join`, after the `release` of the consulting operator (complete), bridges the
+//   caller with it: from then on it is a `transfer` leg (only `callHangup` is reported).
 // - `hold` / `unhold`: the connected operator's toolbar (engine.operatorHold / operatorUnhold).
 //   A call ended or transferred while on hold gets no `unhold`: `hangup` / `release` end it.
 // - `record` on: when a conversation of a recorded call (`rec` on its number or one of its
@@ -76,7 +84,7 @@ export type RingFailure = 'busy' | 'declined' | 'no_answer' | 'unreachable';
 export const RING_FAILURES: readonly RingFailure[] = ['busy', 'declined', 'no_answer', 'unreachable'];
 
 /** What an outbound leg is for (it decides which destinations are allowed). */
-export type DialPurpose = 'trunk' | 'outgoing' | 'callback' | 'transfer';
+export type DialPurpose = 'trunk' | 'outgoing' | 'callback' | 'transfer' | 'consult';
 
 /** One thing the engine asks of the network, for one call (`id_call` as in the events). */
 export type TelephonyCommand =
@@ -113,6 +121,10 @@ export type TelephonyCommand =
    * the caller with the consulted one completes it.
    */
   | { op: 'consult'; id_call: number; id_operator: number; id_target: number }
+  /** Hang up the consultation's dialled leg (`dial` of purpose `consult`), if it is still there. */
+  | { op: 'consult_drop'; id_call: number }
+  /** Bridge the caller with the consultation's answered dialled leg (the consulting operator was released). */
+  | { op: 'consult_join'; id_call: number }
   /** The operator leaves the call (transfer): hang up the operator's leg, keep the caller. */
   | { op: 'release'; id_call: number; id_operator: number }
   /**

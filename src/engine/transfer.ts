@@ -9,7 +9,7 @@ import { dial, release } from './commands.ts';
 import { emitLegDelete, enqueue, forgetLeg, offer } from './dispatch.ts';
 import { emitOperatorStatus } from './emit.ts';
 import { fail, type EngineResult } from './errors.ts';
-import type { EngineContext, OperatorRt } from './model.ts';
+import { consultee, type EngineContext, type OperatorRt } from './model.ts';
 
 export type TransferTarget = { type: 'operator'; id: number } | { type: 'group'; id: number } | { type: 'number'; e164: string };
 
@@ -27,7 +27,7 @@ export function transfer(ctx: EngineContext, op: OperatorRt, target: TransferTar
   if (op.state !== 'connected' || !call || call.phase !== 'connected' || call.operator !== op) {
     return fail('OPERATOR_NOT_ON_CALL', `operator ${op.id} is ${op.state === 'connected' ? 'consulted on a call' : op.state}`);
   }
-  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults operator ${call.consult.op.id}`);
+  if (call.consult) return fail('CONSULT_IN_PROGRESS', `operator ${op.id} consults ${consultee(call.consult)}`);
   let to: OperatorRt | undefined;
   if (target.type === 'operator') {
     to = ctx.operators.get(target.id);

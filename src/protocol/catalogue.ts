@@ -51,10 +51,10 @@ const UiMsg = msg({
 /**
  * Our extensions (additive, PROTOCOL §5 "Extensions"): an operator puts a call on hold and
  * takes it back (`hold` / `unhold`), tags it with a disposition (`disposition`, `supp` = the
- * disposition id), consults someone while the caller is on hold (`consult`, `supp` = the
- * operator consulted, `operator:<id>`; `consult_answer` when they answer; `consult_end`, `supp`
- * = `complete` (the caller is now theirs), `cancel`, `failed` (no answer) or `ended` (the
- * call or the consulted operator hung up)), and a supervisor suspends / unsuspends an
+ * disposition id), consults someone while the caller is on hold (`consult`, `supp` = who is
+ * consulted, `operator:<id>` or `number:<e164>`; `consult_answer` when they answer; `consult_end`,
+ * `supp` = `complete` (the caller is now theirs), `cancel`, `failed` (no answer, busy,
+ * unreachable) or `ended` (the call or the consulted party hung up)), and a supervisor suspends / unsuspends an
  * operator in one group (`suspend` / `unsuspend`, `id_queue`).
  */
 const UiCallMsg = msg({

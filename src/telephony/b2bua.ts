@@ -77,6 +77,10 @@ interface CallState {
   ops: Map<number, OutLeg>;
   /** The leg to an external number (trunk, transfer, outgoing call, callback). */
   far?: OutLeg;
+  /** The number an operator consults (`dial` purpose `consult`), until dropped or joined to the caller (then `far`). */
+  consulted?: OutLeg;
+  /** Bumped by each consultation dial and drop: a leg placed for an older one is hung up at once. */
+  consultSeq: number;
   /** What the caller is bridged to. */
   bridged?: string;
   recordWanted: boolean;
@@ -184,7 +188,7 @@ export class B2bua {
     const st: CallState = {
       accountId, idCall: 0, key, caller: callerDigits(inc.from), inbound: inc, aMedia: `${key}.a`,
       accepted: false, early: false, callerGone: false, ended: false, collecting: false,
-      ops: new Map(), recordWanted: false, recording: false, chain: Promise.resolve(),
+      ops: new Map(), consultSeq: 0, recordWanted: false, recording: false, chain: Promise.resolve(),
     };
     // The caller may give up while we set the call up: remember it, act once bound.
     const gone = () => {
@@ -277,7 +281,7 @@ export class B2bua {
     const key = `k${++this.seq}`;
     const st: CallState = {
       accountId, idCall, key, caller: e164, accepted: true, early: false, callerGone: false, ended: false, collecting: false,
-      ops: new Map(), recordWanted: false, recording: false, chain: Promise.resolve(),
+      ops: new Map(), consultSeq: 0, recordWanted: false, recording: false, chain: Promise.resolve(),
     };
     this.calls.set(this.callKey(accountId, idCall), st);
     return st;
@@ -373,7 +377,27 @@ export class B2bua {
         else this.fallbacks.get(st.accountId)?.command(cmd);
         return;
       }
+      case 'consult_drop':
+        st.consultSeq++;
+        if (st.consulted) this.drop(st.consulted);
+        st.consulted = undefined;
+        return;
+      case 'consult_join': {
+        // Complete: the consulting operator was released; the caller talks with the number.
+        const far = st.consulted;
+        st.consulted = undefined;
+        if (!far || !st.aMedia) return;
+        st.far = far;
+        await media.bridge(st.aMedia, far.media);
+        st.bridged = far.media;
+        await this.startRecording(st);
+        return;
+      }
       case 'dial':
+        if (cmd.purpose === 'consult') {
+          void this.dialConsult(st, ++st.consultSeq, cmd.e164, cmd.id_operator).catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'consultation dial failed'));
+          return;
+        }
         // Not awaited: an operator's own call waits for their phone to answer, and the
         // call's next commands (a timeout's hangup) must not wait behind it.
         void this.dial(st, cmd.e164, cmd.purpose, cmd.id_operator).catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'dial failed'));
@@ -590,6 +614,48 @@ export class B2bua {
   }
 
   /**
+   * An external number consulted: dialled through the gateway while the caller hears the
+   * music; once it answers it talks with the consulting operator's leg (`consultAnswer`). Its
+   * failure or hang-up is `consultHangup` — or `callHangup` once joined to the caller.
+   */
+  private async dialConsult(st: CallState, seq: number, e164: string, operatorId: number | null): Promise<void> {
+    const leave = () => void this.input(st, (e) => e.consultHangup(st.idCall));
+    if (!this.opts.gateway) {
+      this.opts.log?.warn({ call: st.idCall }, 'no --sip-gateway: an external number cannot be consulted');
+      return leave();
+    }
+    const leg = await this.place(st, `${st.key}.consult`, this.gatewayUri(e164), st.inbound ? st.caller : '0');
+    if (st.ended) return;
+    if (!leg) return seq === st.consultSeq ? leave() : undefined;
+    // Dropped (cancel, timeout) while the media side was asked.
+    if (seq !== st.consultSeq) return this.drop(leg);
+    st.consulted = leg;
+    leg.out.on('answered', (sdp: string) => {
+      if (leg.dropped) return;
+      void (async () => {
+        await this.opts.media.answered(leg.media, sdp);
+        leg.answered = true;
+        // Cancelled meanwhile (a timeout, the operator): the engine refuses, the leg goes.
+        if (!(await this.input(st, (e) => e.consultAnswer(st.idCall)))) {
+          if (st.consulted === leg) st.consulted = undefined;
+          return this.drop(leg);
+        }
+        const op = operatorId === null ? undefined : st.ops.get(operatorId);
+        if (op && !leg.dropped) await this.opts.media.bridge(op.media, leg.media);
+      })().catch((err: unknown) => this.opts.log?.warn({ err, call: st.idCall }, 'consulted number answer failed'));
+    });
+    const gone = () => {
+      if (leg.dropped) return;
+      this.drop(leg);
+      if (st.far === leg) return void this.input(st, (e) => e.callHangup(st.idCall));
+      if (st.consulted === leg) st.consulted = undefined;
+      leave();
+    };
+    leg.out.on('failed', gone);
+    leg.out.on('bye', gone);
+  }
+
+  /**
    * Hands an operator's own call, whose operator has no phone of ours, to the live
    * simulation (their simulated phone and the far party are its); false without one.
    */
@@ -659,6 +725,7 @@ export class B2bua {
     for (const leg of st.ops.values()) this.drop(leg);
     st.ops.clear();
     if (st.far) this.drop(st.far);
+    if (st.consulted) this.drop(st.consulted);
     if (st.inbound && !st.callerGone) {
       st.callerGone = true;
       if (st.accepted) st.inbound.hangup();

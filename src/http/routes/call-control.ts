@@ -24,10 +24,7 @@ const TransferTarget = Type.Union([
   Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('number'), e164: E164 }, { additionalProperties: false }),
 ]);
-const ConsultTarget = Type.Union([
-  Type.Object({ type: Type.Literal('operator'), id: Id }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('group'), id: Id }, { additionalProperties: false }),
-]);
+const ConsultTarget = TransferTarget;
 const Account = Type.Object({ id: Id });
 const CallParams = Type.Object({ id: Id, call: CallId });
 const OpParams = Type.Object({ id: Id, op: Id });
@@ -138,12 +135,12 @@ export const callControlRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   app.post('/api/v1/accounts/:id/operators/:op/consult', {
     config: toolbar,
     schema: {
-      summary: 'Operator puts the caller on hold and rings another operator (or the longest-idle available one of a group) to talk first (consultative transfer)',
+      summary: 'Operator puts the caller on hold and rings another operator (the longest-idle available one of a group, or an external number) to talk first (consultative transfer)',
       tags, params: OpParams, body: ConsultTarget, response: responses,
     },
   }, async (req) => run(req.params, (e) => e.operatorConsult(req.params.op, req.body as Static<typeof ConsultTarget>)));
-  opAction('consult/complete', 'Operator hands the caller on hold to the operator they consult, and wraps up', (e, op) => e.operatorConsultComplete(op));
-  opAction('consult/cancel', 'Operator ends the consultation: the consulted operator is freed, the caller stays on hold until resumed', (e, op) => e.operatorConsultCancel(op));
+  opAction('consult/complete', 'Operator hands the caller on hold to the operator or number they consult, and wraps up', (e, op) => e.operatorConsultComplete(op));
+  opAction('consult/cancel', 'Operator ends the consultation: the consulted operator is freed (or the number hung up), the caller stays on hold until resumed', (e, op) => e.operatorConsultCancel(op));
   app.post('/api/v1/accounts/:id/operators/:op/call', {
     config: audited(toolbar, 'call'),
     schema: { summary: 'Operator dials a number (outgoing call)', tags, params: OpParams, body: Type.Object({ e164: E164 }, { additionalProperties: false }), response: responses },

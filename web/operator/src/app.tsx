@@ -176,7 +176,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
   };
   const consult = () => {
     const [type, id] = target.split(':');
-    void s.act('consult', { type, id: Number(id) });
+    void s.act('consult', type === 'number' ? { type, e164 } : { type, id: Number(id) });
   };
   return (
     <section class="call" data-call={call.id}>
@@ -237,14 +237,13 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           </select>
           {target === 'number:' && <input type="tel" inputMode="tel" value={e164} onInput={(e) => setE164(e.currentTarget.value)} />}
           <button type="button" class="do-transfer" disabled={!target} onClick={transfer}>{t.transfer}</button>
-          {/* A consultation rings an operator (or a group's): not a number. */}
-          <button type="button" class="consult" disabled={!target || target === 'number:'} onClick={consult}>{t.consult}</button>
+          <button type="button" class="consult" disabled={!target || (target === 'number:' && !e164)} onClick={consult}>{t.consult}</button>
         </div>
       )}
       {d.status === 'connected' && call.consult && (
         <div class="consulting" data-answered={String(call.consult.answered)}>
           <span class="with">
-            {t.consultWith} <strong>{s.me.targets.operators.find((o) => o.id === call.consult!.operator)?.name ?? `#${call.consult.operator}`}</strong>
+            {t.consultWith} <strong>{call.consult.operator === null ? call.consult.number : (s.me.targets.operators.find((o) => o.id === call.consult!.operator)?.name ?? `#${call.consult.operator}`)}</strong>
             {!call.consult.answered && <span class="hint"> — {t.ringing}</span>}
           </span>
           <button type="button" class="complete" disabled={!call.consult.answered} onClick={() => s.act('consult/complete')}>{t.complete}</button>

@@ -20,8 +20,11 @@ export interface DeskCall {
   outgoing: boolean;
   held: boolean;
   disposition: number | undefined;
-  /** The operator consulted while the caller is on hold (UI/consult … UI/consult_end), and whether they answered. */
-  consult?: { operator: number; answered: boolean } | undefined;
+  /**
+   * Who is consulted while the caller is on hold (UI/consult … UI/consult_end): an operator, or
+   * an external number (operator null), and whether they answered.
+   */
+  consult?: { operator: number | null; number: string | null; answered: boolean } | undefined;
 }
 
 export interface DeskPush {
@@ -109,9 +112,10 @@ export function applyEvent(d: Desk, n: Notification, at: number): Desk {
         return d.call && d.call.id === n.msg.id_call ? { ...d, call: { ...d.call, disposition: Number(n.msg.supp) } } : d;
       case 'consult':
       case 'consult_answer': {
-        const with_ = /^operator:([0-9]+)$/.exec(String(n.msg.supp));
+        const with_ = /^(operator|number):([0-9]+)$/.exec(String(n.msg.supp));
         if (!d.call || d.call.id !== n.msg.id_call || !with_) return d;
-        return { ...d, call: { ...d.call, consult: { operator: Number(with_[1]), answered: n.event === 'consult_answer' } } };
+        const isOp = with_[1] === 'operator';
+        return { ...d, call: { ...d.call, consult: { operator: isOp ? Number(with_[2]) : null, number: isOp ? null : with_[2]!, answered: n.event === 'consult_answer' } } };
       }
       case 'consult_end':
         return d.call && d.call.id === n.msg.id_call ? { ...d, call: { ...d.call, consult: undefined } } : d;
