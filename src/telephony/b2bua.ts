@@ -580,9 +580,7 @@ export class B2bua {
       if (!ok) return;
     }
     if (st.ended) return;
-    // A caller's call shows the caller to the far end (a trunk, a transfer); the account's own
-    // call shows its presentation (the operator's, the account's caller_id, its first number).
-    const from = st.inbound ? st.caller : ((operatorId !== null ? (await this.opts.operatorContact(st.accountId, operatorId))?.callerId : undefined) ?? '0');
+    const from = await this.presented(st, operatorId);
     if (st.ended) return;
     const far = await this.place(st, `${st.key}.far`, this.gatewayUri(e164), from);
     if (!far) {
@@ -614,6 +612,16 @@ export class B2bua {
   }
 
   /**
+   * The From of a leg to an external number: a caller's call shows the caller (a trunk, a
+   * transfer, a consultation); the account's own call shows its presentation (the operator's
+   * `caller_id`, the account's, its first service number; "0": anonymous).
+   */
+  private async presented(st: CallState, operatorId: number | null): Promise<string> {
+    if (st.inbound) return st.caller;
+    return (operatorId !== null ? (await this.opts.operatorContact(st.accountId, operatorId))?.callerId : undefined) ?? '0';
+  }
+
+  /**
    * An external number consulted: dialled through the gateway while the caller hears the
    * music; once it answers it talks with the consulting operator's leg (`consultAnswer`). Its
    * failure or hang-up is `consultHangup` — or `callHangup` once joined to the caller.
@@ -624,7 +632,9 @@ export class B2bua {
       this.opts.log?.warn({ call: st.idCall }, 'no --sip-gateway: an external number cannot be consulted');
       return leave();
     }
-    const leg = await this.place(st, `${st.key}.consult`, this.gatewayUri(e164), st.inbound ? st.caller : '0');
+    const from = await this.presented(st, operatorId);
+    if (st.ended) return;
+    const leg = await this.place(st, `${st.key}.consult`, this.gatewayUri(e164), from);
     if (st.ended) return;
     if (!leg) return seq === st.consultSeq ? leave() : undefined;
     // Dropped (cancel, timeout) while the media side was asked.
