@@ -26,6 +26,8 @@ const ACCOUNT = 12;
 const ANA = 121;
 const LEA = 122;
 const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
+/** The caller's information and the queue counts, kept where the task's review looks. */
+const SHOTS_TASK = '/tmp/vm-toolbar2-shots';
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -46,6 +48,8 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let stream: TestClient;
+  /** The supervisor's token (reads GET /api/v1/realtime). */
+  let supToken: string;
   const pageErrors: string[] = [];
 
   /** The platform drives the engine (as the telephony side would). */
@@ -66,10 +70,12 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     if (!existsSync(`${OPERATOR_DIST}index.html`)) execSync('npm run build:operator', { stdio: 'ignore', cwd: new URL('..', import.meta.url).pathname });
     s = await startTestServer(['toolbar.json']);
     const sup = await wsInit(s.url, 'toolbar-sup', 'sup-secret');
+    supToken = sup.body.id_session;
     stream = connect(s.url);
     expect(await stream.init('supervisor', 124, sup.body.id_session)).toMatchObject({ ok: true });
     browser = await launchChromium();
     page = await openPage(browser, LAPTOP, pageErrors);
+    mkdirSync(SHOTS_TASK, { recursive: true });
     console.log(`operator-browser: screenshots in ${SHOTS}`);
   }, 60_000);
   afterAll(async () => {
@@ -149,6 +155,38 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
       return (r.body as Record<string, unknown>[]).find((x) => x.id_appel === id && x.disposition !== undefined);
     });
     expect(row).toMatchObject({ disposition: 1, disposition_label: 'Sale' });
+    expect(scriptErrors()).toEqual([]);
+  });
+
+  it('rings with the time the caller waited in the queue (not 0) and their IVR choice, the group in its colour', async () => {
+    await page.selectOption('select[name=pause]', '1');
+    await page.click('button.pause');
+    await expect.poll(status).toBe('paused');
+    const id = (await platform('/calls', { service: '33800000128', caller: '33612349999' })).id_call!;
+    await platform(`/calls/${id}/ivr`, { speech: 'I want sales please', score: 90 });
+    await streamed((t, e, m) => t === 'queue' && e === 'insert_call' && m.id_call === id);
+    // The caller waits in Sales while Ana is paused, until the server counts 2 s of wait.
+    await until('2 s of wait in Sales', async () => {
+      const r = await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${supToken}` } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body as { groups: { id: number; longest_wait: number }[] }).groups.find((g) => g.id === 120 && g.longest_wait >= 2);
+    }, 15_000, 200);
+    await page.click('button.unpause');
+    await expect.poll(status).toBe('ringing');
+    expect(await page.textContent('.call .caller')).toBe('33612349999');
+    const waited = /^(\d+):(\d\d)$/.exec((await page.textContent('.call .waited')) ?? '');
+    expect(Number(waited?.[1]) * 60 + Number(waited?.[2])).toBeGreaterThanOrEqual(2);
+    expect(await page.textContent('.call .ivr')).toBe('“I want sales please” — Sales');
+    expect(await page.locator('.call .group .swatch').evaluate((e) => getComputedStyle(e).backgroundColor)).toMatch(/^rgb\(/);
+    await shots('ringing-info');
+    await screenshots(page, SHOTS_TASK, 'ringing-info');
+    await page.click('button.answer');
+    await expect.poll(status).toBe('connected');
+    expect(await page.textContent('.call .ivr')).toBe('“I want sales please” — Sales');
+    await page.click('button.hangup');
+    await expect.poll(status).toBe('wrapup');
+    await page.click('button.end-wrapup');
+    await expect.poll(status).toBe('available');
     expect(scriptErrors()).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 // the desk: state with its timer, the call, pushes, the dialer and the recent calls.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { signIn } from './api.ts';
-import { clock, elapsed, type Desk } from './desk.ts';
+import { clock, elapsed, groupColour, waitedNow, type Desk } from './desk.ts';
 import { strings, type Strings } from './i18n.ts';
 import { Session } from './session.ts';
 
@@ -119,7 +119,7 @@ function Toolbar({ session: s, onSignOut }: { session: Session; onSignOut: () =>
       <main>
         <StatePanel s={s} t={t} d={d} now={now} />
         {s.message && <p class="error" role="alert">{s.message}</p>}
-        {d.call && <CallPanel s={s} t={t} d={d} />}
+        {d.call && <CallPanel s={s} t={t} d={d} now={now} />}
         {d.pushes.length > 0 && <Pushes s={s} t={t} d={d} now={now} />}
         <Dialer s={s} t={t} />
         <Recent t={t} d={d} />
@@ -164,7 +164,7 @@ function StatePanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: nu
   );
 }
 
-function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
+function CallPanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: number }) {
   const call = d.call!;
   const group = s.me.groups.find((g) => g.id === call.queue);
   const [muted, setMuted] = useState(false);
@@ -179,7 +179,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
     void s.act('consult', { type, id: Number(id) });
   };
   return (
-    <section class="call" data-call={call.id}>
+    <section class="call" data-call={call.id} style={group ? { '--group': groupColour(group.id) } : undefined}>
       {d.status === 'ringing' && s.ringingHere() && <p class="ringing-here">{t.ringingHere}</p>}
       <dl>
         <dt>{call.outgoing ? t.called : t.caller}</dt>
@@ -187,13 +187,22 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
         {group && (
           <>
             <dt>{t.group}</dt>
-            <dd class="group">{group.name}</dd>
+            <dd class="group"><span class="swatch" aria-hidden="true" />{group.name}</dd>
           </>
         )}
-        {!call.outgoing && call.waited > 0 && (
+        {!call.outgoing && call.queuedAt !== null && (
           <>
             <dt>{t.waited}</dt>
-            <dd class="waited">{clock(call.waited)}</dd>
+            <dd class="waited">{clock(waitedNow(call, d.status, now))}</dd>
+          </>
+        )}
+        {call.ivr !== undefined && (
+          <>
+            <dt>{t.ivrChoice}</dt>
+            <dd class="ivr">
+              {/^[0-9*#]$/.test(call.ivr.input) ? `${t.key} ${call.ivr.input}` : `“${call.ivr.input}”`}
+              {call.ivr.label !== undefined && <span class="ivr-label"> — {call.ivr.label}</span>}
+            </dd>
           </>
         )}
       </dl>
