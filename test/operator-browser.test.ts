@@ -158,7 +158,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     expect(scriptErrors()).toEqual([]);
   });
 
-  it('rings with the time the caller waited in the queue (not 0) and their IVR choice, the group in its colour', async () => {
+  it('counts the callers waiting in the operator’s groups; rings with the time the caller waited in the queue (not 0) and their IVR choice', async () => {
     await page.selectOption('select[name=pause]', '1');
     await page.click('button.pause');
     await expect.poll(status).toBe('paused');
@@ -171,6 +171,11 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       return (r.body as { groups: { id: number; longest_wait: number }[] }).groups.find((g) => g.id === 120 && g.longest_wait >= 2);
     }, 15_000, 200);
+    // The toolbar lists Ana's one group with its caller waiting (read every 5 s) and the longest wait.
+    const sales = page.locator('.queues li[data-queue="120"] .count');
+    await expect.poll(() => sales.textContent(), { timeout: 12_000 }).toMatch(/^1 waiting · longest \d:\d\d$/);
+    expect(await page.locator('.queues li').count()).toBe(1);
+    await screenshots(page, SHOTS_TASK, 'queue-counts');
     await page.click('button.unpause');
     await expect.poll(status).toBe('ringing');
     expect(await page.textContent('.call .caller')).toBe('33612349999');
@@ -183,6 +188,7 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     await page.click('button.answer');
     await expect.poll(status).toBe('connected');
     expect(await page.textContent('.call .ivr')).toBe('“I want sales please” — Sales');
+    await expect.poll(() => sales.textContent(), { timeout: 12_000 }).toBe('no one waiting');
     await page.click('button.hangup');
     await expect.poll(status).toBe('wrapup');
     await page.click('button.end-wrapup');

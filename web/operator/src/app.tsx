@@ -118,6 +118,7 @@ function Toolbar({ session: s, onSignOut }: { session: Session; onSignOut: () =>
       <audio ref={audio} autoplay />
       <main>
         <StatePanel s={s} t={t} d={d} now={now} />
+        {s.queues.length > 0 && <Queues s={s} t={t} now={now} />}
         {s.message && <p class="error" role="alert">{s.message}</p>}
         {d.call && <CallPanel s={s} t={t} d={d} now={now} />}
         {d.pushes.length > 0 && <Pushes s={s} t={t} d={d} now={now} />}
@@ -260,6 +261,25 @@ function CallPanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: num
           <button type="button" class="cancel-consult" onClick={() => s.act('consult/cancel')}>{t.cancelConsult}</button>
         </div>
       )}
+    </section>
+  );
+}
+
+/** The operator's groups with how many callers wait and the longest wait (counting between two reads). */
+function Queues({ s, t, now }: { s: Session; t: Strings; now: number }) {
+  return (
+    <section class="queues" aria-label={t.queues}>
+      <ul>
+        {s.queues.map((q) => (
+          <li data-queue={q.id} data-waiting={q.waiting} style={{ '--group': groupColour(q.id) }}>
+            <span class="swatch" aria-hidden="true" />
+            <span class="name">{q.name}</span>
+            {q.waiting > 0
+              ? <span class="count">{q.waiting} {t.waiting} <span class="longest">· {t.longest} {clock(q.longest + elapsed(q.at, now))}</span></span>
+              : <span class="count none">{t.noneWaiting}</span>}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -67,6 +67,10 @@ const en = {
   consultWith: 'Consulting with',
   complete: 'Complete transfer',
   cancelConsult: 'Back to the caller',
+  queues: 'Queues',
+  waiting: 'waiting',
+  longest: 'longest',
+  noneWaiting: 'no one waiting',
 } as const;
 
 export type Strings = { readonly [K in keyof typeof en]: string };
@@ -138,6 +142,10 @@ const fr: Strings = {
   consultWith: 'En consultation avec',
   complete: 'Transférer',
   cancelConsult: 'Revenir à l’appelant',
+  queues: 'Files d’attente',
+  waiting: 'en attente',
+  longest: 'la plus longue',
+  noneWaiting: 'personne en attente',
 };
 
 /** The table for a language tag (`fr`, `fr-FR` → French; anything else → English). */

@@ -32,6 +32,20 @@ const kept = {
   },
 };
 
+/** Every how many ms the toolbar reads its groups' queues (the stream tells an operator its own events only). */
+export const QUEUE_POLL_MS = 5000;
+
+/** One of the operator's groups as the last realtime snapshot showed it. */
+export interface QueueView {
+  id: number;
+  name: string;
+  waiting: number;
+  /** Seconds the longest-waiting caller had waited at `at`. */
+  longest: number;
+  /** When the snapshot was read (ms). */
+  at: number;
+}
+
 /** The phone as the toolbar shows it: a softphone in this tab, or a desk phone elsewhere. */
 export type PhoneView = 'none' | 'elsewhere' | 'starting' | 'registered' | 'failed';
 
@@ -43,6 +57,10 @@ export class Session {
   message: string | undefined;
   /** The screen pop of the current call (its expanded URL), kept as a link in the call panel. */
   popup: { call: number; url: string; blocked: boolean } | undefined;
+  /** The operator's groups with their callers waiting (GET /api/v1/realtime, every QUEUE_POLL_MS). */
+  queues: QueueView[] = [];
+  private queueTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
   private softphone: Phone | undefined;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -74,11 +92,13 @@ export class Session {
     });
     const mine = snap.realtime?.operators.find((o) => o.id === operator);
     if (mine) s.desk = deskFromSnapshot(mine, Date.now());
+    if (snap.realtime) s.setQueues(snap.realtime.groups, Date.now());
     cpt = snap.cpt;
     ready = true;
     for (const u of early) if (u.cpt > cpt) s.apply(u);
     s.link = 'live';
     s.timer = setInterval(() => s.emit(), 1000);
+    s.queueTimer = setTimeout(() => void s.pollQueues(), QUEUE_POLL_MS);
     return s;
   }
 
@@ -146,12 +166,31 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.queueTimer);
     this.softphone?.stop();
     const token = this.token();
     this.client.close();
     kept.set(undefined);
     await signOut(token);
+  }
+
+  /**
+   * Reads the operator's groups' queues, then again QUEUE_POLL_MS after the answer (one
+   * request at a time; a failed read keeps the last counts and tries again).
+   */
+  private async pollQueues(): Promise<void> {
+    const snap = await this.client.snapshot({ source: 'realtime' }).catch(() => undefined);
+    if (this.closed) return;
+    if (snap?.realtime) this.update(() => this.setQueues(snap.realtime!.groups, Date.now()));
+    this.queueTimer = setTimeout(() => void this.pollQueues(), QUEUE_POLL_MS);
+  }
+
+  private setQueues(groups: { id: number; waiting: number; longest_wait: number }[], at: number): void {
+    // `me.groups` of an operator token: its own groups.
+    const byId = new Map(groups.map((g) => [g.id, g]));
+    this.queues = this.me.groups.map((g) => ({ id: g.id, name: g.name, waiting: byId.get(g.id)?.waiting ?? 0, longest: byId.get(g.id)?.longest_wait ?? 0, at }));
   }
 
   private apply(u: Update): void {
