@@ -321,6 +321,55 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
     await p.close();
     expect(pageErrors).toEqual([]);
   });
+
+  /** Ana's toolbar with the softphone, in a Chromium launched with `args`. */
+  const anaIn = async (args: string[]) => {
+    const b = await launchChromium(args);
+    const token = (await wsInit(s.url, 'ana', 'ana-secret', { accountType: 'operator' })).body as { id_session: string };
+    const p = await openPage(b, LAPTOP, pageErrors);
+    await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+    await expect.poll(() => p.locator('.phone').getAttribute('data-phone'), { timeout: 15_000 }).toBe('registered');
+    return { b, p };
+  };
+
+  it('lists the microphones and speakers (a fake device here) and remembers the choice across a reload', async () => {
+    const { b, p } = await anaIn(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    try {
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic')).toBe('ok');
+      const mics = p.locator('select[name=microphone] option');
+      await expect.poll(() => mics.allTextContents()).toContainEqual(expect.stringMatching(/fake/i));
+      expect(await p.locator('.mic-problem').count()).toBe(0);
+      const fake = await p.locator('select[name=microphone] option', { hasText: /fake audio input 1/i }).first().getAttribute('value');
+      expect(fake).toBeTruthy();
+      await p.selectOption('select[name=microphone]', fake!);
+      await p.reload();
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic'), { timeout: 15_000 }).toBe('ok');
+      expect(await p.inputValue('select[name=microphone]')).toBe(fake);
+      await screenshots(p, SHOTS_TASK, 'audio-devices');
+    } finally {
+      await b.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('says so in the phone area when the microphone is refused, or when there is none', async () => {
+    const refused = await anaIn(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+    try {
+      await expect.poll(() => refused.p.locator('.audio').getAttribute('data-mic')).toBe('denied');
+      expect(await refused.p.textContent('.mic-problem')).toMatch(/^The microphone is blocked for this page: allow it/);
+      await screenshots(refused.p, SHOTS_TASK, 'mic-refused');
+    } finally {
+      await refused.b.close();
+    }
+    const none = await anaIn(['--use-fake-ui-for-media-stream']);
+    try {
+      await expect.poll(() => none.p.locator('.audio').getAttribute('data-mic')).toBe('missing');
+      expect(await none.p.textContent('.mic-problem')).toMatch(/^No microphone found/);
+    } finally {
+      await none.b.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
 });
 
 // Two operators, two toolbars: a blind transfer from one to the other, then a consultation

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { AccountFile } from '../src/directory/schema.ts';
 import { Engine, VirtualScheduler } from '../src/engine/index.ts';
 import type { Notification } from '../src/protocol/index.ts';
-import { applyEvent, clock, emptyDesk, waitedNow, type Desk } from '../web/operator/src/desk.ts';
+import { applyEvent, clock, deskFromSnapshot, emptyDesk, waitedNow, type Desk } from '../web/operator/src/desk.ts';
 
 const ACCOUNT = 13;
 const account: AccountFile = {
@@ -195,6 +195,13 @@ describe('the toolbar desk, from the stream alone', () => {
     expect(desk.status).toBe('connected');
     expect(waitedNow(desk.call!, desk.status, sched.now())).toBe(10);
     expect(desk.call!.ivr).toEqual({ input: '1', label: 'Sales' });
+  });
+
+  it('starts the timer of an operator never logged in from the page’s opening, not from 1970', () => {
+    const op = { id: 1, name: 'Ann', groups: [1], suspended: [], state: 'logged_out' as const, since: new Date(0).toISOString(), time_in_state: 0, pause_id: null, call: null,
+      today: { handled: 0, talk_time: 0, wrapup_time: 0, pause_time: {}, logged_time: 0, occupancy: 0 } };
+    expect(deskFromSnapshot(op, 1_800_000_000_000).since).toBe(1_800_000_000_000);
+    expect(deskFromSnapshot({ ...op, since: '2027-01-01T00:00:00.000Z' }, 1_800_000_000_000).since).toBe(Date.parse('2027-01-01T00:00:00.000Z'));
   });
 
   it('formats the state timer', () => {

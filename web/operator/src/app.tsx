@@ -5,6 +5,7 @@ import { signIn } from './api.ts';
 import { clock, elapsed, groupColour, waitedNow, type Desk } from './desk.ts';
 import { strings, type Strings } from './i18n.ts';
 import { Session } from './session.ts';
+import { canPickOutput, type AudioDevice } from './audio.ts';
 
 /** Reads and removes a parameter from the address bar (a token must not stay in it). */
 function takeParam(name: string): string | undefined {
@@ -120,6 +121,7 @@ function Toolbar({ session: s, onSignOut }: { session: Session; onSignOut: () =>
         <StatePanel s={s} t={t} d={d} now={now} />
         {s.queues.length > 0 && <Queues s={s} t={t} now={now} />}
         {s.message && <p class="error" role="alert">{s.message}</p>}
+        {s.phone !== 'none' && s.phone !== 'elsewhere' && <AudioPanel s={s} t={t} />}
         {d.call && <CallPanel s={s} t={t} d={d} now={now} />}
         {d.pushes.length > 0 && <Pushes s={s} t={t} d={d} now={now} />}
         <Dialer s={s} t={t} />
@@ -216,7 +218,7 @@ function CallPanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: num
       <div class="actions">
         {d.status === 'ringing' && (
           <>
-            <button type="button" class="answer" onClick={() => s.answer(t.micDenied, t.micInsecure)}>{t.answer}</button>
+            <button type="button" class="answer" onClick={() => s.answer()}>{t.answer}</button>
             <button type="button" class="reject" onClick={() => s.act('reject')}>{t.reject}</button>
           </>
         )}
@@ -262,6 +264,36 @@ function CallPanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: num
         </div>
       )}
     </section>
+  );
+}
+
+/** The softphone's microphone and speaker: why the microphone cannot be used, and the device pickers. */
+function AudioPanel({ s, t }: { s: Session; t: Strings }) {
+  const problem = s.mic === 'denied' ? t.micDenied : s.mic === 'missing' ? t.micMissing : s.mic === 'insecure' ? t.micInsecure : undefined;
+  return (
+    <section class="audio" data-mic={s.mic}>
+      {problem && (
+        <p class="mic-problem" role="alert">
+          {problem} <button type="button" class="mic-retry" onClick={() => void s.checkMicrophone()}>{t.tryAgain}</button>
+        </p>
+      )}
+      <DevicePicker name="microphone" label={t.microphone} t={t} devices={s.devices.inputs} value={s.audio.input} onPick={(id) => s.chooseInput(id)} />
+      {canPickOutput() && <DevicePicker name="speaker" label={t.speaker} t={t} devices={s.devices.outputs} value={s.audio.output} onPick={(id) => s.chooseOutput(id)} />}
+    </section>
+  );
+}
+
+/** One device list ("Default" first; the browser's own "default" entry is that one); nothing until the browser lists some. */
+function DevicePicker({ name, label, t, devices, value, onPick }: { name: string; label: string; t: Strings; devices: AudioDevice[]; value: string | undefined; onPick: (id: string) => void }) {
+  if (devices.length === 0) return null;
+  return (
+    <label>
+      {label}
+      <select name={name} value={value ?? ''} onChange={(e) => onPick(e.currentTarget.value)}>
+        <option value="">{t.defaultDevice}</option>
+        {devices.filter((d) => d.id !== 'default').map((d) => <option value={d.id}>{d.label}</option>)}
+      </select>
+    </label>
   );
 }
 

@@ -86,7 +86,8 @@ export function deskFromSnapshot(op: OperatorSnapshot, now: number): Desk {
         disposition: undefined,
       }
     : null;
-  return { operator: op.id, status, since: Number.isFinite(since) ? since : now, pauseId: op.pause_id, call, wrapUntil: null, pushes: [], recent: [] };
+  // An operator never logged in since the server started has the epoch as `since`: no timer from 1970.
+  return { operator: op.id, status, since: Number.isFinite(since) && since > 0 ? since : now, pauseId: op.pause_id, call, wrapUntil: null, pushes: [], recent: [] };
 }
 
 /** A desk with nothing known yet (logged out). */

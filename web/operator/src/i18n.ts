@@ -55,7 +55,7 @@ const en = {
   phoneStarting: 'Phone: registering…',
   phoneFailed: 'Phone: registration failed',
   ringingHere: 'Ringing in this tab',
-  micDenied: 'The microphone is blocked or missing: allow it for this page (or plug one in), then answer again.',
+  micDenied: 'The microphone is blocked for this page: allow it (the icon in the address bar, or the browser’s site settings), then try again.',
   micInsecure: 'The browser gives the microphone to secure pages only: open the toolbar over https.',
   live: 'Live',
   reconnecting: 'Reconnecting…',
@@ -71,6 +71,11 @@ const en = {
   waiting: 'waiting',
   longest: 'longest',
   noneWaiting: 'no one waiting',
+  micMissing: 'No microphone found: plug one in (or check that no other program holds it), then try again.',
+  tryAgain: 'Try again',
+  microphone: 'Microphone',
+  speaker: 'Speaker',
+  defaultDevice: 'Default',
 } as const;
 
 export type Strings = { readonly [K in keyof typeof en]: string };
@@ -130,7 +135,7 @@ const fr: Strings = {
   phoneStarting: 'Téléphone : enregistrement…',
   phoneFailed: 'Téléphone : échec de l’enregistrement',
   ringingHere: 'Sonne dans cet onglet',
-  micDenied: 'Le micro est bloqué ou absent : autorisez-le pour cette page (ou branchez-en un), puis décrochez à nouveau.',
+  micDenied: 'Le micro est bloqué pour cette page : autorisez-le (l’icône de la barre d’adresse, ou les réglages du site), puis réessayez.',
   micInsecure: 'Le navigateur ne donne le micro qu’aux pages sécurisées : ouvrez la barre en https.',
   live: 'En direct',
   reconnecting: 'Reconnexion…',
@@ -146,6 +151,11 @@ const fr: Strings = {
   waiting: 'en attente',
   longest: 'la plus longue',
   noneWaiting: 'personne en attente',
+  micMissing: 'Aucun micro trouvé : branchez-en un (ou vérifiez qu’aucun autre programme ne l’utilise), puis réessayez.',
+  tryAgain: 'Réessayer',
+  microphone: 'Micro',
+  speaker: 'Haut-parleur',
+  defaultDevice: 'Par défaut',
 };
 
 /** The table for a language tag (`fr`, `fr-FR` → French; anything else → English). */

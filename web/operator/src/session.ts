@@ -5,6 +5,7 @@ import { connect, type ClientState, type Update, type VmClient } from '@voice-ma
 import { act, serverBase, signOut, softphoneOf, whoAmI, type Me } from './api.ts';
 import { applyEvent, deskFromSnapshot, emptyDesk, type Desk } from './desk.ts';
 import type { Phone } from './phone.ts';
+import { audioChoice, audioDevices, canPickOutput, micProblem, microphone, type AudioChoice, type AudioDevice, type MicProblem } from './audio.ts';
 import { expandPopup, openPopup, popupDue, popupValues } from './popup.ts';
 
 const KEY = 'vm-operator-session';
@@ -61,7 +62,14 @@ export class Session {
   queues: QueueView[] = [];
   private queueTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** The softphone's microphone: usable, or why not (checked as the softphone starts, and at each answer). */
+  mic: 'unknown' | 'ok' | MicProblem = 'unknown';
+  /** The browser's microphones and speakers, for the softphone's device picker. */
+  devices: { inputs: AudioDevice[]; outputs: AudioDevice[] } = { inputs: [], outputs: [] };
+  /** The devices the operator chose (remembered in this browser when storage allows). */
+  audio: AudioChoice = audioChoice.get();
   private softphone: Phone | undefined;
+  private audioEl: HTMLAudioElement | undefined;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -126,8 +134,49 @@ export class Session {
     const cfg = await softphoneOf(this.token(), this.me.id_client, this.me.id_operator).catch(() => undefined);
     if (!cfg) return this.update(() => (this.phone = 'elsewhere'));
     const { startPhone } = await import('./phone.ts');
+    this.audioEl = audio;
     this.softphone = startPhone(cfg, audio, () => this.update(() => (this.phone = this.softphone?.state() ?? 'starting')));
     this.update(() => (this.phone = 'starting'));
+    await this.checkMicrophone();
+  }
+
+  /**
+   * Asks for the microphone now (the browser's permission prompt, before any call rings) and
+   * lists the devices: a refusal or no device shows at once in the phone area.
+   */
+  async checkMicrophone(): Promise<void> {
+    try {
+      const stream = await microphone(this.audio.input);
+      for (const t of stream.getTracks()) t.stop();
+      this.mic = 'ok';
+    } catch (e) {
+      this.mic = micProblem(e);
+    }
+    this.devices = await audioDevices().catch(() => ({ inputs: [], outputs: [] }));
+    await this.applyOutput();
+    this.emit();
+  }
+
+  /** The microphone to answer with (remembered). */
+  chooseInput(id: string): void {
+    this.audio = { ...this.audio, input: id || undefined };
+    audioChoice.set(this.audio);
+    void this.checkMicrophone();
+  }
+
+  /** The speaker to play the call into (remembered; browsers with setSinkId only). */
+  chooseOutput(id: string): void {
+    this.audio = { ...this.audio, output: id || undefined };
+    audioChoice.set(this.audio);
+    void this.applyOutput().then(() => this.emit());
+  }
+
+  private async applyOutput(): Promise<void> {
+    const el = this.audioEl as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | undefined;
+    if (!el || !canPickOutput() || !el.setSinkId) return;
+    // A remembered speaker that is gone: the default one.
+    const id = this.audio.output && this.devices.outputs.some((d) => d.id === this.audio.output) ? this.audio.output : '';
+    await el.setSinkId(id).catch(() => undefined);
   }
 
   /** An incoming call rings in this tab. */
@@ -152,10 +201,13 @@ export class Session {
    * Answer: the softphone's session when it rings here (the B2BUA then reports the
    * operator's answer to the engine), else the REST answer (a desk phone, or no phone).
    */
-  async answer(noMic: string, insecure: string): Promise<void> {
+  async answer(): Promise<void> {
     if (this.softphone?.ringing()) {
       this.message = undefined;
-      await this.softphone.answer().catch((e: unknown) => this.update(() => (this.message = e instanceof Error && e.message === 'insecure' ? insecure : noMic)));
+      await this.softphone.answer(this.audio.input).then(
+        () => this.update(() => (this.mic = 'ok')),
+        (e: unknown) => this.update(() => (this.mic = micProblem(e))),
+      );
       return;
     }
     await this.act('answer');
