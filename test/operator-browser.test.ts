@@ -26,6 +26,8 @@ const ACCOUNT = 12;
 const ANA = 121;
 const LEA = 122;
 const SHOTS = mkdtempSync(join(tmpdir(), 'vm-operator-shots-'));
+/** The caller's information and the queue counts, kept where the task's review looks. */
+const SHOTS_TASK = '/tmp/vm-toolbar2-shots';
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -46,6 +48,8 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let stream: TestClient;
+  /** The supervisor's token (reads GET /api/v1/realtime). */
+  let supToken: string;
   const pageErrors: string[] = [];
 
   /** The platform drives the engine (as the telephony side would). */
@@ -66,10 +70,12 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
     if (!existsSync(`${OPERATOR_DIST}index.html`)) execSync('npm run build:operator', { stdio: 'ignore', cwd: new URL('..', import.meta.url).pathname });
     s = await startTestServer(['toolbar.json']);
     const sup = await wsInit(s.url, 'toolbar-sup', 'sup-secret');
+    supToken = sup.body.id_session;
     stream = connect(s.url);
     expect(await stream.init('supervisor', 124, sup.body.id_session)).toMatchObject({ ok: true });
     browser = await launchChromium();
     page = await openPage(browser, LAPTOP, pageErrors);
+    mkdirSync(SHOTS_TASK, { recursive: true });
     console.log(`operator-browser: screenshots in ${SHOTS}`);
   }, 60_000);
   afterAll(async () => {
@@ -149,6 +155,44 @@ describe.skipIf(!haveChromium)('operator toolbar in Chromium', () => {
       return (r.body as Record<string, unknown>[]).find((x) => x.id_appel === id && x.disposition !== undefined);
     });
     expect(row).toMatchObject({ disposition: 1, disposition_label: 'Sale' });
+    expect(scriptErrors()).toEqual([]);
+  });
+
+  it('counts the callers waiting in the operator’s groups; rings with the time the caller waited in the queue (not 0) and their IVR choice', async () => {
+    await page.selectOption('select[name=pause]', '1');
+    await page.click('button.pause');
+    await expect.poll(status).toBe('paused');
+    const id = (await platform('/calls', { service: '33800000128', caller: '33612349999' })).id_call!;
+    await platform(`/calls/${id}/ivr`, { speech: 'I want sales please', score: 90 });
+    await streamed((t, e, m) => t === 'queue' && e === 'insert_call' && m.id_call === id);
+    // The caller waits in Sales while Ana is paused, until the server counts 2 s of wait.
+    await until('2 s of wait in Sales', async () => {
+      const r = await http(`${s.url}/api/v1/realtime`, { headers: { authorization: `Bearer ${supToken}` } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body as { groups: { id: number; longest_wait: number }[] }).groups.find((g) => g.id === 120 && g.longest_wait >= 2);
+    }, 15_000, 200);
+    // The toolbar lists Ana's one group with its caller waiting (read every 5 s) and the longest wait.
+    const sales = page.locator('.queues li[data-queue="120"] .count');
+    await expect.poll(() => sales.textContent(), { timeout: 12_000 }).toMatch(/^1 waiting · longest \d:\d\d$/);
+    expect(await page.locator('.queues li').count()).toBe(1);
+    await screenshots(page, SHOTS_TASK, 'queue-counts');
+    await page.click('button.unpause');
+    await expect.poll(status).toBe('ringing');
+    expect(await page.textContent('.call .caller')).toBe('33612349999');
+    const waited = /^(\d+):(\d\d)$/.exec((await page.textContent('.call .waited')) ?? '');
+    expect(Number(waited?.[1]) * 60 + Number(waited?.[2])).toBeGreaterThanOrEqual(2);
+    expect(await page.textContent('.call .ivr')).toBe('“I want sales please” — Sales');
+    expect(await page.locator('.call .group .swatch').evaluate((e) => getComputedStyle(e).backgroundColor)).toMatch(/^rgb\(/);
+    await shots('ringing-info');
+    await screenshots(page, SHOTS_TASK, 'ringing-info');
+    await page.click('button.answer');
+    await expect.poll(status).toBe('connected');
+    expect(await page.textContent('.call .ivr')).toBe('“I want sales please” — Sales');
+    await expect.poll(() => sales.textContent(), { timeout: 12_000 }).toBe('no one waiting');
+    await page.click('button.hangup');
+    await expect.poll(status).toBe('wrapup');
+    await page.click('button.end-wrapup');
+    await expect.poll(status).toBe('available');
     expect(scriptErrors()).toEqual([]);
   });
 
@@ -277,6 +321,55 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
     await p.close();
     expect(pageErrors).toEqual([]);
   });
+
+  /** Ana's toolbar with the softphone, in a Chromium launched with `args`. */
+  const anaIn = async (args: string[]) => {
+    const b = await launchChromium(args);
+    const token = (await wsInit(s.url, 'ana', 'ana-secret', { accountType: 'operator' })).body as { id_session: string };
+    const p = await openPage(b, LAPTOP, pageErrors);
+    await p.goto(`${s.url}/operator/?token_session=${encodeURIComponent(token.id_session)}`);
+    await expect.poll(() => p.locator('.phone').getAttribute('data-phone'), { timeout: 15_000 }).toBe('registered');
+    return { b, p };
+  };
+
+  it('lists the microphones and speakers (a fake device here) and remembers the choice across a reload', async () => {
+    const { b, p } = await anaIn(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    try {
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic')).toBe('ok');
+      const mics = p.locator('select[name=microphone] option');
+      await expect.poll(() => mics.allTextContents()).toContainEqual(expect.stringMatching(/fake/i));
+      expect(await p.locator('.mic-problem').count()).toBe(0);
+      const fake = await p.locator('select[name=microphone] option', { hasText: /fake audio input 1/i }).first().getAttribute('value');
+      expect(fake).toBeTruthy();
+      await p.selectOption('select[name=microphone]', fake!);
+      await p.reload();
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic'), { timeout: 15_000 }).toBe('ok');
+      expect(await p.inputValue('select[name=microphone]')).toBe(fake);
+      await screenshots(p, SHOTS_TASK, 'audio-devices');
+    } finally {
+      await b.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('says so in the phone area when the microphone is refused, or when there is none', async () => {
+    const refused = await anaIn(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+    try {
+      await expect.poll(() => refused.p.locator('.audio').getAttribute('data-mic')).toBe('denied');
+      expect(await refused.p.textContent('.mic-problem')).toMatch(/^The microphone is blocked for this page: allow it/);
+      await screenshots(refused.p, SHOTS_TASK, 'mic-refused');
+    } finally {
+      await refused.b.close();
+    }
+    const none = await anaIn(['--use-fake-ui-for-media-stream']);
+    try {
+      await expect.poll(() => none.p.locator('.audio').getAttribute('data-mic')).toBe('missing');
+      expect(await none.p.textContent('.mic-problem')).toMatch(/^No microphone found/);
+    } finally {
+      await none.b.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
 });
 
 // Two operators, two toolbars: a blind transfer from one to the other, then a consultation

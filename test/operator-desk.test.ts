@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { AccountFile } from '../src/directory/schema.ts';
 import { Engine, VirtualScheduler } from '../src/engine/index.ts';
 import type { Notification } from '../src/protocol/index.ts';
-import { applyEvent, clock, emptyDesk, type Desk } from '../web/operator/src/desk.ts';
+import { applyEvent, clock, deskFromSnapshot, emptyDesk, waitedNow, type Desk } from '../web/operator/src/desk.ts';
 
 const ACCOUNT = 13;
 const account: AccountFile = {
@@ -166,6 +166,42 @@ describe('the toolbar desk, from the stream alone', () => {
     expect(desk.recent.map((c) => c.number)).toEqual(['33612345678']);
     sched.runUntil(t0 + 40_000);
     expect(desk).toMatchObject({ status: 'available', call: null, wrapUntil: null });
+  });
+
+  it('counts the caller’s wait from their entry in the queue (not from the ring), frozen at the answer; tells the IVR choice', () => {
+    const sched = new VirtualScheduler();
+    let desk = emptyDesk(1, sched.now());
+    const withIvr: AccountFile = {
+      ...account,
+      numbers: [...account.numbers!, { id: 3, service: '33100000003', route: { type: 'ivr', id: 1 } }],
+      ivrs: [{ id: 1, name: 'Menu', options: [{ dtmf: '1', speech: ['sales'], label: 'Sales', route: { type: 'group', id: 1 } }] }],
+    };
+    const engine = new Engine(withIvr, { scheduler: sched, sink: (n, at) => (desk = applyEvent(desk, n, at)) });
+    const t0 = sched.now();
+    const r = engine.inboundCall({ service: '33100000003', caller: '33612345678' });
+    if (!r.ok) throw new Error('call refused');
+    // Two seconds in the menu (not counted as queue wait), then "1": the call waits in Sales.
+    sched.runUntil(t0 + 2000);
+    expect(engine.ivrInput(r.id_call, { dtmf: '1' })).toMatchObject({ ok: true, matched: true });
+    sched.runUntil(t0 + 9000);
+    engine.operatorLogin(1);
+    expect(desk.status).toBe('ringing');
+    expect(waitedNow(desk.call!, desk.status, sched.now())).toBe(7);
+    expect(desk.call!.ivr).toEqual({ input: '1', label: 'Sales' });
+    sched.runUntil(t0 + 12_000);
+    expect(waitedNow(desk.call!, desk.status, sched.now())).toBe(10);
+    engine.operatorAnswer(1);
+    sched.runUntil(t0 + 30_000);
+    expect(desk.status).toBe('connected');
+    expect(waitedNow(desk.call!, desk.status, sched.now())).toBe(10);
+    expect(desk.call!.ivr).toEqual({ input: '1', label: 'Sales' });
+  });
+
+  it('starts the timer of an operator never logged in from the page’s opening, not from 1970', () => {
+    const op = { id: 1, name: 'Ann', groups: [1], suspended: [], state: 'logged_out' as const, since: new Date(0).toISOString(), time_in_state: 0, pause_id: null, call: null,
+      today: { handled: 0, talk_time: 0, wrapup_time: 0, pause_time: {}, logged_time: 0, occupancy: 0 } };
+    expect(deskFromSnapshot(op, 1_800_000_000_000).since).toBe(1_800_000_000_000);
+    expect(deskFromSnapshot({ ...op, since: '2027-01-01T00:00:00.000Z' }, 1_800_000_000_000).since).toBe(Date.parse('2027-01-01T00:00:00.000Z'));
   });
 
   it('formats the state timer', () => {

@@ -48,7 +48,7 @@ describe('screen pop template', () => {
 });
 
 describe('when it pops', () => {
-  const call = (id: number, outgoing = false): DeskCall => ({ id, number: '33612345678', queue: 1, service: '33100000001', waited: 0, outgoing, held: false, disposition: undefined });
+  const call = (id: number, outgoing = false): DeskCall => ({ id, number: '33612345678', queue: 1, service: '33100000001', queuedAt: null, waited: 0, ivr: undefined, outgoing, held: false, disposition: undefined });
   const desk = (status: Desk['status'], c: DeskCall | null): Desk => ({ ...emptyDesk(1, 0), status, call: c });
 
   it('pops once per inbound call, as it rings or once answered', () => {

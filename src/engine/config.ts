@@ -27,6 +27,8 @@ export interface IvrOptionConfig {
   dtmf: string | null;
   /** Lower-cased keywords. */
   speech: string[];
+  /** The option's label in the account file, if any (told to the operator it rings). */
+  label?: string;
   route: Route;
 }
 
@@ -203,7 +205,7 @@ export function compileRouting(dir: AccountDirectory | AccountFile): RoutingMode
       timeoutMs: ms(i.timeout, 10),
       retries: i.retries ?? 1,
       minScore: i.min_score ?? 50,
-      options: i.options.map((o) => ({ dtmf: o.dtmf ?? null, speech: (o.speech ?? []).map((w) => w.toLowerCase()), route: o.route })),
+      options: i.options.map((o) => ({ dtmf: o.dtmf ?? null, speech: (o.speech ?? []).map((w) => w.toLowerCase()), ...(o.label !== undefined ? { label: o.label } : {}), route: o.route })),
       defaultRoute: i.default_route ?? HANGUP,
       prompt: i.prompt ?? null,
     });

@@ -37,6 +37,12 @@ export function emitOperatorStatus(
   };
   if (catchupMs !== undefined) msg.catchup = secs(catchupMs);
   if (status === 'ringing' && call.number) msg.service = call.number.service;
+  // Extensions for the toolbar (additive): how long the caller has waited in the queue, and their IVR choice.
+  if (status === 'ringing' && call.leg?.kind === 'queue') msg.duration_in_queue = legWait(ctx, call);
+  if ((status === 'ringing' || status === 'connected') && call.ivrChoice !== null) {
+    msg.ivr = call.ivrChoice.input;
+    if (call.ivrChoice.label !== undefined) msg.ivr_label = call.ivrChoice.label;
+  }
   ctx.emit({ type_notification: 'operator', event: 'status', msg });
 }
 

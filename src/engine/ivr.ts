@@ -83,7 +83,9 @@ export function ivrInput(ctx: EngineContext, call: Call, input: IvrInput): Engin
   const option = matchOption(ivr, input);
   call.ivrTimer?.cancel();
   call.ivrTimer = null;
-  if (option) leave(ctx, call, option.route);
-  else missed(ctx, call, ivr);
+  if (option) {
+    call.ivrChoice = { input: 'dtmf' in input ? input.dtmf : input.speech, label: option.label };
+    leave(ctx, call, option.route);
+  } else missed(ctx, call, ivr);
   return { ok: true, matched: option !== undefined };
 }

@@ -93,6 +93,8 @@ export class Call {
   ivrTimer: TimerHandle | null = null;
   ivr: IvrConfig | null = null;
   ivrAttempts = 0;
+  /** What the caller chose in the last IVR menu they left by a choice: the DTMF key, or the speech recognised. */
+  ivrChoice: { input: string; label: string | undefined } | null = null;
   push: Push | null = null;
   /** The group of the last queue leg: catchup of the operator, requeue target. */
   lastGroup: GroupRt | null = null;

@@ -40,6 +40,9 @@ const OperatorStatusMsg = msg({
   rec: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
   catchup: Type.Optional(Seconds),
   service: Type.Optional(E164),
+  duration_in_queue: Type.Optional(Type.Number({ minimum: 0, description: 'Extension, with `ringing`: seconds the caller has waited in this queue' })),
+  ivr: Type.Optional(Type.String({ maxLength: 1024, description: 'Extension, with `ringing` and `connected`: the caller’s choice in the IVR (the DTMF key, or the speech recognised)' })),
+  ivr_label: Type.Optional(Type.String({ maxLength: 200, description: 'Extension, with `ivr`: the `label` of the IVR option chosen, when the account file gives one' })),
 });
 
 const UiMsg = msg({

@@ -12,8 +12,9 @@ export function warnIfNoChromium(file: string): void {
   if (!haveChromium) console.warn(`${file}: SKIPPED, ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+/** Headless Chromium; `extraArgs` adds switches (e.g. the fake media devices). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs] });
 }
 
 /** A new page whose uncaught errors and console errors are pushed to `errors`. */

@@ -2,9 +2,10 @@
 // the desk: state with its timer, the call, pushes, the dialer and the recent calls.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { signIn } from './api.ts';
-import { clock, elapsed, type Desk } from './desk.ts';
+import { clock, elapsed, groupColour, waitedNow, type Desk } from './desk.ts';
 import { strings, type Strings } from './i18n.ts';
 import { Session } from './session.ts';
+import { canPickOutput, type AudioDevice } from './audio.ts';
 
 /** Reads and removes a parameter from the address bar (a token must not stay in it). */
 function takeParam(name: string): string | undefined {
@@ -118,8 +119,10 @@ function Toolbar({ session: s, onSignOut }: { session: Session; onSignOut: () =>
       <audio ref={audio} autoplay />
       <main>
         <StatePanel s={s} t={t} d={d} now={now} />
+        {s.queues.length > 0 && <Queues s={s} t={t} now={now} />}
         {s.message && <p class="error" role="alert">{s.message}</p>}
-        {d.call && <CallPanel s={s} t={t} d={d} />}
+        {s.phone !== 'none' && s.phone !== 'elsewhere' && <AudioPanel s={s} t={t} />}
+        {d.call && <CallPanel s={s} t={t} d={d} now={now} />}
         {d.pushes.length > 0 && <Pushes s={s} t={t} d={d} now={now} />}
         <Dialer s={s} t={t} />
         <Recent t={t} d={d} />
@@ -164,7 +167,7 @@ function StatePanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: nu
   );
 }
 
-function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
+function CallPanel({ s, t, d, now }: { s: Session; t: Strings; d: Desk; now: number }) {
   const call = d.call!;
   const group = s.me.groups.find((g) => g.id === call.queue);
   const [muted, setMuted] = useState(false);
@@ -179,7 +182,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
     void s.act('consult', type === 'number' ? { type, e164 } : { type, id: Number(id) });
   };
   return (
-    <section class="call" data-call={call.id}>
+    <section class="call" data-call={call.id} style={group ? { '--group': groupColour(group.id) } : undefined}>
       {d.status === 'ringing' && s.ringingHere() && <p class="ringing-here">{t.ringingHere}</p>}
       <dl>
         <dt>{call.outgoing ? t.called : t.caller}</dt>
@@ -187,13 +190,22 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
         {group && (
           <>
             <dt>{t.group}</dt>
-            <dd class="group">{group.name}</dd>
+            <dd class="group"><span class="swatch" aria-hidden="true" />{group.name}</dd>
           </>
         )}
-        {!call.outgoing && call.waited > 0 && (
+        {!call.outgoing && call.queuedAt !== null && (
           <>
             <dt>{t.waited}</dt>
-            <dd class="waited">{clock(call.waited)}</dd>
+            <dd class="waited">{clock(waitedNow(call, d.status, now))}</dd>
+          </>
+        )}
+        {call.ivr !== undefined && (
+          <>
+            <dt>{t.ivrChoice}</dt>
+            <dd class="ivr">
+              {/^[0-9*#]$/.test(call.ivr.input) ? `${t.key} ${call.ivr.input}` : `“${call.ivr.input}”`}
+              {call.ivr.label !== undefined && <span class="ivr-label"> — {call.ivr.label}</span>}
+            </dd>
           </>
         )}
       </dl>
@@ -206,7 +218,7 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
       <div class="actions">
         {d.status === 'ringing' && (
           <>
-            <button type="button" class="answer" onClick={() => s.answer(t.micDenied, t.micInsecure)}>{t.answer}</button>
+            <button type="button" class="answer" onClick={() => s.answer()}>{t.answer}</button>
             <button type="button" class="reject" onClick={() => s.act('reject')}>{t.reject}</button>
           </>
         )}
@@ -250,6 +262,55 @@ function CallPanel({ s, t, d }: { s: Session; t: Strings; d: Desk }) {
           <button type="button" class="cancel-consult" onClick={() => s.act('consult/cancel')}>{t.cancelConsult}</button>
         </div>
       )}
+    </section>
+  );
+}
+
+/** The softphone's microphone and speaker: why the microphone cannot be used, and the device pickers. */
+function AudioPanel({ s, t }: { s: Session; t: Strings }) {
+  const problem = s.mic === 'denied' ? t.micDenied : s.mic === 'missing' ? t.micMissing : s.mic === 'insecure' ? t.micInsecure : undefined;
+  return (
+    <section class="audio" data-mic={s.mic}>
+      {problem && (
+        <p class="mic-problem" role="alert">
+          {problem} <button type="button" class="mic-retry" onClick={() => void s.checkMicrophone()}>{t.tryAgain}</button>
+        </p>
+      )}
+      <DevicePicker name="microphone" label={t.microphone} t={t} devices={s.devices.inputs} value={s.audio.input} onPick={(id) => s.chooseInput(id)} />
+      {canPickOutput() && <DevicePicker name="speaker" label={t.speaker} t={t} devices={s.devices.outputs} value={s.audio.output} onPick={(id) => s.chooseOutput(id)} />}
+    </section>
+  );
+}
+
+/** One device list ("Default" first; the browser's own "default" entry is that one); nothing until the browser lists some. */
+function DevicePicker({ name, label, t, devices, value, onPick }: { name: string; label: string; t: Strings; devices: AudioDevice[]; value: string | undefined; onPick: (id: string) => void }) {
+  if (devices.length === 0) return null;
+  return (
+    <label>
+      {label}
+      <select name={name} value={value ?? ''} onChange={(e) => onPick(e.currentTarget.value)}>
+        <option value="">{t.defaultDevice}</option>
+        {devices.filter((d) => d.id !== 'default').map((d) => <option value={d.id}>{d.label}</option>)}
+      </select>
+    </label>
+  );
+}
+
+/** The operator's groups with how many callers wait and the longest wait (counting between two reads). */
+function Queues({ s, t, now }: { s: Session; t: Strings; now: number }) {
+  return (
+    <section class="queues" aria-label={t.queues}>
+      <ul>
+        {s.queues.map((q) => (
+          <li data-queue={q.id} data-waiting={q.waiting} style={{ '--group': groupColour(q.id) }}>
+            <span class="swatch" aria-hidden="true" />
+            <span class="name">{q.name}</span>
+            {q.waiting > 0
+              ? <span class="count">{q.waiting} {t.waiting} <span class="longest">· {t.longest} {clock(q.longest + elapsed(q.at, now))}</span></span>
+              : <span class="count none">{t.noneWaiting}</span>}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -15,8 +15,15 @@ export interface DeskCall {
   queue: number;
   /** The service number called, when ringing for an inbound call. */
   service: string | undefined;
-  /** Seconds since the call started when it began ringing here (the time the caller waited, IVR included). */
+  /**
+   * When the caller entered the queue (ms, from the ringing event's `duration_in_queue`), or
+   * null when not known (an outgoing call, a page opened during the call).
+   */
+  queuedAt: number | null;
+  /** Seconds the caller waited in the queue before being answered (set at the answer). */
   waited: number;
+  /** The caller's choice in the IVR (the DTMF key or the speech recognised, and the option's label), when they came through one. */
+  ivr: { input: string; label: string | undefined } | undefined;
   outgoing: boolean;
   held: boolean;
   disposition: number | undefined;
@@ -74,13 +81,16 @@ export function deskFromSnapshot(op: OperatorSnapshot, now: number): Desk {
         number: op.call.caller_id_num ?? '',
         queue: op.call.id_queue,
         service: undefined,
+        queuedAt: null,
         waited: 0,
+        ivr: undefined,
         outgoing: op.call.id_call < 0,
         held: false,
         disposition: undefined,
       }
     : null;
-  return { operator: op.id, status, since: Number.isFinite(since) ? since : now, pauseId: op.pause_id, call, wrapUntil: null, pushes: [], recent: [] };
+  // An operator never logged in since the server started has the epoch as `since`: no timer from 1970.
+  return { operator: op.id, status, since: Number.isFinite(since) && since > 0 ? since : now, pauseId: op.pause_id, call, wrapUntil: null, pushes: [], recent: [] };
 }
 
 /** A desk with nothing known yet (logged out). */
@@ -89,6 +99,8 @@ export function emptyDesk(operator: number, now: number): Desk {
 }
 
 const MAX_RECENT = 50;
+
+const ivrOf = (m: { ivr?: string; ivr_label?: string }): DeskCall['ivr'] => (m.ivr !== undefined ? { input: m.ivr, label: m.ivr_label } : undefined);
 
 /** The desk after one event at `at` (ms); the same object when the event is not this operator's. */
 export function applyEvent(d: Desk, n: Notification, at: number): Desk {
@@ -140,18 +152,32 @@ export function applyEvent(d: Desk, n: Notification, at: number): Desk {
     case 'ringing':
       if (id === undefined) return d;
       return to('ringing', {
-        call: { id, number: s.caller_id_num ?? '', queue: s.id_queue ?? 0, service: s.service, waited: s.call_duration ?? 0, outgoing: false, held: false, disposition: undefined },
+        call: {
+          id,
+          number: s.caller_id_num ?? '',
+          queue: s.id_queue ?? 0,
+          service: s.service,
+          queuedAt: s.duration_in_queue !== undefined ? at - s.duration_in_queue * 1000 : null,
+          waited: 0,
+          ivr: ivrOf(s),
+          outgoing: false,
+          held: false,
+          disposition: undefined,
+        },
         wrapUntil: null,
       });
     case 'calling':
       if (id === undefined) return d;
       return to('calling', {
-        call: { id, number: s.caller_id_num ?? '', queue: 0, service: undefined, waited: 0, outgoing: true, held: false, disposition: undefined },
+        call: { id, number: s.caller_id_num ?? '', queue: 0, service: undefined, queuedAt: null, waited: 0, ivr: undefined, outgoing: true, held: false, disposition: undefined },
         pushes: [],
         wrapUntil: null,
       });
     case 'connected': {
-      const call = d.call && d.call.id === id ? d.call : id !== undefined ? { id, number: s.caller_id_num ?? '', queue: s.id_queue ?? 0, service: undefined, waited: 0, outgoing: id < 0, held: false, disposition: undefined } : null;
+      // The wait ends at the answer: kept from then on (through the wrap-up).
+      const call: DeskCall | null = d.call && d.call.id === id
+        ? { ...d.call, waited: d.call.queuedAt !== null && d.status === 'ringing' ? elapsed(d.call.queuedAt, at) : d.call.waited }
+        : id !== undefined ? { id, number: s.caller_id_num ?? '', queue: s.id_queue ?? 0, service: undefined, queuedAt: null, waited: 0, ivr: ivrOf(s), outgoing: id < 0, held: false, disposition: undefined } : null;
       const recent = call ? [{ id: call.id, number: call.number, at, outgoing: call.outgoing }, ...d.recent.filter((r) => r.id !== call.id)].slice(0, MAX_RECENT) : d.recent;
       return to('connected', { call, recent });
     }
@@ -165,6 +191,16 @@ export function applyEvent(d: Desk, n: Notification, at: number): Desk {
     default:
       return d;
   }
+}
+
+/** Seconds the caller has waited in the queue: counting while the call rings, then the wait until the answer. */
+export function waitedNow(call: DeskCall, status: DeskStatus, now: number): number {
+  return status === 'ringing' && call.queuedAt !== null ? elapsed(call.queuedAt, now) : call.waited;
+}
+
+/** A group's colour, the same on every toolbar (the account file has none): a hue from its id. */
+export function groupColour(id: number): string {
+  return `hsl(${Math.round((id * 137.508) % 360)} 62% 40%)`;
 }
 
 /** Whole seconds from `since` to `now`, as the state timer shows them. */

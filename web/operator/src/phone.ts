@@ -12,8 +12,8 @@ export interface Phone {
   state(): PhoneState;
   /** An incoming call not yet answered or ended. */
   ringing(): boolean;
-  /** Answers the ringing call with the microphone; rejects with a media error when it is denied or missing. */
-  answer(): Promise<void>;
+  /** Answers the ringing call with the microphone (`deviceId`, else the default); rejects with a media error when it is denied or missing. */
+  answer(deviceId?: string): Promise<void>;
   setMuted(muted: boolean): void;
   stop(): void;
 }
@@ -47,10 +47,10 @@ export function startPhone(cfg: Softphone, audio: HTMLAudioElement, onChange: ()
   return {
     state: () => state,
     ringing: () => incoming !== undefined,
-    async answer() {
+    async answer(deviceId) {
       const s = incoming;
       if (!s) return;
-      const mic = await microphone();
+      const mic = await microphone(deviceId);
       incoming = undefined;
       current = s;
       s.answer({ mediaStream: mic, pcConfig: { iceServers: [] } });

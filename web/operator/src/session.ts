@@ -5,6 +5,7 @@ import { connect, type ClientState, type Update, type VmClient } from '@voice-ma
 import { act, serverBase, signOut, softphoneOf, whoAmI, type Me } from './api.ts';
 import { applyEvent, deskFromSnapshot, emptyDesk, type Desk } from './desk.ts';
 import type { Phone } from './phone.ts';
+import { audioChoice, audioDevices, canPickOutput, micProblem, microphone, type AudioChoice, type AudioDevice, type MicProblem } from './audio.ts';
 import { expandPopup, openPopup, popupDue, popupValues } from './popup.ts';
 
 const KEY = 'vm-operator-session';
@@ -32,6 +33,20 @@ const kept = {
   },
 };
 
+/** Every how many ms the toolbar reads its groups' queues (the stream tells an operator its own events only). */
+export const QUEUE_POLL_MS = 5000;
+
+/** One of the operator's groups as the last realtime snapshot showed it. */
+export interface QueueView {
+  id: number;
+  name: string;
+  waiting: number;
+  /** Seconds the longest-waiting caller had waited at `at`. */
+  longest: number;
+  /** When the snapshot was read (ms). */
+  at: number;
+}
+
 /** The phone as the toolbar shows it: a softphone in this tab, or a desk phone elsewhere. */
 export type PhoneView = 'none' | 'elsewhere' | 'starting' | 'registered' | 'failed';
 
@@ -43,7 +58,18 @@ export class Session {
   message: string | undefined;
   /** The screen pop of the current call (its expanded URL), kept as a link in the call panel. */
   popup: { call: number; url: string; blocked: boolean } | undefined;
+  /** The operator's groups with their callers waiting (GET /api/v1/realtime, every QUEUE_POLL_MS). */
+  queues: QueueView[] = [];
+  private queueTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  /** The softphone's microphone: usable, or why not (checked as the softphone starts, and at each answer). */
+  mic: 'unknown' | 'ok' | MicProblem = 'unknown';
+  /** The browser's microphones and speakers, for the softphone's device picker. */
+  devices: { inputs: AudioDevice[]; outputs: AudioDevice[] } = { inputs: [], outputs: [] };
+  /** The devices the operator chose (remembered in this browser when storage allows). */
+  audio: AudioChoice = audioChoice.get();
   private softphone: Phone | undefined;
+  private audioEl: HTMLAudioElement | undefined;
   private readonly listeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -74,11 +100,13 @@ export class Session {
     });
     const mine = snap.realtime?.operators.find((o) => o.id === operator);
     if (mine) s.desk = deskFromSnapshot(mine, Date.now());
+    if (snap.realtime) s.setQueues(snap.realtime.groups, Date.now());
     cpt = snap.cpt;
     ready = true;
     for (const u of early) if (u.cpt > cpt) s.apply(u);
     s.link = 'live';
     s.timer = setInterval(() => s.emit(), 1000);
+    s.queueTimer = setTimeout(() => void s.pollQueues(), QUEUE_POLL_MS);
     return s;
   }
 
@@ -106,8 +134,49 @@ export class Session {
     const cfg = await softphoneOf(this.token(), this.me.id_client, this.me.id_operator).catch(() => undefined);
     if (!cfg) return this.update(() => (this.phone = 'elsewhere'));
     const { startPhone } = await import('./phone.ts');
+    this.audioEl = audio;
     this.softphone = startPhone(cfg, audio, () => this.update(() => (this.phone = this.softphone?.state() ?? 'starting')));
     this.update(() => (this.phone = 'starting'));
+    await this.checkMicrophone();
+  }
+
+  /**
+   * Asks for the microphone now (the browser's permission prompt, before any call rings) and
+   * lists the devices: a refusal or no device shows at once in the phone area.
+   */
+  async checkMicrophone(): Promise<void> {
+    try {
+      const stream = await microphone(this.audio.input);
+      for (const t of stream.getTracks()) t.stop();
+      this.mic = 'ok';
+    } catch (e) {
+      this.mic = micProblem(e);
+    }
+    this.devices = await audioDevices().catch(() => ({ inputs: [], outputs: [] }));
+    await this.applyOutput();
+    this.emit();
+  }
+
+  /** The microphone to answer with (remembered). */
+  chooseInput(id: string): void {
+    this.audio = { ...this.audio, input: id || undefined };
+    audioChoice.set(this.audio);
+    void this.checkMicrophone();
+  }
+
+  /** The speaker to play the call into (remembered; browsers with setSinkId only). */
+  chooseOutput(id: string): void {
+    this.audio = { ...this.audio, output: id || undefined };
+    audioChoice.set(this.audio);
+    void this.applyOutput().then(() => this.emit());
+  }
+
+  private async applyOutput(): Promise<void> {
+    const el = this.audioEl as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | undefined;
+    if (!el || !canPickOutput() || !el.setSinkId) return;
+    // A remembered speaker that is gone: the default one.
+    const id = this.audio.output && this.devices.outputs.some((d) => d.id === this.audio.output) ? this.audio.output : '';
+    await el.setSinkId(id).catch(() => undefined);
   }
 
   /** An incoming call rings in this tab. */
@@ -132,10 +201,13 @@ export class Session {
    * Answer: the softphone's session when it rings here (the B2BUA then reports the
    * operator's answer to the engine), else the REST answer (a desk phone, or no phone).
    */
-  async answer(noMic: string, insecure: string): Promise<void> {
+  async answer(): Promise<void> {
     if (this.softphone?.ringing()) {
       this.message = undefined;
-      await this.softphone.answer().catch((e: unknown) => this.update(() => (this.message = e instanceof Error && e.message === 'insecure' ? insecure : noMic)));
+      await this.softphone.answer(this.audio.input).then(
+        () => this.update(() => (this.mic = 'ok')),
+        (e: unknown) => this.update(() => (this.mic = micProblem(e))),
+      );
       return;
     }
     await this.act('answer');
@@ -146,12 +218,31 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.queueTimer);
     this.softphone?.stop();
     const token = this.token();
     this.client.close();
     kept.set(undefined);
     await signOut(token);
+  }
+
+  /**
+   * Reads the operator's groups' queues, then again QUEUE_POLL_MS after the answer (one
+   * request at a time; a failed read keeps the last counts and tries again).
+   */
+  private async pollQueues(): Promise<void> {
+    const snap = await this.client.snapshot({ source: 'realtime' }).catch(() => undefined);
+    if (this.closed) return;
+    if (snap?.realtime) this.update(() => this.setQueues(snap.realtime!.groups, Date.now()));
+    this.queueTimer = setTimeout(() => void this.pollQueues(), QUEUE_POLL_MS);
+  }
+
+  private setQueues(groups: { id: number; waiting: number; longest_wait: number }[], at: number): void {
+    // `me.groups` of an operator token: its own groups.
+    const byId = new Map(groups.map((g) => [g.id, g]));
+    this.queues = this.me.groups.map((g) => ({ id: g.id, name: g.name, waiting: byId.get(g.id)?.waiting ?? 0, longest: byId.get(g.id)?.longest_wait ?? 0, at }));
   }
 
   private apply(u: Update): void {

@@ -30,15 +30,8 @@ export function userAgent(o: UaOptions): JsSIP.UA {
   });
 }
 
-/**
- * The microphone, asked before a session starts so that a denial is a clear error rather
- * than a failed session. Browsers give it to secure pages only (https, or localhost).
- * @throws Error 'insecure' on a page that is not a secure context
- */
-export async function microphone(): Promise<MediaStream> {
-  if (!window.isSecureContext || !navigator.mediaDevices) throw new Error('insecure');
-  return navigator.mediaDevices.getUserMedia({ audio: true, video: false });
-}
+// The microphone is asked for in audio.ts (the toolbar checks it before JsSIP loads).
+export { microphone } from './audio.ts';
 
 /** Plays the far end of `session` in `audio` once its track arrives. */
 export function playRemote(session: RTCSession, audio: HTMLAudioElement): void {
