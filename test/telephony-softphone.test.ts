@@ -238,7 +238,7 @@ describe.skipIf(!haveChromium || refusal !== undefined)('softphone in the browse
     await until('the card on a call', async () => (await card.getAttribute('data-state')) === 'on_call', 20_000);
     await card.locator('.op-listen').click();
     const panel = page.locator(`.listen[data-listen="${ANN.id}"]`);
-    await until('the listener answered', async () => (await panel.getAttribute('data-status')) === 'on', 30_000);
+    await until('the listener answered', async () => (await panel.getAttribute('data-status')) === 'on', 60_000);
     const listening = r.srv.app.telephony!.b2bua.listening;
     expect(listening.mode(ACCOUNT, ANN.id)).toBe('listen');
     // The plane sends the mix to the browser's leg and hears its (muted) microphone.
