@@ -335,16 +335,17 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
   it('lists the microphones and speakers (a fake device here) and remembers the choice across a reload', async () => {
     const { b, p } = await anaIn(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     try {
-      await expect.poll(() => p.locator('.audio').getAttribute('data-mic')).toBe('ok');
+      // getUserMedia and the device list take seconds on a loaded machine: 20 s, not the default 5.
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic'), { timeout: 20_000 }).toBe('ok');
       const mics = p.locator('select[name=microphone] option');
-      await expect.poll(() => mics.allTextContents()).toContainEqual(expect.stringMatching(/fake/i));
+      await expect.poll(() => mics.allTextContents(), { timeout: 20_000 }).toContainEqual(expect.stringMatching(/fake/i));
       expect(await p.locator('.mic-problem').count()).toBe(0);
       const fake = await p.locator('select[name=microphone] option', { hasText: /fake audio input 1/i }).first().getAttribute('value');
       expect(fake).toBeTruthy();
       await p.selectOption('select[name=microphone]', fake!);
       await p.reload();
-      await expect.poll(() => p.locator('.audio').getAttribute('data-mic'), { timeout: 15_000 }).toBe('ok');
-      expect(await p.inputValue('select[name=microphone]')).toBe(fake);
+      await expect.poll(() => p.locator('.audio').getAttribute('data-mic'), { timeout: 20_000 }).toBe('ok');
+      await expect.poll(() => p.inputValue('select[name=microphone]'), { timeout: 20_000 }).toBe(fake);
       await screenshots(p, SHOTS_TASK, 'audio-devices');
     } finally {
       await b.close();
@@ -355,7 +356,7 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
   it('says so in the phone area when the microphone is refused, or when there is none', async () => {
     const refused = await anaIn(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
     try {
-      await expect.poll(() => refused.p.locator('.audio').getAttribute('data-mic')).toBe('denied');
+      await expect.poll(() => refused.p.locator('.audio').getAttribute('data-mic'), { timeout: 20_000 }).toBe('denied');
       expect(await refused.p.textContent('.mic-problem')).toMatch(/^The microphone is blocked for this page: allow it/);
       await screenshots(refused.p, SHOTS_TASK, 'mic-refused');
     } finally {
@@ -363,7 +364,7 @@ describe.skipIf(!haveChromium)('operator toolbar softphone registration', () => 
     }
     const none = await anaIn(['--use-fake-ui-for-media-stream']);
     try {
-      await expect.poll(() => none.p.locator('.audio').getAttribute('data-mic')).toBe('missing');
+      await expect.poll(() => none.p.locator('.audio').getAttribute('data-mic'), { timeout: 20_000 }).toBe('missing');
       expect(await none.p.textContent('.mic-problem')).toMatch(/^No microphone found/);
     } finally {
       await none.b.close();

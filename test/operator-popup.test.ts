@@ -12,6 +12,10 @@ const anyValues = fc.record({ caller: fc.string(), id_call: fc.string(), service
 /** Any text, braces included, that is not a placeholder. */
 const literal = fc.string().filter((s) => !/\{(caller|id_call|service|id_queue)\}/.test(s));
 
+/** A path cannot carry `.` or `..` (dot segments, encoded or not): such a value is left out. */
+const DOTS = /^\.{1,2}$/;
+const encoded = (v: string) => (DOTS.test(v) ? '' : encodeURIComponent(v));
+
 describe('screen pop template', () => {
   it('replaces each placeholder by its value URL-encoded and leaves every other character as it was', () => {
     fc.assert(
@@ -19,7 +23,7 @@ describe('screen pop template', () => {
         // Joining literals can form a placeholder across the seam ("{call" + "er}"): skip those.
         const template = parts.map(([l, p]) => `${l}{${p}}`).join('') + tail;
         fc.pre(parts.every(([l]) => !/\{(caller|id_call|service|id_queue)$/.test(l)) && !/\{[a-z_]*$/.test(parts.at(-1)?.[0] ?? ''));
-        const want = parts.map(([l, p]) => l + encodeURIComponent(values[p])).join('') + tail;
+        const want = parts.map(([l, p]) => l + encoded(values[p])).join('') + tail;
         expect(expandPopup(template, values)).toBe(want);
       }),
     );
@@ -30,16 +34,25 @@ describe('screen pop template', () => {
     fc.assert(
       fc.property(anyValues, (values) => {
         const url = new URL(expandPopup(template, values));
+        const kept = (v: string) => (DOTS.test(v) ? '' : v);
         expect(url.origin).toBe('https://crm.example.com');
         expect(url.pathname.split('/').length).toBe(3);
-        expect(decodeURIComponent(url.pathname.split('/')[2]!)).toBe(values.caller);
+        expect(decodeURIComponent(url.pathname.split('/')[2]!)).toBe(kept(values.caller));
         expect([...url.searchParams.keys()]).toEqual(['id', 'svc', 'q']);
-        expect(url.searchParams.get('id')).toBe(values.id_call);
-        expect(url.searchParams.get('svc')).toBe(values.service);
-        expect(url.searchParams.get('q')).toBe(values.id_queue);
+        expect(url.searchParams.get('id')).toBe(kept(values.id_call));
+        expect(url.searchParams.get('svc')).toBe(kept(values.service));
+        expect(url.searchParams.get('q')).toBe(kept(values.id_queue));
         expect(url.hash).toBe('#card');
       }),
     );
+  });
+
+  it('leaves out a value a path would read as a dot segment (found by the property above: caller ".")', () => {
+    const v = (caller: string) => new URL(expandPopup('https://crm.example.com/a/contact/{caller}?c={caller}', { caller, id_call: '1', service: '', id_queue: '' }));
+    expect(v('..').pathname).toBe('/a/contact/');
+    expect(v('.').pathname).toBe('/a/contact/');
+    expect(v('...').pathname).toBe('/a/contact/...');
+    expect(v('%2E%2E').pathname).toBe('/a/contact/%252E%252E');
   });
 
   it('keeps unknown braces as written', () => {

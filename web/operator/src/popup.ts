@@ -17,9 +17,14 @@ export type PopupValues = Record<(typeof POPUP_PLACEHOLDERS)[number], string>;
 
 const PLACEHOLDER = /\{(caller|id_call|service|id_queue)\}/g;
 
-/** The template with each placeholder replaced by its value, URL-encoded; the rest unchanged. */
+/**
+ * The template with each placeholder replaced by its value, URL-encoded; the rest unchanged.
+ * A value of `.` or `..` is left out: no encoding keeps a URL from reading it as a path's dot
+ * segment (`/contact/..` is `/`, and so is `%2E%2E`), so a caller whose number is `..` could
+ * otherwise move the page up the CRM's path.
+ */
 export function expandPopup(template: string, values: PopupValues): string {
-  return template.replace(PLACEHOLDER, (_, name: keyof PopupValues) => encodeURIComponent(values[name]));
+  return template.replace(PLACEHOLDER, (_, name: keyof PopupValues) => (/^\.{1,2}$/.test(values[name]) ? '' : encodeURIComponent(values[name])));
 }
 
 /** The values of a call for the template. */

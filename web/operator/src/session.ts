@@ -152,9 +152,11 @@ export class Session {
     } catch (e) {
       this.mic = micProblem(e);
     }
-    this.devices = await audioDevices().catch(() => ({ inputs: [], outputs: [] }));
-    await this.applyOutput();
+    // What the microphone said shows at once; the device lists and the speaker follow.
     this.emit();
+    this.devices = await audioDevices().catch(() => ({ inputs: [], outputs: [] }));
+    this.emit();
+    await this.applyOutput();
   }
 
   /** The microphone to answer with (remembered). */
