@@ -322,7 +322,7 @@ describe.each([['node'], ['rtpengine']] as const)('more real calls over SIP (%s 
     lawful(r.stream, ACCOUNT);
   }, 60_000);
 
-  it("the operator's phone holds (re-INVITE sendonly) and resumes: the call is held as from the toolbar, the caller hears music", async () => {
+  it("the operator's phone holds (re-INVITE sendonly) and resumes: the call is held as from the toolbar (UI/hold, UI/unhold; the music to the caller counted on the embedded plane)", async () => {
     const gw = await freePort();
     const op = await startSipp({ scenario: scenarioFile('e2e-operator-hold', { ring: 100, talk: 1200, held: 2000 }), localPort: gw, timeoutMs: 40_000 });
     const r = await rig(gw);

@@ -6,7 +6,8 @@
 // toolbar's every click would be); a request whose credentials were not recognised (401)
 // names nobody and is not either. Kept 90 days and at most 50,000 entries per account
 // (housekeeping, src/http/app.ts).
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, onResponseHookHandler, onSendHookHandler } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, onResponseHookHandler } from 'fastify';
+import { refusalOf } from './errors.ts';
 import type { AuditEntry, AuditStore } from '../store/types.ts';
 
 declare module 'fastify' {
@@ -66,21 +67,8 @@ export function auditEntry(request: FastifyRequest, statusCode: number, errorCod
 
 /** Installs the audit hooks on the routes that declare `config.audit` (call before the routes). */
 export function installAudit(app: FastifyInstance, deps: { audit: AuditStore; now: () => number; logger: FastifyBaseLogger }): void {
-  const errors = new WeakMap<FastifyRequest, string>();
-  // The refusal's code is in the body the error handler wrote: read it on its way out.
-  const onSend: onSendHookHandler = async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') {
-      try {
-        const code = (JSON.parse(payload) as { error?: unknown }).error;
-        if (typeof code === 'string') errors.set(request, code);
-      } catch {
-        /* not JSON: the status stands for the result */
-      }
-    }
-    return payload;
-  };
   const onResponse: onResponseHookHandler = async (request, reply) => {
-    const entry = auditEntry(request, reply.statusCode, errors.get(request), deps.now());
+    const entry = auditEntry(request, reply.statusCode, refusalOf(request), deps.now());
     if (!entry) return;
     await deps.audit.add(entry).catch((err: unknown) => deps.logger.error({ err, entry }, 'audit entry not stored'));
   };
@@ -88,7 +76,6 @@ export function installAudit(app: FastifyInstance, deps: { audit: AuditStore; no
   const list = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
   app.addHook('onRoute', (route) => {
     if (!route.config?.audit) return;
-    route.onSend = [...list(route.onSend), onSend];
     route.onResponse = [...list(route.onResponse), onResponse];
   });
 }

@@ -3,7 +3,16 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ERRORS, VmError, isVmError } from '../errors/registry.ts';
 import { dotted, explainIssues, type SchemaIssue } from '../protocol/index.ts';
 
+/** The registry code each refused request was answered with (the audit records it). */
+const refusals = new WeakMap<FastifyRequest, string>();
+
+/** The code `request` was refused with through `sendError`; undefined when it was not. */
+export function refusalOf(request: FastifyRequest): string | undefined {
+  return refusals.get(request);
+}
+
 export function sendError(reply: FastifyReply, e: VmError): FastifyReply {
+  refusals.set(reply.request, e.code);
   if (e.retryAfter !== undefined) void reply.header('Retry-After', String(e.retryAfter));
   return reply.code(e.status).type('application/json').send(e.toBody());
 }

@@ -36,6 +36,17 @@ export class MediaError extends Error {
   }
 }
 
+/** Longer SDP is refused unread (both planes, and the WebRTC re-answer). */
+export const MAX_SDP_BYTES = 16 * 1024;
+
+/** An audio stream's direction in SDP. */
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** The direction an answer gives to an offer's `d` (RFC 3264 §6.1). */
+export function answerDirection(d: Direction): Direction {
+  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
+}
+
 /**
  * Whether an offer wants no audio sent to its author, i.e. puts the session on hold
  * (RFC 3264 §8.4: its audio stream, or else the session, is `sendonly` or `inactive`; or

@@ -5,13 +5,7 @@
 // engine's (the B2BUA unbridges the caller, who hears the music).
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import { MediaError } from './plane.ts';
-
-/** Longer SDP is refused unread. */
-const MAX_SDP_BYTES = 16 * 1024;
-
-type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-const ANSWER_DIRECTION: Readonly<Record<Direction, Direction>> = { sendrecv: 'sendrecv', sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive' };
+import { answerDirection, MAX_SDP_BYTES, MediaError, type Direction } from './plane.ts';
 
 /** The session version of an SDP's o= line (0 when unreadable). */
 export function sdpVersion(sdp: string): number {
@@ -41,7 +35,7 @@ export function webRtcReanswer(ours: string, theirAnswer: string, offer: string,
   const offered = String(audio.payloads ?? '').split(' ');
   if (!offered.includes('0') || !audio.rtp.some((r) => r.payload === 0 && r.codec.toUpperCase() === 'PCMU')) throw new MediaError('MEDIA_NO_CODEC', 'The new offer drops PCMU, the only codec of this leg.');
   const role = before.setup ?? first.setup;
-  const direction = ANSWER_DIRECTION[(audio.direction ?? o.direction ?? 'sendrecv') as Direction];
+  const direction = answerDirection((audio.direction ?? o.direction ?? 'sendrecv') as Direction);
   const answer: SessionDescription = {
     ...mine,
     origin: { ...mine.origin!, sessionVersion: version },

@@ -6,16 +6,13 @@
 import { isIPv4 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import { MediaError, type Codec } from '../plane.ts';
+import { answerDirection, MAX_SDP_BYTES, MediaError, type Codec, type Direction } from '../plane.ts';
 import { STATIC_PT } from '../g711.ts';
 
-/** Longer SDP is refused unread. */
-export const MAX_SDP_BYTES = 16 * 1024;
 
 /** The telephone-event payload type we offer. */
 export const OUR_DTMF_PT = 101;
 
-export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** What the far end's SDP says about its audio stream. */
 export interface RemoteMedia {
@@ -98,12 +95,6 @@ function readMedia(s: SessionDescription, m: MediaDescription): RemoteMedia | un
   return { address, port: m.port, codec: chosen.codec, pt: chosen.pt, dtmfPt, direction };
 }
 
-const ANSWER_DIRECTION: Readonly<Record<Direction, Direction>> = {
-  sendrecv: 'sendrecv',
-  sendonly: 'recvonly',
-  recvonly: 'sendonly',
-  inactive: 'inactive',
-};
 
 function session(local: LocalMedia, media: MediaDescription[]): SessionDescription {
   return {
@@ -147,7 +138,7 @@ export function answer(offer: string, local: LocalMedia): { sdp: string; remote:
     const r = !remote && isRtpAudio(m) ? readMedia(s, m) : undefined;
     if (r) {
       remote = r;
-      return audio(local, [{ codec: r.codec, pt: r.pt }], r.dtmfPt, ANSWER_DIRECTION[r.direction]);
+      return audio(local, [{ codec: r.codec, pt: r.pt }], r.dtmfPt, answerDirection(r.direction));
     }
     const first = String(m.payloads ?? '').split(' ')[0] || '0';
     return { type: String(m.type), port: 0, protocol: String(m.protocol), payloads: first, rtp: [], fmtp: [] };

@@ -49,7 +49,9 @@ import dgram from 'node:dgram';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  answerDirection,
   MediaError,
+  type Direction,
   type LegStats,
   type ListenMode,
   type MediaEvents,
@@ -60,7 +62,7 @@ import {
 import { NgClient, type NgMessage } from './ng.ts';
 import { pcapToWav } from './recording.ts';
 import { G711Sounds } from './sounds.ts';
-import { answerDirection, audioPort, farEndSdp, holeSdp, readFarEnd, type Direction, type FarEnd } from './sdp.ts';
+import { audioPort, farEndSdp, holeSdp, readFarEnd, type FarEnd } from './sdp.ts';
 import { sdpVersion, webRtcReanswer } from '../webrtc-sdp.ts';
 
 export interface RtpenginePlaneOptions extends MediaPlaneOptions {

@@ -3,9 +3,8 @@
 // peer ("hole") a leg is paired with in rtpengine while it is not bridged.
 
 import { parse } from 'sdp-transform';
-import { MediaError, type Codec } from '../plane.ts';
+import { MediaError, type Codec, type Direction } from '../plane.ts';
 
-export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** What rtpengine must know of one leg's far end to re-offer it. */
 export interface FarEnd {
@@ -69,10 +68,6 @@ export function readFarEnd(sdp: string, prefer?: Codec): FarEnd {
   };
 }
 
-/** The direction an answer gives to an offer's `d` (RFC 3264 §6.1). */
-export function answerDirection(d: Direction): Direction {
-  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
-}
 
 /** The port of the first audio section (rtpengine's port facing the far end, in its SDP). */
 export function audioPort(sdp: string): number {
